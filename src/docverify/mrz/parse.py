@@ -1,0 +1,186 @@
+"""Split MRZ lines of a known layout into fields, and work out which check digits apply.
+
+Parsing never fails on a document defect: it decodes what is printed and leaves judging to
+:mod:`docverify.mrz.validate`. Dates are resolved to a century against a reference date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from docverify.mrz.spec import FILLER, CheckSpec, Layout
+from docverify.results import MRZFields, MRZFormat, Span
+
+
+@dataclass(frozen=True, slots=True)
+class LongNumber:
+    """A TD1/TD2 document number longer than nine characters, continued in the optional data."""
+
+    continuation: Span
+    """Where the extra characters stand (may be empty when the check digit follows at once)."""
+    check: CheckSpec
+    """The effective document-number check, covering positions 6–14 (TD1) plus the continuation."""
+    check_with_filler: CheckSpec
+    """The same check computed with the ``<`` in the usual check-digit position included: a known
+    deviation of some issuers (see ``data/issuer_deviations.json``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """MRZ lines of a known layout with the effective check digits (long numbers resolved)."""
+
+    layout: Layout
+    lines: tuple[str, ...]
+    checks: tuple[CheckSpec, ...]
+    long_number: LongNumber | None
+    texts: dict[str, str]
+    """Every field's text by field name."""
+
+    def raw(self, name: str) -> str:
+        return self.texts[name]
+
+
+def find_long_number(layout: Layout, lines: tuple[str, ...]) -> LongNumber | None:
+    """Detect a long document number: ``<`` in the check-digit place and the optional data starting
+    with the continuation, then its check digit, then ``<`` (ICAO 9303 Parts 5 and 6)."""
+    if not layout.long_number:
+        return None
+    number = layout.field("document_number")
+    check = layout.check("document_number")
+    optional = layout.field("optional_data")
+    if lines[check.line][check.column] != FILLER:
+        return None
+    text = optional.read(lines)
+    if not text or text[0] == FILLER:
+        return None
+    run = text.find(FILLER) if FILLER in text else len(text)
+    cd_col = optional.start + run - 1
+    continuation = Span(optional.line, optional.start, cd_col)
+    base = number.span
+    effective = CheckSpec("document_number", optional.line, cd_col, (base, continuation))
+    with_filler = CheckSpec(
+        "document_number",
+        optional.line,
+        cd_col,
+        (Span(base.line, base.start, base.end + 1), continuation),
+    )
+    return LongNumber(continuation, effective, with_filler)
+
+
+def parse(layout: Layout, lines: tuple[str, ...]) -> Parsed:
+    """Attach the effective check digits to ``lines``; ``lines`` must have the layout's shape."""
+    long_number = find_long_number(layout, lines)
+    checks = layout.checks
+    if long_number is not None:
+        checks = tuple(long_number.check if c.name == "document_number" else c for c in checks)
+    texts = {f.name: lines[f.line][f.start : f.end] for f in layout.fields}
+    return Parsed(layout, lines, checks, long_number, texts)
+
+
+def check_data(check: CheckSpec, lines: tuple[str, ...]) -> str:
+    """The characters a check digit is computed over, concatenated."""
+    return "".join([lines[s.line][s.start : s.end] for s in check.covers])
+
+
+# --- field decoding -------------------------------------------------------------------------------
+
+
+def split_name(raw: str) -> tuple[str, str]:
+    """Primary and secondary identifier of an MRZ name field, components joined by spaces.
+
+    >>> split_name("ERIKSSON<<ANNA<MARIA<<<<<<<<")
+    ('ERIKSSON', 'ANNA MARIA')
+    >>> split_name("<<ANNA<MARIA<<<<")
+    ('', 'ANNA MARIA')
+    """
+    sep = raw.find("<<")
+    primary, secondary = (raw, "") if sep < 0 else (raw[:sep], raw[sep + 2 :])
+    return _words(primary), _words(secondary)
+
+
+def _words(text: str) -> str:
+    return " ".join(w for w in text.split(FILLER) if w)
+
+
+def resolve_date(raw: str, reference: dt.date, *, kind: str) -> dt.date | None:
+    """The calendar date of a ``YYMMDD`` field, or ``None`` when it is not one.
+
+    Birth dates are never after ``reference``; other dates (expiry, issue) fall within fifty years on
+    either side of it.
+    """
+    if len(raw) != 6 or not raw.isdigit():
+        return None
+    yy, mm, dd = int(raw[:2]), int(raw[2:4]), int(raw[4:])
+    if kind == "birth":
+        year = 2000 + yy
+        if (year, mm, dd) > (reference.year, reference.month, reference.day):
+            year -= 100
+    else:
+        year = 2000 + yy
+        if year > reference.year + 50:
+            year -= 100
+        elif year <= reference.year - 50:
+            year += 100
+    try:
+        return dt.date(year, mm, dd)
+    except ValueError:
+        return None
+
+
+def decode_fields(parsed: Parsed, reference: dt.date) -> MRZFields:
+    """Decode every field of ``parsed``; never raises on document content."""
+    lay = parsed.layout
+
+    def opt(name: str) -> str | None:
+        return parsed.texts.get(name)
+
+    def stripped(name: str) -> str | None:
+        value = opt(name)
+        return None if value is None else value.rstrip(FILLER)
+
+    extra: list[tuple[str, str]] = []
+    if lay.format is MRZFormat.FRA_ID:
+        surname = _words(parsed.raw("surname"))
+        given = _words(parsed.raw("given_names"))
+        truncated = parsed.raw("surname")[-1:].isalpha() or parsed.raw("given_names")[-1:].isalpha()
+        number = parsed.raw("document_number")
+        extra = [
+            ("issue_year_month", number[:4]),
+            ("issuing_department", number[4:7]),
+            ("administrative_code", parsed.raw("administrative_code").rstrip(FILLER)),
+        ]
+        optional = None
+    else:
+        surname, given = split_name(parsed.raw("name"))
+        truncated = parsed.raw("name")[-1:].isalpha()
+        number = parsed.raw("document_number").rstrip(FILLER)
+        optional = stripped("optional_data")
+        ln = parsed.long_number
+        if ln is not None:
+            cont = parsed.lines[ln.continuation.line][ln.continuation.start : ln.continuation.end]
+            number = parsed.raw("document_number") + cont
+            rest_start = ln.check.column + 1
+            field = lay.field("optional_data")
+            optional = parsed.lines[field.line][rest_start : field.end].strip(FILLER)
+
+    birth_raw = parsed.raw("birth_date")
+    expiry_raw = opt("expiry_date")
+    sex_raw = parsed.raw("sex")
+    return MRZFields(
+        document_code=parsed.raw("document_code").rstrip(FILLER),
+        issuing_state=parsed.raw("issuing_state").rstrip(FILLER),
+        document_number=number,
+        surname=surname,
+        given_names=given,
+        nationality=stripped("nationality"),
+        birth_date=resolve_date(birth_raw, reference, kind="birth"),
+        birth_date_raw=birth_raw,
+        sex=None if sex_raw == FILLER else sex_raw,
+        expiry_date=None if expiry_raw is None else resolve_date(expiry_raw, reference, kind="expiry"),
+        expiry_date_raw=expiry_raw,
+        optional_data=optional,
+        optional_data_2=stripped("optional_data_2"),
+        names_truncated=truncated,
+        extra=tuple(extra),
+    )

@@ -1,0 +1,257 @@
+"""Read MRZ text end to end: split and clean the text, find the layout, repair, parse and validate.
+
+>>> r = read_mrz(["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+...               "L898902C36UTO7408122F1204159ZE184226B<<<<<10"], reference_date=dt.date(2010, 1, 1))
+>>> r.format.value, r.valid, r.fields.document_number
+('TD3', True, 'L898902C3')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from docverify.errors import InputError, InputTooLargeError, MRZFormatError
+from docverify.mrz.parse import parse
+from docverify.mrz.repair import Alternatives, RepairConfig, correction_finding, normalize_characters, repair
+from docverify.mrz.spec import ALPHABET, FILLER, LAYOUTS, SUPPORTED_SHAPES, detect_format
+from docverify.mrz.validate import validate
+from docverify.results import Category, CheckDigit, Correction, Finding, MRZFormat, MRZResult, Severity
+
+STAGE = "mrz.read"
+MAX_TEXT_CHARS = 10_000
+"""Longest text accepted. An MRZ has at most 132 characters; OCR output with noise stays far below."""
+MAX_LINES = 50
+_SHAPES = sorted({(lay.line_count, lay.line_length) for lay in LAYOUTS.values()})
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    format: MRZFormat
+    lines: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    corrections: tuple[Correction, ...]
+
+
+def split_text(text: str | Sequence[str], *, max_chars: int = MAX_TEXT_CHARS) -> tuple[tuple[str, ...], bool]:
+    """Non-empty lines of ``text`` with all white space removed, and whether any was removed inside a line.
+
+    ``text`` is one string (lines separated by newlines) or a sequence of strings (one or more lines
+    each). Raises :class:`InputTooLargeError` beyond ``max_chars`` characters and :class:`InputError`
+    when there is no text at all.
+    """
+    parts = [text] if isinstance(text, str) else list(text)
+    total = sum(len(p) for p in parts)
+    if total > max_chars:
+        raise InputTooLargeError(
+            f"MRZ text too long: {total:,} characters (limit {max_chars:,}); an MRZ has at most "
+            "3 lines of 44 characters"
+        )
+    lines: list[str] = []
+    inner_ws = False
+    for part in parts:
+        for raw in part.splitlines():
+            stripped = raw.strip()
+            if not stripped:
+                continue
+            cleaned = "".join(stripped.split())
+            inner_ws |= cleaned != stripped
+            lines.append(cleaned)
+    if not lines:
+        raise InputError("no MRZ text given (the input is empty or only white space)")
+    if len(lines) > MAX_LINES:
+        raise InputTooLargeError(f"too many lines: {len(lines)} (limit {MAX_LINES})")
+    return tuple(lines), inner_ws
+
+
+def _note(code: str, severity: Severity, category: Category, message: str) -> Finding:
+    return Finding(code, severity, category, message, STAGE)
+
+
+def _shape_text(lines: Sequence[str]) -> str:
+    lengths = ", ".join(str(len(x)) for x in lines)
+    return f"{len(lines)} line{'s' if len(lines) != 1 else ''} of {lengths} characters"
+
+
+def _select_window(lines: tuple[str, ...]) -> tuple[tuple[str, ...], int] | None:
+    """The one run of consecutive lines with a supported shape, and how many lines were left out."""
+    found: list[tuple[str, ...]] = []
+    for count, length in _SHAPES:
+        for i in range(len(lines) - count + 1):
+            window = lines[i : i + count]
+            if all(len(x) == length for x in window):
+                found.append(window)
+    if len(found) == 1:
+        return found[0], len(lines) - len(found[0])
+    return None
+
+
+def _length_variants(line: str, target: int) -> list[tuple[str, str]]:
+    """Ways to bring ``line`` to ``target`` characters by adding or removing ``<`` in a filler run."""
+    delta = target - len(line)
+    if delta == 0:
+        return [(line, "")]
+    runs = [(m.start(), m.end()) for m in re.finditer("<+", line)]
+    out: list[tuple[str, str]] = []
+    for start, end in runs:
+        if delta > 0:
+            out.append(
+                (line[:end] + FILLER * delta + line[end:], f"inserted {delta} '<' at position {end + 1}")
+            )
+        elif end - start >= -delta:
+            out.append(
+                (line[: end + delta] + line[end:], f"removed {-delta} '<' at position {end + delta + 1}")
+            )
+    if delta < 0 and line.endswith(FILLER * -delta):
+        out.append((line[:delta], f"removed {-delta} trailing '<'"))
+    return out
+
+
+def _repair_lengths(
+    lines: tuple[str, ...], reference: dt.date, config: RepairConfig
+) -> tuple[tuple[str, ...], list[str]] | None:
+    """Lines off by one or two characters, fixed in their filler runs so that every check digit holds.
+
+    Returns ``None`` unless exactly one such fix leaves every check digit valid.
+    """
+    best: list[tuple[float, tuple[str, ...], list[str]]] = []
+    for count, length in _SHAPES:
+        if count != len(lines) or any(abs(len(x) - length) > 2 for x in lines):
+            continue
+        options = [_length_variants(x, length) for x in lines]
+        for combo in itertools.islice(itertools.product(*options), 256):
+            candidate = tuple(text for text, _ in combo)
+            fmt = detect_format(candidate)
+            if fmt is None or any(ch not in ALPHABET for x in candidate for ch in x):
+                continue
+            layout = LAYOUTS[fmt]
+            outcome = repair(layout, candidate, config=config)
+            if outcome.ambiguous:
+                continue
+            checks = validate(parse(layout, outcome.lines), reference).check_digits
+            if all(c.ok for c in checks):
+                notes = [f"line {i + 1}: {how}" for i, (_, how) in enumerate(combo) if how]
+                best.append((outcome.cost, candidate, notes))
+    best.sort(key=lambda b: b[0])
+    if not best or (len(best) > 1 and best[1][0] - best[0][0] < config.tie_margin):
+        return None
+    return best[0][1], best[0][2]
+
+
+def _prepare(
+    text: str | Sequence[str], *, do_repair: bool, reference: dt.date, config: RepairConfig
+) -> _Prepared:
+    lines, inner_ws = split_text(text)
+    findings: list[Finding] = []
+    corrections: tuple[Correction, ...] = ()
+    if inner_ws:
+        findings.append(
+            _note(
+                "mrz.input.whitespace",
+                Severity.INFO,
+                Category.QUALITY,
+                "Spaces inside the lines were removed.",
+            )
+        )
+    if do_repair:
+        lines, corrections = normalize_characters(lines)
+    fmt = detect_format(lines)
+    if fmt is not None:
+        return _Prepared(fmt, lines, tuple(findings), corrections)
+    window = _select_window(lines)
+    if window is not None:
+        lines, dropped = window
+        findings.append(
+            _note(
+                "mrz.input.extra_lines",
+                Severity.INFO,
+                Category.QUALITY,
+                f"Ignored {dropped} line{'s' if dropped != 1 else ''} that are not part of the MRZ.",
+            )
+        )
+        corrections = ()  # positions refer to the window now; re-normalise it
+        if do_repair:
+            lines, corrections = normalize_characters(lines)
+        fmt = detect_format(lines)
+        if fmt is not None:
+            return _Prepared(fmt, lines, tuple(findings), corrections)
+    if do_repair:
+        fixed = _repair_lengths(lines, reference, config)
+        if fixed is not None:
+            lines, notes = fixed
+            findings.append(
+                _note(
+                    "mrz.input.length_repaired",
+                    Severity.WARNING,
+                    Category.QUALITY,
+                    "Line lengths were repaired in filler runs (" + "; ".join(notes) + "); every check "
+                    "digit holds after the change.",
+                )
+            )
+            fmt = detect_format(lines)
+            if fmt is not None:
+                return _Prepared(fmt, lines, tuple(findings), ())
+    raise MRZFormatError(f"not an MRZ: got {_shape_text(lines)}; expected {SUPPORTED_SHAPES}")
+
+
+def read_mrz(
+    text: str | Sequence[str],
+    *,
+    reference_date: dt.date | None = None,
+    repair_text: bool = True,
+    alternatives: Alternatives | None = None,
+    config: RepairConfig | None = None,
+) -> MRZResult:
+    """Read, repair and validate MRZ text.
+
+    ``text``: the MRZ as one string with newlines, or as a sequence of lines. ``reference_date``
+    (default: today) resolves centuries and decides expiry. ``repair_text`` enables case and
+    look-alike normalisation, length repair and the check-digit-guided repair; ``alternatives``
+    (per line, per column: ``(char, probability)``) feed that repair from a recognizer.
+
+    Raises :class:`~docverify.errors.InputError` when the text is empty, too large or has no MRZ shape;
+    every defect of the document itself is a finding in the result.
+    """
+    reference = reference_date or dt.date.today()
+    cfg = config or RepairConfig()
+    prepared = _prepare(text, do_repair=repair_text, reference=reference, config=cfg)
+    lines = prepared.lines
+    fmt = prepared.format
+    layout = LAYOUTS[fmt]
+    findings = list(prepared.findings)
+    findings.extend(correction_finding(c) for c in prepared.corrections)
+    corrections = list(prepared.corrections)
+    input_lines = lines
+    validation = validate(parse(layout, lines), reference)
+    if repair_text and (
+        alternatives is not None or _needs_repair(validation.check_digits, validation.findings)
+    ):
+        outcome = repair(layout, lines, alternatives=alternatives, config=cfg)
+        corrections.extend(outcome.corrections)
+        findings.extend(outcome.findings)
+        if outcome.lines != lines:
+            lines = outcome.lines
+            validation = validate(parse(layout, lines), reference)
+    findings.extend(validation.findings)
+    return MRZResult(
+        format=fmt,
+        lines=lines,
+        input_lines=input_lines,
+        valid=not any(f.severity is Severity.ERROR for f in findings),
+        fields=validation.fields,
+        check_digits=validation.check_digits,
+        corrections=tuple(corrections),
+        findings=tuple(findings),
+        reference_date=reference,
+        repaired=bool(corrections),
+    )
+
+
+def _needs_repair(checks: Sequence[CheckDigit], findings: Sequence[Finding]) -> bool:
+    """Does anything a repair could fix look wrong (a check digit, a charset, the name's filler)?"""
+    return not all(c.ok for c in checks) or any(
+        f.code.endswith(".charset") or f.code in ("mrz.charset.illegal", "mrz.name.syntax") for f in findings
+    )

@@ -1,0 +1,1 @@
+"""Turn results into something people read: terminal text (and, later, annotated images and HTML)."""

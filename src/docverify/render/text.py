@@ -1,0 +1,94 @@
+"""Readable terminal output for MRZ results (rich renders plain text when not on a terminal)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from docverify.mrz.validate import label
+from docverify.results import MRZResult, Severity
+
+_SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "bold red"}
+_SEVERITY_MARK = {Severity.INFO: "i", Severity.WARNING: "!", Severity.ERROR: "x"}
+
+
+def mrz_renderable(result: MRZResult) -> Group:
+    """The MRZ result as a rich renderable: verdict line, lines, fields, check digits, findings."""
+    worst = result.worst_severity
+    if not result.valid:
+        status = Text("INVALID", style="bold red")
+    elif worst is Severity.WARNING:
+        status = Text("VALID, with warnings", style="bold yellow")
+    else:
+        status = Text("VALID", style="bold green")
+    head = Text.assemble(
+        ("MRZ ", "bold"),
+        (result.format.value, "bold"),
+        "  ",
+        status,
+        f"   (reference date {result.reference_date.isoformat()})",
+    )
+    lines = Text("\n".join("  " + line for line in result.lines), style="bold")
+
+    fields = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    fields.add_column("Field")
+    fields.add_column("Value")
+    f = result.fields
+    rows: list[tuple[str, str | None]] = [
+        ("Document code", f.document_code),
+        ("Issuing state", f.issuing_state),
+        ("Document number", f.document_number),
+        ("Surname", f.surname),
+        ("Given names", f.given_names + (" (may be truncated)" if f.names_truncated else "")),
+        ("Nationality", f.nationality),
+        ("Birth date", f.birth_date.isoformat() if f.birth_date else f"{f.birth_date_raw} (not a date)"),
+        ("Sex", f.sex or "unspecified"),
+        (
+            "Expiry date",
+            None
+            if f.expiry_date_raw is None
+            else (f.expiry_date.isoformat() if f.expiry_date else f"{f.expiry_date_raw} (not a date)"),
+        ),
+        ("Optional data", f.optional_data),
+        ("Optional data 2", f.optional_data_2),
+        *((k.replace("_", " ").capitalize(), v) for k, v in f.extra),
+    ]
+    for name, value in rows:
+        if value is not None:
+            fields.add_row(name, value if value else "—")
+
+    checks = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    checks.add_column("Check digit")
+    checks.add_column("Printed", justify="center")
+    checks.add_column("Computed", justify="center")
+    checks.add_column("")
+    for c in result.check_digits:
+        checks.add_row(
+            label(c.name).capitalize(),
+            c.printed,
+            c.computed,
+            Text("ok", style="green") if c.ok else Text("MISMATCH", style="bold red"),
+        )
+
+    parts: list[Text | Table] = [head, lines, Text(""), fields, Text(""), checks]
+    if result.findings:
+        parts.append(Text(""))
+        parts.append(Text("Findings", style="bold"))
+        for finding in result.findings:
+            parts.append(
+                Text.assemble(
+                    (
+                        f"  {_SEVERITY_MARK[finding.severity]} {finding.severity.value:<7} ",
+                        _SEVERITY_STYLE[finding.severity],
+                    ),
+                    (finding.code, "bold"),
+                    "  ",
+                    finding.message,
+                )
+            )
+    return Group(*parts)
+
+
+def print_mrz(result: MRZResult, console: Console) -> None:
+    console.print(mrz_renderable(result))

@@ -1,0 +1,251 @@
+"""Immutable result types handed to callers, and their JSON form.
+
+Coordinates of MRZ characters are 0-based: ``line`` is the MRZ line index (0 = top line) and a
+:class:`Span` covers columns ``start`` (inclusive) to ``end`` (exclusive). Human-readable messages use the
+1-based positions of ICAO Doc 9303 instead ("line 2, positions 1–9").
+
+Every dataclass here is frozen and uses slots; the JSON form of a result is produced by ``to_dict()``
+and always carries :data:`SCHEMA_VERSION` at its top level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+SCHEMA_VERSION = "1.0"
+"""Version of the JSON documents docverify emits. Bumped on any incompatible change."""
+
+
+class Severity(StrEnum):
+    """How much a finding matters. Ordered: ``info`` < ``warning`` < ``error``."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        """0 for info, 1 for warning, 2 for error."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+class Category(StrEnum):
+    """What a finding is about."""
+
+    INTEGRITY = "integrity"
+    """Check digits and structure: the MRZ is not internally consistent."""
+    VALIDITY = "validity"
+    """Expiry, specimen markers, country and document codes: the document is not valid for use."""
+    AUTHENTICITY = "authenticity"
+    """Forgery cues."""
+    QUALITY = "quality"
+    """Capture or reading problems, and the corrections made to overcome them."""
+
+
+class MRZFormat(StrEnum):
+    """The MRZ layouts docverify reads."""
+
+    TD1 = "TD1"
+    """ID-1 card, 3 lines × 30 characters."""
+    TD2 = "TD2"
+    """ID-2 card or document, 2 lines × 36 characters."""
+    TD3 = "TD3"
+    """Passport booklet, 2 lines × 44 characters."""
+    MRVA = "MRV-A"
+    """Full-size visa, 2 lines × 44 characters."""
+    MRVB = "MRV-B"
+    """Small visa, 2 lines × 36 characters."""
+    FRA_ID = "FRA-ID"
+    """French national identity card issued 1988–2021: a non-ICAO layout of 2 lines × 36 characters."""
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Characters ``start``..``end`` (0-based, end exclusive) of MRZ line ``line`` (0-based)."""
+
+    line: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"line": self.line, "start": self.start, "end": self.end}
+
+    def human(self) -> str:
+        """The span in ICAO's 1-based wording, e.g. ``line 2, positions 1–9``."""
+        if self.end - self.start <= 1:
+            return f"line {self.line + 1}, position {self.start + 1}"
+        return f"line {self.line + 1}, positions {self.start + 1}–{self.end}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One observation about a document: a defect, a cue, a correction or a note.
+
+    ``code`` is stable and dotted (``mrz.check_digit.birth_date``); ``stage`` names the pipeline stage
+    that produced it; ``spans`` locate the characters concerned in the MRZ lines; ``evidence`` holds
+    small scalar facts (printed and computed digits, scores) as sorted key/value pairs.
+    """
+
+    code: str
+    severity: Severity
+    category: Category
+    message: str
+    stage: str
+    spans: tuple[Span, ...] = ()
+    evidence: tuple[tuple[str, str | int | float | bool], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "category": self.category.value,
+            "message": self.message,
+            "stage": self.stage,
+            "spans": [s.to_dict() for s in self.spans],
+            "evidence": dict(self.evidence),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CheckDigit:
+    """One check digit of the MRZ: what is printed, what the data gives, and where both are."""
+
+    name: str
+    """``document_number``, ``birth_date``, ``expiry_date``, ``optional_data``, ``composite`` …"""
+    printed: str
+    computed: str
+    ok: bool
+    position: Span
+    covers: tuple[Span, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "printed": self.printed,
+            "computed": self.computed,
+            "ok": self.ok,
+            "position": self.position.to_dict(),
+            "covers": [s.to_dict() for s in self.covers],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A character changed by the repair: ``original`` at (``line``, ``column``) became ``corrected``."""
+
+    line: int
+    column: int
+    original: str
+    corrected: str
+    reason: str
+    verified: bool
+    """True when every check digit covering this position confirms the change."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "from": self.original,
+            "to": self.corrected,
+            "reason": self.reason,
+            "verified": self.verified,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MRZFields:
+    """The data fields of an MRZ, decoded. Filler ``<`` is removed from text fields.
+
+    Dates are ``None`` when the printed value is not a calendar date or has unknown parts; the raw
+    ``YYMMDD`` text is always kept. Fields a layout does not have are ``None``.
+    """
+
+    document_code: str
+    issuing_state: str
+    document_number: str
+    surname: str
+    given_names: str
+    nationality: str | None
+    birth_date: dt.date | None
+    birth_date_raw: str
+    sex: str | None
+    """``M``, ``F``, ``X`` or ``None`` when unspecified (``<``)."""
+    expiry_date: dt.date | None
+    expiry_date_raw: str | None
+    optional_data: str | None
+    optional_data_2: str | None
+    names_truncated: bool
+    extra: tuple[tuple[str, str], ...] = ()
+    """Layout-specific fields (e.g. the French ID card's issue month and office), as key/value pairs."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "document_code": self.document_code,
+            "issuing_state": self.issuing_state,
+            "document_number": self.document_number,
+            "surname": self.surname,
+            "given_names": self.given_names,
+            "nationality": self.nationality,
+            "birth_date": self.birth_date.isoformat() if self.birth_date else None,
+            "birth_date_raw": self.birth_date_raw,
+            "sex": self.sex,
+            "expiry_date": self.expiry_date.isoformat() if self.expiry_date else None,
+            "expiry_date_raw": self.expiry_date_raw,
+            "optional_data": self.optional_data,
+            "optional_data_2": self.optional_data_2,
+            "names_truncated": self.names_truncated,
+            "extra": dict(self.extra),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MRZResult:
+    """Everything docverify knows about one MRZ text.
+
+    ``lines`` are the lines after repair (equal to ``input_lines`` when nothing was changed);
+    ``valid`` is true when no finding has severity ``error``.
+    """
+
+    format: MRZFormat
+    lines: tuple[str, ...]
+    input_lines: tuple[str, ...]
+    valid: bool
+    fields: MRZFields
+    check_digits: tuple[CheckDigit, ...]
+    corrections: tuple[Correction, ...]
+    findings: tuple[Finding, ...]
+    reference_date: dt.date
+    repaired: bool = field(default=False)
+    """True when the repair changed at least one character."""
+
+    @property
+    def worst_severity(self) -> Severity | None:
+        """The highest severity among the findings, or ``None`` when there are none."""
+        if not self.findings:
+            return None
+        return max((f.severity for f in self.findings), key=lambda s: s.rank)
+
+    def to_dict(self, *, with_schema: bool = True) -> dict[str, Any]:
+        """The JSON form (``schema_version`` first unless ``with_schema`` is false)."""
+        out: dict[str, Any] = {"schema_version": SCHEMA_VERSION} if with_schema else {}
+        out.update(
+            {
+                "format": self.format.value,
+                "valid": self.valid,
+                "lines": list(self.lines),
+                "input_lines": list(self.input_lines),
+                "repaired": self.repaired,
+                "reference_date": self.reference_date.isoformat(),
+                "fields": self.fields.to_dict(),
+                "check_digits": [c.to_dict() for c in self.check_digits],
+                "corrections": [c.to_dict() for c in self.corrections],
+                "findings": [f.to_dict() for f in self.findings],
+            }
+        )
+        return out
