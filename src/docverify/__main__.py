@@ -1,6 +1,6 @@
 """``python -m docverify``: the same as the ``docverify`` command."""
 
-from docverify.cli import main
+from docverify.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

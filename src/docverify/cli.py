@@ -5,9 +5,11 @@ Exit codes are listed in :mod:`docverify.exitcodes` and in the README.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -25,9 +27,18 @@ from docverify.results import SCHEMA_VERSION, MRZResult, Severity
 log = logging.getLogger("docverify.cli")
 
 
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a calendar date in the form YYYY-MM-DD") from None
+
+
 REFERENCE_DATE = click.option(
     "--reference-date",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    callback=_parse_date,
     metavar="YYYY-MM-DD",
     default=None,
     help="Date against which expiry and ages are judged and centuries resolved (default: today).",
@@ -36,9 +47,7 @@ REFERENCE_DATE = click.option(
 
 def _configure_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(
-        level=level, format="docverify: %(levelname)s: %(name)s: %(message)s", stream=sys.stderr
-    )
+    logging.basicConfig(level=level, format="docverify: %(levelname)s: %(name)s: %(message)s", stream=sys.stderr)
 
 
 @click.group(
@@ -75,6 +84,8 @@ def _read_stdin(limit: int) -> str:
 def _read_file(path: str, limit: int) -> str:
     if path == "-":
         return _read_stdin(limit)
+    if not path:
+        raise InputError("--file: no file name given")
     try:
         with open(path, "rb") as fh:  # noqa: PTH123 - plain open keeps the error messages short
             data = fh.read(limit * 4 + 1)
@@ -102,9 +113,7 @@ def mrz_exit_code(result: MRZResult) -> ExitCode:
 def _fail(message: str, code: ExitCode, *, as_json: bool) -> NoReturn:
     if as_json:
         kind = "input" if code is ExitCode.UNREADABLE else "internal"
-        click.echo(
-            json.dumps({"schema_version": SCHEMA_VERSION, "error": {"kind": kind, "message": message}})
-        )
+        click.echo(json.dumps({"schema_version": SCHEMA_VERSION, "error": {"kind": kind, "message": message}}))
     click.echo(f"docverify: error: {message}", err=True)
     sys.exit(int(code))
 
@@ -130,7 +139,7 @@ def mrz_command(
     lines: Sequence[str],
     file_: str | None,
     as_json: bool,
-    reference_date: dt.datetime | None,
+    reference_date: dt.date | None,
     no_repair: bool,
 ) -> None:
     """Read, repair and validate MRZ text against ICAO 9303.
@@ -160,8 +169,7 @@ def mrz_command(
             raise click.UsageError("no MRZ given: pass the lines as arguments, use --file, or pipe them in")
         else:
             text = _read_stdin(MAX_TEXT_CHARS)
-        ref = reference_date.date() if reference_date else None
-        result = read_mrz(text, reference_date=ref, repair_text=not no_repair)
+        result = read_mrz(text, reference_date=reference_date, repair_text=not no_repair)
     except click.UsageError:
         raise
     except DependencyError as exc:
@@ -176,3 +184,14 @@ def mrz_command(
     else:
         print_mrz(result, Console(highlight=False, soft_wrap=True))
     sys.exit(int(mrz_exit_code(result)))
+
+
+def run() -> None:
+    """Console-script entry point: :func:`main`, plus a clean exit when output cannot be written."""
+    try:
+        main(prog_name="docverify")
+    except OSError as exc:  # stdout closed or full: no traceback, a documented code
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"docverify: error: cannot write output ({exc.strerror or exc})\n")
+            sys.stderr.flush()
+        os._exit(int(ExitCode.ERROR))

@@ -146,6 +146,10 @@ class Correction:
     reason: str
     verified: bool
     """True when every check digit covering this position confirms the change."""
+    forced: bool = False
+    """True when the change had evidence of its own: the character read is not allowed where it stands
+    (a letter in a date, ``#``), or a recognizer ranked the new character as a likely alternative.
+    False when a legal character was changed only to satisfy the check digits."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -155,6 +159,7 @@ class Correction:
             "to": self.corrected,
             "reason": self.reason,
             "verified": self.verified,
+            "forced": self.forced,
         }
 
 

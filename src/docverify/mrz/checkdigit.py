@@ -27,7 +27,7 @@ def compute(data: str) -> int:
     """The check digit (0–9) of ``data``; raises ``KeyError`` for characters outside the MRZ alphabet."""
     if len(data) > len(_WEIGHT_RUN):
         return sum(VALUES[ch] * WEIGHTS[i % 3] for i, ch in enumerate(data)) % 10
-    return sum(map(mul, map(VALUES.__getitem__, data), _WEIGHT_RUN)) % 10
+    return int(sum(map(mul, map(VALUES.__getitem__, data), _WEIGHT_RUN))) % 10
 
 
 def compute_lenient(data: str) -> int | None:

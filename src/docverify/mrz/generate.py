@@ -131,13 +131,37 @@ def _alnum(rng: random.Random, n: int, digits_only: bool = False) -> str:
     return "".join(rng.choice(pool) for _ in range(n))
 
 
+_DOC_NUMBER_PATTERNS = ("LLDDDDDDD", "LDDDDDDDD", "DDDDDDDDD", "LLDDDDDD", "DDDDDDDD", "AAAAAAAAA", "LDDDDDDLD")
+"""Shapes of real document numbers: L letter, D digit, A either (as in German numbers)."""
+
+
+def _document_number(rng: random.Random, length: int | None = None) -> str:
+    pattern = rng.choice(_DOC_NUMBER_PATTERNS)
+    if length is not None:
+        pattern = (pattern * 2)[:length]
+    pools = {"L": "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "D": "0123456789", "A": "CFGHJKLMNPRTVWXYZ0123456789"}
+    return "".join(rng.choice(pools[c]) for c in pattern)
+
+
+def _personal_number(rng: random.Random, room: int) -> str:
+    """Optional data as issuers fill it: empty, a personal number in digits, or digits and letters."""
+    if room <= 0 or rng.random() < 0.45:
+        return ""
+    n = rng.randint(min(4, room), room)
+    kind = rng.random()
+    if kind < 0.6:
+        return _alnum(rng, n, digits_only=True)
+    if kind < 0.85:
+        return _alnum(rng, n)
+    cut = rng.randint(1, max(1, n - 2))
+    return (_alnum(rng, cut, digits_only=True) + FILLER + _alnum(rng, n, digits_only=True))[:n]
+
+
 def _date(d: dt.date) -> str:
     return d.strftime("%y%m%d")
 
 
-def random_mrz_data(
-    rng: random.Random, fmt: MRZFormat, *, reference: dt.date = dt.date(2026, 1, 1)
-) -> MRZData:
+def random_mrz_data(rng: random.Random, fmt: MRZFormat, *, reference: dt.date = dt.date(2026, 1, 1)) -> MRZData:
     """A random, fictitious, valid document of layout ``fmt`` (valid on ``reference``)."""
     birth = reference - dt.timedelta(days=rng.randint(365 * 1, 365 * 95))
     expiry = reference + dt.timedelta(days=rng.randint(1, 365 * 10))
@@ -146,10 +170,11 @@ def random_mrz_data(
     sex = rng.choice("MMMFFF<X")
     if fmt is MRZFormat.FRA_ID:
         issued = reference - dt.timedelta(days=rng.randint(30, 365 * 14))
-        number = issued.strftime("%y%m") + _alnum(rng, 3) + _alnum(rng, 5, digits_only=True)
+        dept = rng.choice(["0", "1", "2", "3", "6", "7", "9"]) + _alnum(rng, 1, digits_only=True)
+        number = issued.strftime("%y%m") + dept + rng.choice("0123456789AB") + _alnum(rng, 5, digits_only=True)
         return MRZData(
             fmt, "ID", "FRA", _words(rng, 1, 2), _words(rng, 1, 2), number, "FRA", _date(birth),
-            rng.choice("MF"), "", _alnum(rng, 6),
+            rng.choice("MF"), "", dept + rng.choice("0123456789") + _alnum(rng, 3, digits_only=True),
         )  # fmt: skip
     code = {
         MRZFormat.TD3: rng.choice(["P", "P", "PD", "PO"]),
@@ -159,12 +184,15 @@ def random_mrz_data(
         MRZFormat.MRVB: rng.choice(["V", "VC", "VD"]),
     }[fmt]
     long_number = fmt in (MRZFormat.TD1, MRZFormat.TD2) and rng.random() < 0.15
-    number = _alnum(rng, rng.randint(10, 12 if fmt is MRZFormat.TD2 else 14) if long_number else rng.randint(6, 9))
+    if long_number:
+        number = _document_number(rng, rng.randint(10, 12 if fmt is MRZFormat.TD2 else 14))
+    else:
+        number = _document_number(rng)
     opt_room = {MRZFormat.TD3: 14, MRZFormat.TD2: 7, MRZFormat.TD1: 15, MRZFormat.MRVA: 16, MRZFormat.MRVB: 8}[fmt]
     if long_number:
         opt_room -= len(number) - 9 + 2
-    optional = _alnum(rng, rng.randint(0, max(opt_room, 0))) if rng.random() < 0.5 else ""
-    optional2 = _alnum(rng, rng.randint(0, 11)) if fmt is MRZFormat.TD1 and rng.random() < 0.3 else ""
+    optional = _personal_number(rng, opt_room)
+    optional2 = _personal_number(rng, 11) if fmt is MRZFormat.TD1 else ""
     return MRZData(
         fmt,
         code,

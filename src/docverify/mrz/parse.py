@@ -6,6 +6,7 @@ Parsing never fails on a document defect: it decodes what is printed and leaves 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
@@ -112,16 +113,14 @@ def resolve_date(raw: str, reference: dt.date, *, kind: str) -> dt.date | None:
     if len(raw) != 6 or not raw.isdigit():
         return None
     yy, mm, dd = int(raw[:2]), int(raw[2:4]), int(raw[4:])
+    year = reference.year // 100 * 100 + yy
     if kind == "birth":
-        year = 2000 + yy
         if (year, mm, dd) > (reference.year, reference.month, reference.day):
             year -= 100
-    else:
-        year = 2000 + yy
-        if year > reference.year + 50:
-            year -= 100
-        elif year <= reference.year - 50:
-            year += 100
+    elif year > reference.year + 50:
+        year -= 100
+    elif year <= reference.year - 50:
+        year += 100
     try:
         return dt.date(year, mm, dd)
     except ValueError:
@@ -137,7 +136,7 @@ def decode_fields(parsed: Parsed, reference: dt.date) -> MRZFields:
 
     def stripped(name: str) -> str | None:
         value = opt(name)
-        return None if value is None else value.rstrip(FILLER)
+        return None if value is None else value.strip(FILLER)
 
     extra: list[tuple[str, str]] = []
     if lay.format is MRZFormat.FRA_ID:
@@ -167,6 +166,13 @@ def decode_fields(parsed: Parsed, reference: dt.date) -> MRZFields:
     birth_raw = parsed.raw("birth_date")
     expiry_raw = opt("expiry_date")
     sex_raw = parsed.raw("sex")
+    birth = resolve_date(birth_raw, reference, kind="birth")
+    expiry = None if expiry_raw is None else resolve_date(expiry_raw, reference, kind="expiry")
+    if birth is not None and expiry is not None and birth >= expiry and reference.year - birth.year + 100 <= 125:
+        # The holder was born before the document expires: the previous century fits both dates
+        # (unless that makes the holder implausibly old; then the dates stay in conflict).
+        with contextlib.suppress(ValueError):
+            birth = birth.replace(year=birth.year - 100)
     return MRZFields(
         document_code=parsed.raw("document_code").rstrip(FILLER),
         issuing_state=parsed.raw("issuing_state").rstrip(FILLER),
@@ -174,10 +180,10 @@ def decode_fields(parsed: Parsed, reference: dt.date) -> MRZFields:
         surname=surname,
         given_names=given,
         nationality=stripped("nationality"),
-        birth_date=resolve_date(birth_raw, reference, kind="birth"),
+        birth_date=birth,
         birth_date_raw=birth_raw,
         sex=None if sex_raw == FILLER else sex_raw,
-        expiry_date=None if expiry_raw is None else resolve_date(expiry_raw, reference, kind="expiry"),
+        expiry_date=expiry,
         expiry_date_raw=expiry_raw,
         optional_data=optional,
         optional_data_2=stripped("optional_data_2"),

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import re
@@ -25,6 +26,8 @@ STAGE = "mrz.read"
 MAX_TEXT_CHARS = 10_000
 """Longest text accepted. An MRZ has at most 132 characters; OCR output with noise stays far below."""
 MAX_LINES = 50
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
+"""Byte-order mark, zero-width characters and soft hyphens: invisible, never part of an MRZ."""
 _SHAPES = sorted({(lay.line_count, lay.line_length) for lay in LAYOUTS.values()})
 
 
@@ -32,6 +35,8 @@ _SHAPES = sorted({(lay.line_count, lay.line_length) for lay in LAYOUTS.values()}
 class _Prepared:
     format: MRZFormat
     lines: tuple[str, ...]
+    given: tuple[str, ...]
+    """The lines as given (white space and extra lines removed), before any change of character."""
     findings: tuple[Finding, ...]
     corrections: tuple[Correction, ...]
 
@@ -54,7 +59,7 @@ def split_text(text: str | Sequence[str], *, max_chars: int = MAX_TEXT_CHARS) ->
     inner_ws = False
     for part in parts:
         for raw in part.splitlines():
-            stripped = raw.strip()
+            stripped = raw.translate(_INVISIBLE).strip()
             if not stripped:
                 continue
             cleaned = "".join(stripped.split())
@@ -72,8 +77,11 @@ def _note(code: str, severity: Severity, category: Category, message: str) -> Fi
 
 
 def _shape_text(lines: Sequence[str]) -> str:
-    lengths = ", ".join(str(len(x)) for x in lines)
-    return f"{len(lines)} line{'s' if len(lines) != 1 else ''} of {lengths} characters"
+    if len(lines) == 1:
+        n = len(lines[0])
+        return f"1 line of {n} character{'s' if n != 1 else ''}"
+    lengths = [str(len(x)) for x in lines]
+    return f"{len(lines)} lines of {', '.join(lengths[:-1])} and {lengths[-1]} characters"
 
 
 def _select_window(lines: tuple[str, ...]) -> tuple[tuple[str, ...], int] | None:
@@ -89,41 +97,46 @@ def _select_window(lines: tuple[str, ...]) -> tuple[tuple[str, ...], int] | None
     return None
 
 
-def _length_variants(line: str, target: int) -> list[tuple[str, str]]:
+@dataclass(frozen=True, slots=True)
+class _LengthFix:
+    text: str
+    note: str
+    at: int = 0
+    """Columns at or after ``at`` of the original line moved by ``shift``."""
+    shift: int = 0
+
+
+def _length_variants(line: str, target: int) -> list[_LengthFix]:
     """Ways to bring ``line`` to ``target`` characters by adding or removing ``<`` in a filler run."""
     delta = target - len(line)
     if delta == 0:
-        return [(line, "")]
-    runs = [(m.start(), m.end()) for m in re.finditer("<+", line)]
-    out: list[tuple[str, str]] = []
-    for start, end in runs:
+        return [_LengthFix(line, "")]
+    out: list[_LengthFix] = []
+    for m in re.finditer("<+", line):
+        start, end = m.start(), m.end()
         if delta > 0:
-            out.append(
-                (line[:end] + FILLER * delta + line[end:], f"inserted {delta} '<' at position {end + 1}")
-            )
+            text = line[:end] + FILLER * delta + line[end:]
+            out.append(_LengthFix(text, f"inserted {delta} '<' at position {end + 1}", end, delta))
         elif end - start >= -delta:
-            out.append(
-                (line[: end + delta] + line[end:], f"removed {-delta} '<' at position {end + delta + 1}")
-            )
+            text = line[: end + delta] + line[end:]
+            out.append(_LengthFix(text, f"removed {-delta} '<' at position {end + delta + 1}", end, delta))
     if delta < 0 and line.endswith(FILLER * -delta):
-        out.append((line[:delta], f"removed {-delta} trailing '<'"))
+        out.append(_LengthFix(line[:delta], f"removed {-delta} trailing '<'"))
     return out
 
 
-def _repair_lengths(
-    lines: tuple[str, ...], reference: dt.date, config: RepairConfig
-) -> tuple[tuple[str, ...], list[str]] | None:
+def _repair_lengths(lines: tuple[str, ...], reference: dt.date, config: RepairConfig) -> tuple[_LengthFix, ...] | None:
     """Lines off by one or two characters, fixed in their filler runs so that every check digit holds.
 
-    Returns ``None`` unless exactly one such fix leaves every check digit valid.
+    Returns ``None`` unless exactly one cheapest such fix leaves every check digit valid.
     """
-    best: list[tuple[float, tuple[str, ...], list[str]]] = []
+    best: list[tuple[float, tuple[_LengthFix, ...]]] = []
     for count, length in _SHAPES:
         if count != len(lines) or any(abs(len(x) - length) > 2 for x in lines):
             continue
         options = [_length_variants(x, length) for x in lines]
         for combo in itertools.islice(itertools.product(*options), 256):
-            candidate = tuple(text for text, _ in combo)
+            candidate = tuple(fix.text for fix in combo)
             fmt = detect_format(candidate)
             if fmt is None or any(ch not in ALPHABET for x in candidate for ch in x):
                 continue
@@ -133,55 +146,44 @@ def _repair_lengths(
                 continue
             checks = validate(parse(layout, outcome.lines), reference).check_digits
             if all(c.ok for c in checks):
-                notes = [f"line {i + 1}: {how}" for i, (_, how) in enumerate(combo) if how]
-                best.append((outcome.cost, candidate, notes))
+                best.append((outcome.cost, combo))
     best.sort(key=lambda b: b[0])
     if not best or (len(best) > 1 and best[1][0] - best[0][0] < config.tie_margin):
         return None
-    return best[0][1], best[0][2]
+    return best[0][1]
 
 
-def _prepare(
-    text: str | Sequence[str], *, do_repair: bool, reference: dt.date, config: RepairConfig
-) -> _Prepared:
+def _prepare(text: str | Sequence[str], *, do_repair: bool, reference: dt.date, config: RepairConfig) -> _Prepared:
     lines, inner_ws = split_text(text)
     findings: list[Finding] = []
-    corrections: tuple[Correction, ...] = ()
     if inner_ws:
         findings.append(
-            _note(
-                "mrz.input.whitespace",
-                Severity.INFO,
-                Category.QUALITY,
-                "Spaces inside the lines were removed.",
-            )
+            _note("mrz.input.whitespace", Severity.INFO, Category.QUALITY, "Spaces inside the lines were removed.")
         )
+    if detect_format(lines) is None:
+        window = _select_window(lines)
+        if window is not None:
+            lines, dropped = window
+            findings.append(
+                _note(
+                    "mrz.input.extra_lines",
+                    Severity.INFO,
+                    Category.QUALITY,
+                    f"Ignored {dropped} line{'s' if dropped != 1 else ''} that are not part of the MRZ.",
+                )
+            )
+    given = lines
+    corrections: tuple[Correction, ...] = ()
     if do_repair:
         lines, corrections = normalize_characters(lines)
     fmt = detect_format(lines)
     if fmt is not None:
-        return _Prepared(fmt, lines, tuple(findings), corrections)
-    window = _select_window(lines)
-    if window is not None:
-        lines, dropped = window
-        findings.append(
-            _note(
-                "mrz.input.extra_lines",
-                Severity.INFO,
-                Category.QUALITY,
-                f"Ignored {dropped} line{'s' if dropped != 1 else ''} that are not part of the MRZ.",
-            )
-        )
-        corrections = ()  # positions refer to the window now; re-normalise it
-        if do_repair:
-            lines, corrections = normalize_characters(lines)
-        fmt = detect_format(lines)
-        if fmt is not None:
-            return _Prepared(fmt, lines, tuple(findings), corrections)
+        return _Prepared(fmt, lines, given, tuple(findings), corrections)
     if do_repair:
-        fixed = _repair_lengths(lines, reference, config)
-        if fixed is not None:
-            lines, notes = fixed
+        fixes = _repair_lengths(lines, reference, config)
+        if fixes is not None:
+            lines = tuple(fix.text for fix in fixes)
+            notes = [f"line {i + 1}: {fix.note}" for i, fix in enumerate(fixes) if fix.note]
             findings.append(
                 _note(
                     "mrz.input.length_repaired",
@@ -191,10 +193,17 @@ def _prepare(
                     "digit holds after the change.",
                 )
             )
+            corrections = tuple(_shift(c, fixes[c.line]) for c in corrections)
             fmt = detect_format(lines)
             if fmt is not None:
-                return _Prepared(fmt, lines, tuple(findings), ())
+                return _Prepared(fmt, lines, given, tuple(findings), corrections)
     raise MRZFormatError(f"not an MRZ: got {_shape_text(lines)}; expected {SUPPORTED_SHAPES}")
+
+
+def _shift(c: Correction, fix: _LengthFix) -> Correction:
+    if fix.shift and c.column >= fix.at:
+        return dataclasses.replace(c, column=c.column + fix.shift)
+    return c
 
 
 def read_mrz(
@@ -222,36 +231,48 @@ def read_mrz(
     fmt = prepared.format
     layout = LAYOUTS[fmt]
     findings = list(prepared.findings)
-    findings.extend(correction_finding(c) for c in prepared.corrections)
     corrections = list(prepared.corrections)
-    input_lines = lines
     validation = validate(parse(layout, lines), reference)
-    if repair_text and (
-        alternatives is not None or _needs_repair(validation.check_digits, validation.findings)
-    ):
+    if repair_text and (alternatives is not None or _needs_repair(validation.check_digits, validation.findings)):
         outcome = repair(layout, lines, alternatives=alternatives, config=cfg)
-        corrections.extend(outcome.corrections)
-        findings.extend(outcome.findings)
+        corrections = _merge(corrections, outcome.corrections)
+        findings.extend(f for f in outcome.findings if f.code != "mrz.repair.corrected")
         if outcome.lines != lines:
             lines = outcome.lines
             validation = validate(parse(layout, lines), reference)
+    findings[len(prepared.findings) : len(prepared.findings)] = [correction_finding(c) for c in corrections]
     findings.extend(validation.findings)
     return MRZResult(
         format=fmt,
         lines=lines,
-        input_lines=input_lines,
+        input_lines=prepared.given,
         valid=not any(f.severity is Severity.ERROR for f in findings),
         fields=validation.fields,
         check_digits=validation.check_digits,
         corrections=tuple(corrections),
         findings=tuple(findings),
         reference_date=reference,
-        repaired=bool(corrections),
+        repaired=lines != prepared.given,
     )
+
+
+def _merge(first: list[Correction], second: Sequence[Correction]) -> list[Correction]:
+    """Corrections of two passes as one per position (``o`` → ``O`` → ``0`` becomes ``o`` → ``0``)."""
+    merged = {(c.line, c.column): c for c in first}
+    for c in second:
+        prior = merged.get((c.line, c.column))
+        if prior is None:
+            merged[(c.line, c.column)] = c
+        else:
+            merged[(c.line, c.column)] = dataclasses.replace(
+                c, original=prior.original, reason=f"{prior.reason}, then {c.reason}", forced=True
+            )
+    return [merged[k] for k in sorted(merged)]
 
 
 def _needs_repair(checks: Sequence[CheckDigit], findings: Sequence[Finding]) -> bool:
     """Does anything a repair could fix look wrong (a check digit, a charset, the name's filler)?"""
     return not all(c.ok for c in checks) or any(
-        f.code.endswith(".charset") or f.code in ("mrz.charset.illegal", "mrz.name.syntax") for f in findings
+        f.code.endswith((".charset", ".filler", ".unknown")) or f.code in ("mrz.charset.illegal", "mrz.name.syntax")
+        for f in findings
     )

@@ -14,15 +14,16 @@ likely, nothing is guessed: the result is reported as ambiguous. Every changed c
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from docverify.mrz import checkdigit
+from docverify.mrz import checkdigit, countries
 from docverify.mrz.parse import parse
-from docverify.mrz.spec import ALPHABET, CHARSETS, DIGITS, FILLER, CheckSpec, FieldKind, Layout
+from docverify.mrz.spec import ALPHABET, CHARSETS, DIGITS, FILLER, CheckSpec, FieldKind, FieldSpec, Layout
 from docverify.results import Category, Correction, Finding, Severity, Span
 
 STAGE = "mrz.repair"
@@ -37,24 +38,17 @@ _CONFUSION_PAIRS: tuple[tuple[str, str, float], ...] = (
     ("O", "0", 1.0),
     ("Q", "0", 1.5),
     ("D", "0", 1.5),
-    ("U", "0", 2.5),
-    ("C", "0", 2.5),
     ("I", "1", 1.0),
     ("L", "1", 1.5),
-    ("T", "1", 2.0),
-    ("J", "1", 2.5),
     ("B", "8", 1.0),
     ("S", "5", 1.0),
     ("Z", "2", 1.0),
     ("G", "6", 1.0),
-    ("A", "4", 1.5),
-    ("T", "7", 2.0),
-    ("E", "3", 2.5),
     ("K", FILLER, 1.0),
-    ("X", FILLER, 1.5),
-    ("C", FILLER, 2.0),
-    ("L", FILLER, 2.5),
+    ("X", FILLER, 1.0),
 )
+"""The classic OCR-B confusions. Anything else illegal in its field is treated as unreadable: every
+legal character becomes a candidate at ``RepairConfig.unknown_cost``, and the check digits decide."""
 
 CONFUSIONS: dict[str, tuple[tuple[str, float], ...]] = {}
 for _a, _b, _cost in _CONFUSION_PAIRS:
@@ -75,8 +69,11 @@ _HOMOGLYPHS = dict(
 class RepairConfig:
     """Knobs of the repair. Costs are negative log-likelihoods."""
 
-    max_cost: float = 9.0
+    max_cost: float = 6.0
     """Readings costlier than this are not accepted (too many changes to be a repair)."""
+    max_unforced: int = 2
+    """Without recognizer probabilities, at most this many legal characters may be changed to satisfy
+    the check digits (more would let the repair explain away a genuinely wrong check digit)."""
     tie_margin: float = 1e-6
     """Readings whose costs differ by less than this are equally likely."""
     unknown_cost: float = 4.0
@@ -94,6 +91,8 @@ class RepairOutcome:
     findings: tuple[Finding, ...]
     ambiguous: bool
     cost: float
+    solved: bool = False
+    """True when every check-digit block found a reading (the corrections there are verified)."""
 
 
 # --- text normalisation ---------------------------------------------------------------------------
@@ -115,7 +114,7 @@ def normalize_characters(lines: Sequence[str]) -> tuple[tuple[str, ...], tuple[C
             if mapped is None:
                 continue
             reason = "lower case" if ch.isascii() else f"look-alike character U+{ord(ch):04X}"
-            corrections.append(Correction(li, col, ch, mapped, reason, verified=False))
+            corrections.append(Correction(li, col, ch, mapped, reason, verified=False, forced=True))
             chars[col] = mapped
         out.append("".join(chars))
     return tuple(out), tuple(corrections)
@@ -143,28 +142,65 @@ def _candidates_from_text(
 ) -> list[tuple[str, float]]:
     li, col = pos
     ch = lines[li][col]
+    if ch != FILLER and layout.kind_at(li, col) is FieldKind.DATE:
+        charset = charset - {FILLER}  # '<' in a date is a rare "unknown part", never a repair
+    in_filler = _in_trailing_filler(layout, lines, pos)
     if ch in charset:
-        cands = [(ch, 0.0)]
-        if _in_trailing_filler(layout, lines, pos) and FILLER in charset:
-            # After a name's '<<<' only filler may follow: a letter there is a misread '<'.
-            return [(FILLER, 0.0), (ch, 2.0)] if ch in dict(CONFUSIONS.get(FILLER, ())) else cands
-        cands.extend((alt, cost) for alt, cost in CONFUSIONS.get(ch, ()) if alt in charset)
-        return cands
+        confusions = [(alt, cost) for alt, cost in CONFUSIONS.get(ch, ()) if alt in charset]
+        if in_filler and ch != FILLER and any(alt == FILLER for alt, _ in confusions):
+            # Only '<' belongs in a field's trailing filler: a letter there is a misread '<'.
+            return [(FILLER, 0.0), (ch, 2.0)]
+        if in_filler and ch == FILLER:
+            # ... and a '<' there is very unlikely to be a misread letter.
+            confusions = [(alt, cost + 2.0) for alt, cost in confusions]
+        elif layout.kind_at(li, col) is FieldKind.ALNUM:
+            field = _field_at(layout, pos)
+            text = lines[li][field.start : field.end]
+            confusions = [(alt, cost + _run_prior(text, col - field.start, alt)) for alt, cost in confusions]
+        return [(ch, 0.0), *confusions]
     alts = [(alt, cost) for alt, cost in CONFUSIONS.get(ch, ()) if alt in charset]
     if alts:
         return alts
     return [(c, config.unknown_cost) for c in sorted(charset)]
 
 
-def _in_trailing_filler(layout: Layout, lines: tuple[str, ...], pos: Pos) -> bool:
+def _run_prior(text: str, i: int, alt: str) -> float:
+    """Cost adjustment for reading ``alt`` at index ``i`` of a number field ``text``, from its neighbours.
+
+    Numbers come in runs of digits and runs of letters: a digit between two digits (or a letter
+    between two letters) is a little more likely than the other class there; at the field's edge the
+    one neighbour counts half.
+    """
+    neighbours = [c for c in (text[i - 1 : i], text[i + 1 : i + 2]) if c.isalnum()]
+    if not neighbours or len({c.isdigit() for c in neighbours}) != 1:
+        return 0.0
+    step = 0.5 if len(neighbours) == 2 else 0.25
+    return -step if alt.isdigit() == neighbours[0].isdigit() else step
+
+
+def _field_at(layout: Layout, pos: Pos) -> FieldSpec:
     li, col = pos
-    if layout.kind_at(li, col) is not FieldKind.NAME:
+    return next(f for f in layout.fields if f.line == li and f.start <= col < f.end)
+
+
+def _in_trailing_filler(layout: Layout, lines: tuple[str, ...], pos: Pos) -> bool:
+    """Whether ``pos`` lies in the trailing filler of its field, judged from its neighbours.
+
+    Names: after ``<<<`` or after a second ``<<``. Numbers and optional data: a ``<`` on the left and
+    only ``<`` (or the field's end) on the right.
+    """
+    li, col = pos
+    kind = layout.kind_at(li, col)
+    if kind not in (FieldKind.NAME, FieldKind.ALNUM):
         return False
-    field = next(f for f in layout.fields if f.line == li and f.start <= col < f.end)
-    text = lines[li][field.start : col]
-    # Trailing filler starts at '<<<', or at a second '<<' after the primary/secondary separator.
-    first = text.find("<<")
-    return text.find("<<<", 1) >= 0 or (first >= 0 and text.find("<<", first + 2) >= 0)
+    field = _field_at(layout, pos)
+    line = lines[li]
+    if kind is FieldKind.NAME:
+        text = line[field.start : col]
+        first = text.find("<<")
+        return text.find("<<<", 1) >= 0 or (first >= 0 and text.find("<<", first + 2) >= 0)
+    left = line[col - 1] if col > field.start else ""  # a lone first character may be real data
+    return left == FILLER and set(line[col + 1 : field.end]) <= {FILLER}
 
 
 def _candidates_from_alternatives(
@@ -177,9 +213,7 @@ def _candidates_from_alternatives(
             if cost < best.get(ch, math.inf):
                 best[ch] = cost
     if not best:
-        return (
-            [(observed, 0.0)] if observed in charset else [(c, config.unknown_cost) for c in sorted(charset)]
-        )
+        return [(observed, 0.0)] if observed in charset else [(c, config.unknown_cost) for c in sorted(charset)]
     return sorted(best.items(), key=lambda kv: kv[1])
 
 
@@ -333,6 +367,44 @@ def repair(
     cfg = config or RepairConfig()
     if alternatives is not None:
         _check_alternatives_shape(alternatives, lines)
+    outcome = _repair_core(layout, lines, alternatives, cfg)
+    marker = _long_number_marker(layout, lines)
+    if marker is None or (outcome.solved and outcome.cost == 0.0):
+        return outcome
+    # The '<' that marks a long document number may have been read as K or X: try that structure too.
+    li, col = marker
+    variant = list(lines)
+    variant[li] = lines[li][:col] + FILLER + lines[li][col + 1 :]
+    alt = _repair_core(layout, tuple(variant), alternatives, cfg)
+    marker_cost = 1.0
+    if not alt.solved or (outcome.solved and outcome.cost <= alt.cost + marker_cost):
+        return outcome
+    fix = Correction(li, col, lines[li][col], FILLER, "long document number marker", verified=True, forced=True)
+    return RepairOutcome(
+        alt.lines,
+        (fix, *alt.corrections),
+        (correction_finding(fix), *alt.findings),
+        alt.ambiguous,
+        alt.cost + marker_cost,
+        alt.solved,
+    )
+
+
+def _long_number_marker(layout: Layout, lines: tuple[str, ...]) -> Pos | None:
+    """Where a long-number '<' may have been misread: K or X in the document-number check digit's
+    place, with the optional data starting with characters."""
+    if not layout.long_number:
+        return None
+    check = layout.check("document_number")
+    optional = layout.field("optional_data")
+    if lines[check.line][check.column] in "KX" and lines[optional.line][optional.start] != FILLER:
+        return (check.line, check.column)
+    return None
+
+
+def _repair_core(
+    layout: Layout, lines: tuple[str, ...], alternatives: Alternatives | None, cfg: RepairConfig
+) -> RepairOutcome:
     checks = parse(layout, lines).checks
     filler_ok = {(c.line, c.column) for c in checks if c.filler_allowed}
     long_cd = {(c.line, c.column) for c in layout.checks} - {(c.line, c.column) for c in checks}
@@ -352,14 +424,30 @@ def repair(
                 cands[pos] = _candidates_from_text(layout, lines, pos, charset, cfg)
 
     checked: set[Pos] = set()
+    data_positions: set[Pos] = set()
     for c in checks:
+        data_positions |= set(_weights(c))
         checked |= set(_weights(c)) | {(c.line, c.column)}
+    # A guessed check digit that no other check covers (the composite, or a visa's digits) is merely
+    # recomputed from the data: nothing independent confirms it.
+    unconfirmable = {pos for pos in checked - data_positions if all(cost >= cfg.unknown_cost for _, cost in cands[pos])}
 
     chosen: dict[Pos, str] = {}
     verified: set[Pos] = set()
     ambiguous: list[Pos] = []
     cost = 0.0
-    for sol in _solve_checks(checks, cands, cfg):
+    legal = {pos for pos, options in cands.items() if lines[pos[0]][pos[1]] in {c for c, _ in options}}
+    solutions = _solve_checks(checks, cands, cfg)
+    if alternatives is None:
+        solutions = [
+            None
+            if sol is not None
+            and sum(1 for p, c in sol.chosen.items() if p in legal and c != lines[p[0]][p[1]]) > cfg.max_unforced
+            else sol
+            for sol in solutions
+        ]
+    solved = all(sol is not None and not sol.ambiguous_positions for sol in solutions)
+    for sol in solutions:
         if sol is None:
             continue
         if sol.ambiguous_positions:
@@ -368,6 +456,12 @@ def repair(
         chosen.update(sol.chosen)
         verified |= set(sol.chosen)
         cost += sol.cost
+    # Country codes: the reading must be a known code ("1VA" is LVA, not IVA).
+    for field in layout.fields:
+        if field.kind is FieldKind.COUNTRY and not any(
+            (field.line, c) in checked for c in range(field.start, field.end)
+        ):
+            chosen.update(_country_reading(field, lines, cands, cfg))
     # Positions no check covers, and checked positions of blocks left unsolved: charset repair only.
     for pos, options in cands.items():
         if pos in chosen:
@@ -388,9 +482,10 @@ def repair(
         original = lines[li][col]
         if ch == original:
             continue
-        ok = (li, col) in verified
+        ok = (li, col) in verified and (li, col) not in unconfirmable
         reason = _reason(layout, lines, (li, col), original, checked=ok)
-        corrections.append(Correction(li, col, original, ch, reason, ok))
+        forced = (li, col) not in legal or alternatives is not None
+        corrections.append(Correction(li, col, original, ch, reason, ok, forced))
         new_lines[li][col] = ch
     findings = [correction_finding(c) for c in corrections]
     if ambiguous:
@@ -413,7 +508,28 @@ def repair(
         tuple(findings),
         bool(ambiguous),
         cost,
+        solved,
     )
+
+
+def _country_reading(
+    field: FieldSpec, lines: tuple[str, ...], cands: dict[Pos, list[tuple[str, float]]], cfg: RepairConfig
+) -> dict[Pos, str]:
+    """The cheapest reading of a country field that is a known code; empty when there is none or a tie."""
+    positions = [(field.line, c) for c in range(field.start, field.end)]
+    if all(lines[li][c] in {ch for ch, _ in cands[(li, c)]} for li, c in positions):
+        observed = field.read(lines).rstrip(FILLER)
+        if observed and FILLER not in observed and countries.status(observed) is not countries.CodeStatus.UNKNOWN:
+            return {}  # already a known code
+    readings: list[tuple[float, tuple[str, ...]]] = []
+    for combo in itertools.product(*(cands[p][:4] for p in positions)):
+        code = "".join(ch for ch, _ in combo).rstrip(FILLER)
+        if code and FILLER not in code and countries.status(code) is not countries.CodeStatus.UNKNOWN:
+            readings.append((sum(cost for _, cost in combo), tuple(ch for ch, _ in combo)))
+    top = heapq.nsmallest(2, readings)
+    if not top or (len(top) > 1 and top[1][0] - top[0][0] < cfg.tie_margin):
+        return {}
+    return dict(zip(positions, top[0][1], strict=True))
 
 
 def _reason(layout: Layout, lines: tuple[str, ...], pos: Pos, original: str, *, checked: bool) -> str:
@@ -429,22 +545,36 @@ def _reason(layout: Layout, lines: tuple[str, ...], pos: Pos, original: str, *, 
 
 
 def correction_finding(c: Correction) -> Finding:
-    """The finding that reports one correction: info when check digits confirm it, else a warning."""
+    """The finding that reports one correction.
+
+    Info when the check digits confirm a change that had to be made (the character read was not
+    allowed there, or a recognizer gave the alternative); a warning otherwise: a legal character
+    changed only to satisfy the check digits may hide a genuinely wrong digit.
+    """
     span = Span(c.line, c.column, c.column + 1)
-    how = "confirmed by the check digits" if c.verified else "not confirmed by a check digit"
+    if c.verified and c.forced:
+        how = "confirmed by the check digits"
+    elif c.verified:
+        how = "a legal character changed to satisfy the check digits; compare with the document"
+    else:
+        how = "not confirmed by a check digit"
     return Finding(
         "mrz.repair.corrected",
-        Severity.INFO if c.verified else Severity.WARNING,
+        Severity.INFO if c.verified and c.forced else Severity.WARNING,
         Category.QUALITY,
         f"Read '{c.original}' at {span.human()}, corrected to '{c.corrected}' ({c.reason}; {how}).",
         STAGE,
         (span,),
-        (("from", c.original), ("reason", c.reason), ("to", c.corrected), ("verified", c.verified)),
+        (
+            ("forced", c.forced),
+            ("from", c.original),
+            ("reason", c.reason),
+            ("to", c.corrected),
+            ("verified", c.verified),
+        ),
     )
 
 
 def _check_alternatives_shape(alternatives: Alternatives, lines: tuple[str, ...]) -> None:
-    if len(alternatives) != len(lines) or any(
-        len(a) != len(line) for a, line in zip(alternatives, lines, strict=True)
-    ):
+    if len(alternatives) != len(lines) or any(len(a) != len(line) for a, line in zip(alternatives, lines, strict=True)):
         raise ValueError("alternatives must have one entry per character of every line")

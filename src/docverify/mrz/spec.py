@@ -14,6 +14,7 @@ from enum import Enum
 from docverify.mrz import checkdigit
 from docverify.results import MRZFormat, Span
 
+
 @functools.cache
 def _span(line: int, start: int, end: int) -> Span:
     return Span(line, start, end)
@@ -282,9 +283,7 @@ _FIELD_INDEX: dict[MRZFormat, dict[str, FieldSpec]] = {
     fmt: {f.name: f for f in lay.fields} for fmt, lay in LAYOUTS.items()
 }
 
-_KIND_MAPS: dict[MRZFormat, tuple[tuple[FieldKind, ...], ...]] = {
-    fmt: _kind_map(lay) for fmt, lay in LAYOUTS.items()
-}
+_KIND_MAPS: dict[MRZFormat, tuple[tuple[FieldKind, ...], ...]] = {fmt: _kind_map(lay) for fmt, lay in LAYOUTS.items()}
 
 
 _CLASS = {
@@ -323,9 +322,7 @@ def conforms(layout: Layout, lines: tuple[str, ...] | list[str]) -> bool:
 def shape_formats(line_count: int, line_length: int) -> tuple[MRZFormat, ...]:
     """Formats whose MRZ has ``line_count`` lines of ``line_length`` characters."""
     return tuple(
-        lay.format
-        for lay in LAYOUTS.values()
-        if (lay.line_count, lay.line_length) == (line_count, line_length)
+        lay.format for lay in LAYOUTS.values() if (lay.line_count, lay.line_length) == (line_count, line_length)
     )
 
 
@@ -346,20 +343,30 @@ def detect_format(lines: tuple[str, ...] | list[str]) -> MRZFormat | None:
     if shape == (2, 36):
         if first == "V":
             return MRZFormat.MRVB
-        if lines[0].startswith("IDFRA") and _check_score(FRA_ID, lines) >= _check_score(TD2, lines):
+        if _FRA_ID_START.match(lines[0]) and _fit(FRA_ID, lines) >= _fit(TD2, lines):
             return MRZFormat.FRA_ID
         return MRZFormat.TD2
     return None
 
 
-def _check_score(layout: Layout, lines: tuple[str, ...] | list[str]) -> int:
-    """How many of ``layout``'s check digits hold on ``lines`` (to tell look-alike layouts apart)."""
-    score = 0
+_FRA_ID_START = re.compile("[I1L][D0O]FRA")
+"""``IDFRA``, also when read with the classic OCR confusions (I/1/L, D/0/O)."""
+
+
+def _fit(layout: Layout, lines: tuple[str, ...] | list[str]) -> int:
+    """How well ``lines`` fit ``layout``: characters their field allows, plus five per check digit that
+    holds (a chance match is 1 in 10; a misplaced layout breaks dozens of field charsets).
+
+    Tells look-alike layouts apart (the French ID card and TD2) even when OCR errors break a check.
+    """
+    checks = 0
     for c in layout.checks:
         data = "".join(lines[s.line][s.start : s.end] for s in c.covers)
         value = checkdigit.compute_lenient(data)
-        score += value is not None and lines[c.line][c.column] == str(value)
-    return score
+        checks += value is not None and lines[c.line][c.column] == str(value)
+    kinds = _KIND_MAPS[layout.format]
+    fitting = sum(ch in CHARSETS[k] for li, line in enumerate(lines) for ch, k in zip(line, kinds[li], strict=True))
+    return 5 * checks + fitting
 
 
 SUPPORTED_SHAPES = "3 × 30 (TD1), 2 × 36 (TD2, MRV-B, French ID card) or 2 × 44 (TD3, MRV-A)"

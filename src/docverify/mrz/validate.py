@@ -118,12 +118,17 @@ def _finding(
 # --- check digits ---------------------------------------------------------------------------------
 
 
+_DIGIT_TEXT = "0123456789"
+
+
 def evaluate_check(check: CheckSpec, lines: tuple[str, ...]) -> CheckDigit:
     """Printed versus computed value of one check digit."""
     data = check_data(check, lines)
     printed = lines[check.line][check.column]
-    value = checkdigit.compute_lenient(data)
-    computed = "?" if value is None else str(value)
+    try:
+        computed = _DIGIT_TEXT[checkdigit.compute(data)]
+    except KeyError:
+        computed = "?"  # a character outside the MRZ alphabet
     ok = printed == computed or (check.filler_allowed and printed == FILLER and set(data) <= {FILLER})
     return CheckDigit(check.name, printed, computed, ok, check.position, check.covers)
 
@@ -192,8 +197,7 @@ def _accept_deviation(ctx: Context, res: CheckDigit) -> tuple[CheckDigit, Findin
                 f"mrz.deviation.{dev.id}",
                 Severity.INFO,
                 Category.VALIDITY,
-                f"Known issuer deviation: {dev.description} Accepted for {ctx.fields.issuing_state} "
-                f"({dev.evidence}).",
+                f"Known issuer deviation: {dev.description} Accepted for {ctx.fields.issuing_state} ({dev.evidence}).",
                 [alt.position, *alt.covers],
                 printed=res.printed,
                 computed_icao=res.computed,
@@ -284,7 +288,7 @@ def rule_document_code(ctx: Context) -> Iterator[Finding]:
         if fmt is MRZFormat.TD2 and first == "P":
             yield _finding(
                 "mrz.document_code.td2_passport",
-                Severity.INFO,
+                Severity.WARNING,
                 Category.VALIDITY,
                 "Document code P in the TD2 layout: a passport in ID-2 size, which some issuers use.",
                 [span],
@@ -292,7 +296,7 @@ def rule_document_code(ctx: Context) -> Iterator[Finding]:
         elif fmt is MRZFormat.TD3 and first in "ACI":
             yield _finding(
                 "mrz.document_code.unusual",
-                Severity.INFO,
+                Severity.WARNING,
                 Category.VALIDITY,
                 f"Document code {first} in the TD3 (passport) layout: an identity or official document "
                 "in passport format.",
@@ -304,8 +308,7 @@ def rule_document_code(ctx: Context) -> Iterator[Finding]:
                 "mrz.document_code.invalid",
                 Severity.ERROR,
                 Category.INTEGRITY,
-                f"The document code of a {fmt.value} MRZ must start with {expected}; it starts with "
-                f"'{first}'.",
+                f"The document code of a {fmt.value} MRZ must start with {expected}; it starts with '{first}'.",
                 [span],
             )
     if fmt in (MRZFormat.TD1, MRZFormat.TD2):
@@ -434,16 +437,22 @@ def rule_dates(ctx: Context) -> Iterator[Finding]:
                 f"The birth date {birth.isoformat()} is after the reference date {ref.isoformat()}.",
                 [span],
             )
-        elif age > MAX_AGE_YEARS:
-            yield _finding(
-                "mrz.validity.implausible_age",
-                Severity.ERROR,
-                Category.VALIDITY,
-                f"The holder would be {age} years old on {ref.isoformat()}; more than {MAX_AGE_YEARS} "
-                "is implausible.",
-                [span],
-                age=age,
-            )
+        else:
+            # Two-digit years resolve to an age under 100 on the reference date, so an implausible
+            # age shows at expiry: a document that outlives any holder.
+            at_expiry = None if expiry is None else expiry.year - birth.year
+            if age > MAX_AGE_YEARS or (at_expiry is not None and at_expiry > MAX_AGE_YEARS):
+                oldest = max(age, at_expiry or 0)
+                yield _finding(
+                    "mrz.validity.implausible_age",
+                    Severity.ERROR,
+                    Category.VALIDITY,
+                    f"The holder would be {oldest} years old "
+                    + ("on the reference date" if oldest == age else "when the document expires")
+                    + f"; more than {MAX_AGE_YEARS} is implausible.",
+                    [span],
+                    age=oldest,
+                )
         if expiry is not None and expiry <= birth:
             yield _finding(
                 "mrz.validity.expiry_before_birth",
@@ -562,6 +571,32 @@ def rule_names(ctx: Context) -> Iterator[Finding]:
             )
 
 
+_FILLER_LOOKALIKES = frozenset("KX")
+
+
+def rule_filler(ctx: Context) -> Iterator[Finding]:
+    """A lone K or X after a number's or optional field's filler: almost surely a misread '<'.
+
+    Check digits cannot see it (K has the value 20, which counts as the filler's 0).
+    """
+    lines = ctx.parsed.lines
+    for f in ctx.parsed.layout.fields:
+        if f.kind is not FieldKind.ALNUM:
+            continue
+        text = f.read(lines)
+        for i in range(1, len(text)):
+            if text[i] in _FILLER_LOOKALIKES and text[i - 1] == FILLER and set(text[i + 1 :]) <= {FILLER}:
+                span = Span(f.line, f.start + i, f.start + i + 1)
+                yield _finding(
+                    f"mrz.field.{f.name}.filler",
+                    Severity.WARNING,
+                    Category.INTEGRITY,
+                    f"'{text[i]}' at {span.human()} stands alone in the {label(f.name)}'s trailing filler; "
+                    "it is probably a misread '<'.",
+                    [span],
+                )
+
+
 def rule_long_number(ctx: Context) -> Iterator[Finding]:
     ln = ctx.parsed.long_number
     if ln is None:
@@ -617,6 +652,7 @@ RULES: tuple[Rule, ...] = (
     rule_dates,
     rule_sex,
     rule_names,
+    rule_filler,
     rule_long_number,
     rule_specimen,
 )

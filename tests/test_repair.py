@@ -1,0 +1,165 @@
+"""Check-digit-guided repair: confusions, ambiguity, recognizer alternatives, text clean-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+
+from docverify import MRZFormat, MRZFormatError, Severity, read_mrz
+from docverify.mrz.repair import RepairConfig, normalize_characters, repair
+from docverify.mrz.spec import LAYOUTS
+
+REF = dt.date(2010, 1, 1)
+TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+TD1 = ("I<UTOD231458907<<<<<<<<<<<<<<<", "7408122F1204159UTO<<<<<<<<<<<6", "ERIKSSON<<ANNA<MARIA<<<<<<<<<<")
+
+
+def sub(line: str, col: int, ch: str) -> str:
+    return line[:col] + ch + line[col + 1 :]
+
+
+def test_classic_confusions_in_numeric_fields_are_repaired_and_reported() -> None:
+    noisy = (TD3[0], "L8989O2C36UT07408I22F12O4159ZE184226B<<<<<1O")
+    r = read_mrz(noisy, reference_date=REF)
+    assert r.lines == TD3
+    assert r.valid and r.repaired
+    changed = {(c.line, c.column, c.original, c.corrected) for c in r.corrections}
+    assert changed == {(1, 5, "O", "0"), (1, 12, "0", "O"), (1, 17, "I", "1"), (1, 23, "O", "0"), (1, 43, "O", "0")}
+    findings = [f for f in r.findings if f.code == "mrz.repair.corrected"]
+    assert len(findings) == len(changed)
+    assert all(f.spans and f.spans[0].end - f.spans[0].start == 1 for f in findings)
+    # a letter in a date confirmed by the check digits: info; 'O' is legal in a document number, so
+    # changing it only to satisfy the check digits is a warning; the country code has no check digit
+    by_col = {f.spans[0].start: f.severity for f in findings}
+    assert by_col[17] is Severity.INFO and by_col[43] is Severity.INFO
+    assert by_col[5] is Severity.WARNING and by_col[12] is Severity.WARNING
+    forced = {c.column: c.forced for c in r.corrections}
+    assert forced == {5: False, 12: True, 17: True, 23: True, 43: True}
+    assert r.input_lines == noisy
+
+
+def test_no_repair_leaves_text_untouched() -> None:
+    noisy = (TD3[0], sub(TD3[1], 5, "O"))
+    r = read_mrz(noisy, reference_date=REF, repair_text=False)
+    assert r.lines == noisy and not r.repaired and not r.valid
+
+
+def test_filler_read_as_k_in_name_and_optional_data() -> None:
+    name = sub(TD3[0], 30, "K")
+    line2 = sub(TD3[1], 39, "K")
+    r = read_mrz((name, line2), reference_date=REF)
+    assert r.lines == TD3
+    assert r.valid
+
+
+def test_lone_k_in_trailing_filler_is_flagged_without_repair() -> None:
+    r = read_mrz((TD3[0], sub(TD3[1], 39, "K")), reference_date=REF, repair_text=False)
+    assert "mrz.field.optional_data.filler" in {f.code for f in r.findings}
+    assert all(c.ok for c in r.check_digits)  # K counts like '<' in check digits: only the layout shows it
+
+
+def test_unreadable_digit_is_recovered_from_the_check_digit() -> None:
+    # '#' has no confusable: the birth-date check digit alone fixes the one digit that fits
+    r = read_mrz((TD3[0], sub(TD3[1], 16, "#")), reference_date=REF)
+    assert r.lines == TD3
+
+
+def test_ambiguous_repair_is_refused() -> None:
+    # Two unreadable characters in the same alphanumeric field of a visa (no composite): many
+    # readings satisfy the one check digit equally well, so nothing may be guessed.
+    visa = ("V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L8988901C4XXX4009078F96121096ZE184226B<<<<<<")
+    noisy = (visa[0], sub(sub(visa[1], 2, "#"), 3, "#"))
+    r = read_mrz(noisy, reference_date=REF)
+    assert not r.valid
+    f = next(f for f in r.findings if f.code == "mrz.repair.ambiguous")
+    assert f.severity is Severity.ERROR
+    assert r.lines[1][2:4] == "##"  # left as read
+
+
+def test_repair_never_claims_a_reading_that_breaks_a_check_digit() -> None:
+    # A genuinely wrong check digit with nothing confusable nearby: no reading within budget.
+    bad = sub(TD3[1], 19, "3")
+    r = read_mrz((TD3[0], bad), reference_date=REF)
+    assert not r.valid
+    assert all(c.ok for c in r.check_digits) or not any(c.verified for c in r.corrections)
+
+
+def test_recognizer_alternatives_drive_the_repair() -> None:
+    lines = (TD3[0], sub(TD3[1], 1, "6"))  # the recognizer's top choice is wrong at column 1
+    alts: list[list[list[tuple[str, float]]]] = [[[(ch, 1.0)] for ch in line] for line in lines]
+    alts[1][1] = [("6", 0.55), ("8", 0.45)]
+    r = read_mrz(lines, reference_date=REF, alternatives=alts)
+    assert r.lines == TD3
+    corr = r.corrections[0]
+    assert (corr.line, corr.column, corr.original, corr.corrected, corr.verified) == (1, 1, "6", "8", True)
+
+
+def test_recognizer_alternatives_shape_is_checked() -> None:
+    with pytest.raises(ValueError, match="one entry per character"):
+        repair(LAYOUTS[MRZFormat.TD3], TD3, alternatives=[[[("P", 1.0)]]])
+
+
+def test_repair_cost_is_negative_log_probability() -> None:
+    lines = (TD3[0], sub(TD3[1], 1, "6"))
+    alts: list[list[list[tuple[str, float]]]] = [[[(ch, 1.0)] for ch in line] for line in lines]
+    alts[1][1] = [("6", 0.6), ("8", 0.4)]
+    out = repair(LAYOUTS[MRZFormat.TD3], lines, alternatives=alts)
+    assert out.lines == TD3
+    assert math.isclose(out.cost, -math.log(0.4), rel_tol=1e-9)
+
+
+def test_max_cost_bounds_the_search() -> None:
+    noisy = (TD3[0], "L8989O2C36UTO7408I22F12O4159ZE184226B<<<<<1O")
+    r = read_mrz(noisy, reference_date=REF, config=RepairConfig(max_cost=1.5))
+    assert not r.valid  # four confusions cost 4.0 > 1.5: no check-digit repair is accepted
+    assert r.lines[1][5] == "O"  # legal in the document number: left as read
+    # letters in date and check-digit fields are still mapped to digits, but never as verified
+    assert r.lines[1][17] == "1" and r.lines[1][43] == "0"
+    assert r.corrections and not any(c.verified for c in r.corrections)
+
+
+def test_lower_case_and_look_alikes_are_normalised_and_reported() -> None:
+    lowered = (TD3[0].lower(), TD3[1])
+    r = read_mrz(lowered, reference_date=REF)
+    assert r.lines == TD3 and r.valid
+    assert {c.reason for c in r.corrections} == {"lower case"}
+    cyr = (TD3[0].replace("A", "\u0410"), TD3[1])  # Cyrillic capital A
+    r = read_mrz(cyr, reference_date=REF)
+    assert r.lines == TD3
+    assert all("U+0410" in c.reason for c in r.corrections)
+    lines, corrections = normalize_characters(("«P",))
+    assert lines == ("<P",) and corrections[0].original == "«"
+
+
+def test_whitespace_and_extra_lines() -> None:
+    text = "some header text\n  " + TD3[0][:10] + " " + TD3[0][10:] + "\n" + TD3[1] + "\n\n"
+    r = read_mrz(text, reference_date=REF)
+    assert r.lines == TD3
+    found = {f.code for f in r.findings}
+    assert {"mrz.input.whitespace", "mrz.input.extra_lines"} <= found
+
+
+def test_missing_filler_is_restored_when_check_digits_confirm() -> None:
+    short = (TD3[0], TD3[1][:38] + TD3[1][39:])  # one '<' of the optional data's filler lost
+    r = read_mrz(short, reference_date=REF)
+    assert r.lines == TD3
+    assert "mrz.input.length_repaired" in {f.code for f in r.findings}
+    with pytest.raises(MRZFormatError):
+        read_mrz(short, reference_date=REF, repair_text=False)
+
+
+def test_long_number_marker_read_as_k() -> None:
+    lines = ("I<UTOD23145890<7349<<<<<<<<<<<", "3407127M9507122UTO<<<<<<<<<<<2", "STEVENSON<<PETER<JOHN<<<<<<<<<")
+    noisy = (sub(lines[0], 14, "K"), *lines[1:])
+    r = read_mrz(noisy, reference_date=dt.date(1990, 1, 1))
+    assert r.lines == lines
+    assert r.fields.document_number == "D23145890734"
+
+
+def test_td1_repair_uses_the_composite() -> None:
+    noisy = (sub(TD1[0], 10, "S"), sub(TD1[1], 3, "B"), TD1[2])
+    r = read_mrz(noisy, reference_date=REF)
+    assert r.lines == TD1
+    assert all(c.verified for c in r.corrections)
