@@ -8,10 +8,7 @@
 
 from __future__ import annotations
 
-from operator import mul
-
 WEIGHTS = (7, 3, 1)
-_WEIGHT_RUN = WEIGHTS * 40  # longer than any check-digit input (an MRZ has at most 132 characters)
 
 VALUES: dict[str, int] = {str(d): d for d in range(10)}
 VALUES.update({chr(ord("A") + i): 10 + i for i in range(26)})
@@ -23,11 +20,21 @@ def char_value(char: str) -> int:
     return VALUES[char]
 
 
+_ILLEGAL = 255
+# Latin-1 code point -> character whose code is the MRZ value (255 for characters outside the alphabet),
+# so that ``translate`` + ``encode`` turn a string into its values in C, and slices sum the weights.
+_TABLE = {i: chr(VALUES.get(chr(i), _ILLEGAL)) for i in range(256)}
+
+
 def compute(data: str) -> int:
     """The check digit (0–9) of ``data``; raises ``KeyError`` for characters outside the MRZ alphabet."""
-    if len(data) > len(_WEIGHT_RUN):
-        return sum(VALUES[ch] * WEIGHTS[i % 3] for i, ch in enumerate(data)) % 10
-    return int(sum(map(mul, map(VALUES.__getitem__, data), _WEIGHT_RUN))) % 10
+    try:
+        values = data.translate(_TABLE).encode("latin-1")
+    except UnicodeEncodeError:
+        raise KeyError(data) from None
+    if _ILLEGAL in values:
+        raise KeyError(data)
+    return (7 * sum(values[0::3]) + 3 * sum(values[1::3]) + sum(values[2::3])) % 10
 
 
 def compute_lenient(data: str) -> int | None:

@@ -130,42 +130,37 @@ def resolve_date(raw: str, reference: dt.date, *, kind: str) -> dt.date | None:
 def decode_fields(parsed: Parsed, reference: dt.date) -> MRZFields:
     """Decode every field of ``parsed``; never raises on document content."""
     lay = parsed.layout
-
-    def opt(name: str) -> str | None:
-        return parsed.texts.get(name)
-
-    def stripped(name: str) -> str | None:
-        value = opt(name)
-        return None if value is None else value.strip(FILLER)
-
-    extra: list[tuple[str, str]] = []
+    t = parsed.texts
+    get = t.get
+    extra: tuple[tuple[str, str], ...] = ()
+    optional: str | None
     if lay.format is MRZFormat.FRA_ID:
-        surname = _words(parsed.raw("surname"))
-        given = _words(parsed.raw("given_names"))
-        truncated = parsed.raw("surname")[-1:].isalpha() or parsed.raw("given_names")[-1:].isalpha()
-        number = parsed.raw("document_number")
-        extra = [
+        surname = _words(t["surname"])
+        given = _words(t["given_names"])
+        truncated = t["surname"][-1] != FILLER or t["given_names"][-1] != FILLER
+        number = t["document_number"]
+        extra = (
             ("issue_year_month", number[:4]),
             ("issuing_department", number[4:7]),
-            ("administrative_code", parsed.raw("administrative_code").rstrip(FILLER)),
-        ]
+            ("administrative_code", t["administrative_code"].rstrip(FILLER)),
+        )
         optional = None
     else:
-        surname, given = split_name(parsed.raw("name"))
-        truncated = parsed.raw("name")[-1:].isalpha()
-        number = parsed.raw("document_number").rstrip(FILLER)
-        optional = stripped("optional_data")
+        name = t["name"]
+        surname, given = split_name(name)
+        truncated = name[-1] != FILLER
+        number = t["document_number"].rstrip(FILLER)
+        optional = t["optional_data"].strip(FILLER)
         ln = parsed.long_number
         if ln is not None:
             cont = parsed.lines[ln.continuation.line][ln.continuation.start : ln.continuation.end]
-            number = parsed.raw("document_number") + cont
-            rest_start = ln.check.column + 1
+            number = t["document_number"] + cont
             field = lay.field("optional_data")
-            optional = parsed.lines[field.line][rest_start : field.end].strip(FILLER)
+            optional = parsed.lines[field.line][ln.check.column + 1 : field.end].strip(FILLER)
 
-    birth_raw = parsed.raw("birth_date")
-    expiry_raw = opt("expiry_date")
-    sex_raw = parsed.raw("sex")
+    birth_raw = t["birth_date"]
+    expiry_raw = get("expiry_date")
+    sex_raw = t["sex"]
     birth = resolve_date(birth_raw, reference, kind="birth")
     expiry = None if expiry_raw is None else resolve_date(expiry_raw, reference, kind="expiry")
     if birth is not None and expiry is not None and birth >= expiry and reference.year - birth.year + 100 <= 125:
@@ -173,20 +168,22 @@ def decode_fields(parsed: Parsed, reference: dt.date) -> MRZFields:
         # (unless that makes the holder implausibly old; then the dates stay in conflict).
         with contextlib.suppress(ValueError):
             birth = birth.replace(year=birth.year - 100)
+    nationality = get("nationality")
+    optional_2 = get("optional_data_2")
     return MRZFields(
-        document_code=parsed.raw("document_code").rstrip(FILLER),
-        issuing_state=parsed.raw("issuing_state").rstrip(FILLER),
-        document_number=number,
-        surname=surname,
-        given_names=given,
-        nationality=stripped("nationality"),
-        birth_date=birth,
-        birth_date_raw=birth_raw,
-        sex=None if sex_raw == FILLER else sex_raw,
-        expiry_date=expiry,
-        expiry_date_raw=expiry_raw,
-        optional_data=optional,
-        optional_data_2=stripped("optional_data_2"),
-        names_truncated=truncated,
-        extra=tuple(extra),
+        t["document_code"].rstrip(FILLER),
+        t["issuing_state"].rstrip(FILLER),
+        number,
+        surname,
+        given,
+        None if nationality is None else nationality.strip(FILLER),
+        birth,
+        birth_raw,
+        None if sex_raw == FILLER else sex_raw,
+        expiry,
+        expiry_raw,
+        optional,
+        None if optional_2 is None else optional_2.strip(FILLER),
+        truncated,
+        extra,
     )

@@ -26,6 +26,7 @@ STAGE = "mrz.read"
 MAX_TEXT_CHARS = 10_000
 """Longest text accepted. An MRZ has at most 132 characters; OCR output with noise stays far below."""
 MAX_LINES = 50
+_CLEAN_LINE = re.compile("[0-9A-Z<]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
 """Byte-order mark, zero-width characters and soft hyphens: invisible, never part of an MRZ."""
 _SHAPES = sorted({(lay.line_count, lay.line_length) for lay in LAYOUTS.values()})
@@ -58,6 +59,9 @@ def split_text(text: str | Sequence[str], *, max_chars: int = MAX_TEXT_CHARS) ->
     lines: list[str] = []
     inner_ws = False
     for part in parts:
+        if _CLEAN_LINE.fullmatch(part):  # the common case: one clean line per item
+            lines.append(part)
+            continue
         for raw in part.splitlines():
             stripped = raw.translate(_INVISIBLE).strip()
             if not stripped:
@@ -160,7 +164,8 @@ def _prepare(text: str | Sequence[str], *, do_repair: bool, reference: dt.date, 
         findings.append(
             _note("mrz.input.whitespace", Severity.INFO, Category.QUALITY, "Spaces inside the lines were removed.")
         )
-    if detect_format(lines) is None:
+    fmt = detect_format(lines)
+    if fmt is None:
         window = _select_window(lines)
         if window is not None:
             lines, dropped = window
@@ -176,7 +181,8 @@ def _prepare(text: str | Sequence[str], *, do_repair: bool, reference: dt.date, 
     corrections: tuple[Correction, ...] = ()
     if do_repair:
         lines, corrections = normalize_characters(lines)
-    fmt = detect_format(lines)
+    if fmt is None or corrections:
+        fmt = detect_format(lines)
     if fmt is not None:
         return _Prepared(fmt, lines, given, tuple(findings), corrections)
     if do_repair:

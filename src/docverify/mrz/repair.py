@@ -16,6 +16,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,8 @@ CONFUSIONS: dict[str, tuple[tuple[str, float], ...]] = {}
 for _a, _b, _cost in _CONFUSION_PAIRS:
     CONFUSIONS[_a] = (*CONFUSIONS.get(_a, ()), (_b, _cost))
     CONFUSIONS[_b] = (*CONFUSIONS.get(_b, ()), (_a, _cost))
+
+_CLEAN_LINE = re.compile("[0-9A-Z<]*")
 
 # Letters from other scripts that look like MRZ letters, mapped one to one.
 _HOMOGLYPHS = dict(
@@ -103,7 +106,7 @@ def normalize_characters(lines: Sequence[str]) -> tuple[tuple[str, ...], tuple[C
     one character for one, so positions stay put. Each change is returned as a correction."""
     out: list[str] = []
     corrections: list[Correction] = []
-    if all(set(line) <= ALPHABET for line in lines):
+    if all(_CLEAN_LINE.fullmatch(line) for line in lines):
         return tuple(lines), ()
     for li, line in enumerate(lines):
         chars = list(line)

@@ -316,7 +316,10 @@ _LINE_PATTERNS: dict[MRZFormat, tuple[re.Pattern[str], ...]] = {
 
 def conforms(layout: Layout, lines: tuple[str, ...] | list[str]) -> bool:
     """True when every character is allowed by its field's charset (a fast whole-MRZ test)."""
-    return all(p.fullmatch(x) is not None for p, x in zip(_LINE_PATTERNS[layout.format], lines, strict=True))
+    for pattern, line in zip(_LINE_PATTERNS[layout.format], lines, strict=True):
+        if pattern.fullmatch(line) is None:
+            return False
+    return True
 
 
 def shape_formats(line_count: int, line_length: int) -> tuple[MRZFormat, ...]:
@@ -343,8 +346,12 @@ def detect_format(lines: tuple[str, ...] | list[str]) -> MRZFormat | None:
     if shape == (2, 36):
         if first == "V":
             return MRZFormat.MRVB
-        if _FRA_ID_START.match(lines[0]) and _fit(FRA_ID, lines) >= _fit(TD2, lines):
-            return MRZFormat.FRA_ID
+        if _FRA_ID_START.match(lines[0]):
+            fra, td2 = conforms(FRA_ID, lines), conforms(TD2, lines)
+            if fra != td2:
+                return MRZFormat.FRA_ID if fra else MRZFormat.TD2
+            if _fit(FRA_ID, lines) >= _fit(TD2, lines):
+                return MRZFormat.FRA_ID
         return MRZFormat.TD2
     return None
 

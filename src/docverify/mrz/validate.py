@@ -12,10 +12,11 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
+from typing import NamedTuple
 
 from docverify.mrz import checkdigit, countries
 from docverify.mrz.parse import Parsed, check_data, decode_fields
-from docverify.mrz.spec import ALPHABET, CHARSETS, FILLER, CheckSpec, FieldKind, conforms
+from docverify.mrz.spec import ALPHABET, CHARSETS, FILLER, LAYOUTS, CheckSpec, FieldKind, FieldSpec, Layout, conforms
 from docverify.results import Category, CheckDigit, Finding, MRZFields, MRZFormat, Severity, Span
 
 STAGE = "mrz.validate"
@@ -92,8 +93,7 @@ def specimen_markers() -> SpecimenMarkers:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     """What every rule may read."""
 
     parsed: Parsed
@@ -152,16 +152,7 @@ def check_digits(ctx: Context) -> tuple[tuple[CheckDigit, ...], list[Finding]]:
         results.append(res)
         if res.ok:
             if res.printed == FILLER:
-                findings.append(
-                    _finding(
-                        f"mrz.check_digit.{res.name}.unused",
-                        Severity.INFO,
-                        Category.INTEGRITY,
-                        f"The {label(res.name)} check digit is '<' because the field is empty, as "
-                        "ICAO 9303 allows for an unused optional field.",
-                        [res.position],
-                    )
-                )
+                findings.append(_unused_note(res.name, res.position))
             continue
         if res.computed == "?":
             detail = "cannot be computed because the data holds characters outside the MRZ alphabet"
@@ -181,6 +172,18 @@ def check_digits(ctx: Context) -> tuple[tuple[CheckDigit, ...], list[Finding]]:
             )
         )
     return tuple(results), findings
+
+
+@functools.lru_cache(maxsize=64)
+def _unused_note(name: str, position: Span) -> Finding:
+    return _finding(
+        f"mrz.check_digit.{name}.unused",
+        Severity.INFO,
+        Category.INTEGRITY,
+        f"The {label(name)} check digit is '<' because the field is empty, as ICAO 9303 allows for an "
+        "unused optional field.",
+        [position],
+    )
 
 
 def _accept_deviation(ctx: Context, res: CheckDigit) -> tuple[CheckDigit, Finding] | None:
@@ -276,9 +279,17 @@ _CODE_FIRST: dict[MRZFormat, str] = {
 }
 
 
-def rule_document_code(ctx: Context) -> Iterator[Finding]:
-    lay = ctx.parsed.layout
-    raw = ctx.parsed.raw("document_code")
+def rule_document_code(ctx: Context) -> Iterable[Finding]:
+    return _document_code_findings(ctx.parsed.layout.format, ctx.parsed.raw("document_code"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _document_code_findings(fmt: MRZFormat, raw: str) -> tuple[Finding, ...]:
+    """Findings of a document code: they depend on the layout and the code alone, so they are cached."""
+    return tuple(_document_code_rule(LAYOUTS[fmt], raw))
+
+
+def _document_code_rule(lay: Layout, raw: str) -> Iterator[Finding]:
     span = lay.field("document_code").span
     first, second = raw[0], raw[1]
     fmt = lay.format
@@ -339,41 +350,49 @@ def rule_document_code(ctx: Context) -> Iterator[Finding]:
 
 
 def rule_country_codes(ctx: Context) -> Iterator[Finding]:
-    lay = ctx.parsed.layout
+    fmt = ctx.parsed.layout.format
     for name in ("issuing_state", "nationality"):
-        if not lay.has_field(name):
-            continue
-        spec = lay.field(name)
-        raw = spec.read(ctx.parsed.lines)
-        code = raw.rstrip(FILLER)
-        status = countries.status(code) if code and FILLER not in code else countries.CodeStatus.UNKNOWN
-        if status is countries.CodeStatus.UNKNOWN:
-            yield _finding(
-                f"mrz.country.{name}.unknown",
-                Severity.ERROR,
-                Category.VALIDITY,
-                f"The {label(name)} '{raw}' is neither an ISO 3166-1 alpha-3 code nor an ICAO code.",
-                [spec.span],
-                value=raw,
-            )
-        elif status is countries.CodeStatus.DEPRECATED:
-            yield _finding(
-                f"mrz.country.{name}.deprecated",
-                Severity.WARNING,
-                Category.VALIDITY,
-                f"The {label(name)} {code} is a deprecated code: {countries.describe(code)}.",
-                [spec.span],
-                value=code,
-            )
-        elif status is countries.CodeStatus.ICAO_SPECIAL and code != "D":
-            yield _finding(
-                f"mrz.country.{name}.icao_code",
-                Severity.INFO,
-                Category.VALIDITY,
-                f"The {label(name)} {code} is an ICAO code: {countries.describe(code)}.",
-                [spec.span],
-                value=code,
-            )
+        raw = ctx.parsed.texts.get(name)
+        if raw is not None:
+            yield from _country_findings(fmt, name, raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _country_findings(fmt: MRZFormat, name: str, raw: str) -> tuple[Finding, ...]:
+    return tuple(_country_rule(LAYOUTS[fmt].field(name), raw))
+
+
+def _country_rule(spec: FieldSpec, raw: str) -> Iterator[Finding]:
+    name = spec.name
+    code = raw.rstrip(FILLER)
+    status = countries.status(code) if code and FILLER not in code else countries.CodeStatus.UNKNOWN
+    if status is countries.CodeStatus.UNKNOWN:
+        yield _finding(
+            f"mrz.country.{name}.unknown",
+            Severity.ERROR,
+            Category.VALIDITY,
+            f"The {label(name)} '{raw}' is neither an ISO 3166-1 alpha-3 code nor an ICAO code.",
+            [spec.span],
+            value=raw,
+        )
+    elif status is countries.CodeStatus.DEPRECATED:
+        yield _finding(
+            f"mrz.country.{name}.deprecated",
+            Severity.WARNING,
+            Category.VALIDITY,
+            f"The {label(name)} {code} is a deprecated code: {countries.describe(code)}.",
+            [spec.span],
+            value=code,
+        )
+    elif status is countries.CodeStatus.ICAO_SPECIAL and code != "D":
+        yield _finding(
+            f"mrz.country.{name}.icao_code",
+            Severity.INFO,
+            Category.VALIDITY,
+            f"The {label(name)} {code} is an ICAO code: {countries.describe(code)}.",
+            [spec.span],
+            value=code,
+        )
 
 
 def rule_dates(ctx: Context) -> Iterator[Finding]:
@@ -495,9 +514,16 @@ def _french_issue_date(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def rule_sex(ctx: Context) -> Iterator[Finding]:
-    spec = ctx.parsed.layout.field("sex")
-    raw = spec.read(ctx.parsed.lines)
+def rule_sex(ctx: Context) -> Iterable[Finding]:
+    return _sex_findings(ctx.parsed.layout.format, ctx.parsed.raw("sex"))
+
+
+@functools.lru_cache(maxsize=256)
+def _sex_findings(fmt: MRZFormat, raw: str) -> tuple[Finding, ...]:
+    return tuple(_sex_rule(LAYOUTS[fmt].field("sex"), raw))
+
+
+def _sex_rule(spec: FieldSpec, raw: str) -> Iterator[Finding]:
     if raw == "X":
         yield _finding(
             "mrz.sex.x",
@@ -580,10 +606,14 @@ def rule_filler(ctx: Context) -> Iterator[Finding]:
     Check digits cannot see it (K has the value 20, which counts as the filler's 0).
     """
     lines = ctx.parsed.lines
+    if not any("K" in line or "X" in line for line in lines):
+        return
     for f in ctx.parsed.layout.fields:
         if f.kind is not FieldKind.ALNUM:
             continue
         text = f.read(lines)
+        if "K" not in text and "X" not in text:
+            continue
         for i in range(1, len(text)):
             if text[i] in _FILLER_LOOKALIKES and text[i - 1] == FILLER and set(text[i + 1 :]) <= {FILLER}:
                 span = Span(f.line, f.start + i, f.start + i + 1)
@@ -658,8 +688,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Validation:
+class Validation(NamedTuple):
     fields: MRZFields
     check_digits: tuple[CheckDigit, ...]
     findings: tuple[Finding, ...]
