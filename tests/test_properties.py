@@ -20,7 +20,7 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ALNUM = LETTERS + "0123456789"
 STATES = ["AUT", "D", "FRA", "GBR", "NLD", "SWE", "USA", "XXA", "UNO", "CHE", "BEL", "JPN"]
 ICAO_FORMATS = [MRZFormat.TD1, MRZFormat.TD2, MRZFormat.TD3, MRZFormat.MRVA, MRZFormat.MRVB]
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # examples: see conftest.py
 
 
 def _yymmdd(d: dt.date) -> str:

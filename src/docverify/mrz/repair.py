@@ -408,17 +408,31 @@ def _long_number_marker(layout: Layout, lines: tuple[str, ...]) -> Pos | None:
 def _repair_core(
     layout: Layout, lines: tuple[str, ...], alternatives: Alternatives | None, cfg: RepairConfig
 ) -> RepairOutcome:
-    checks = parse(layout, lines).checks
+    parsed = parse(layout, lines)
+    checks = parsed.checks
     filler_ok = {(c.line, c.column) for c in checks if c.filler_allowed}
-    long_cd = {(c.line, c.column) for c in layout.checks} - {(c.line, c.column) for c in checks}
+    # A long document number's structure stays as read: the '<' in the usual check-digit place and the
+    # '<' after its check digit, and no filler inside the continuation (that would move the digit).
+    must_fill: set[Pos] = set()
+    no_fill: set[Pos] = set()
+    ln = parsed.long_number
+    if ln is not None:
+        number_check = layout.check("document_number")
+        must_fill.add((number_check.line, number_check.column))
+        after = (ln.check.line, ln.check.column + 1)
+        if after[1] < layout.field("optional_data").end:
+            must_fill.add(after)
+        no_fill |= {(ln.continuation.line, c) for c in range(ln.continuation.start, ln.continuation.end)}
 
     cands: dict[Pos, list[tuple[str, float]]] = {}
     for li, line in enumerate(lines):
         for col, ch in enumerate(line):
             pos = (li, col)
             charset = CHARSETS[layout.kind_at(li, col)]
-            if pos in long_cd:
-                charset = frozenset(FILLER)  # the '<' that marks a long document number stays
+            if pos in must_fill:
+                charset = frozenset(FILLER)
+            elif pos in no_fill:
+                charset = charset - {FILLER}
             elif layout.kind_at(li, col) is FieldKind.CHECK and pos not in filler_ok:
                 charset = DIGITS
             if alternatives is not None:
