@@ -22,9 +22,8 @@ from collections import Counter
 from pathlib import Path
 
 from docverify import MRZFormat, read_mrz
-from docverify.mrz.generate import build_mrz, random_mrz_data
+from docverify.mrz.generate import build_mrz, confusion_trial, random_mrz_data
 from docverify.mrz.parse import parse
-from docverify.mrz.repair import CONFUSIONS
 from docverify.mrz.spec import LAYOUTS, detect_format
 from docverify.mrz.validate import validate
 
@@ -75,24 +74,15 @@ def repair_success(n: int, seed: int) -> dict[str, dict[str, int]]:
     rng = random.Random(seed)
     stats: dict[str, Counter[str]] = {}
     for _ in range(n):
-        fmt = rng.choice(list(MRZFormat))
-        lines = build_mrz(random_mrz_data(rng, fmt, reference=REF))
-        layout = LAYOUTS[fmt]
-        checks = parse(layout, lines).checks
-        protected = {(s.line, c) for k in checks for s in k.covers for c in range(s.start, s.end)}
-        protected |= {(k.line, k.column) for k in checks}
-        spots = [(li, col) for li, line in enumerate(lines) for col, ch in enumerate(line) if ch in CONFUSIONS]
-        li, col = rng.choice(spots)
-        bad = list(lines)
-        bad[li] = lines[li][:col] + rng.choice(CONFUSIONS[lines[li][col]])[0] + lines[li][col + 1 :]
+        trial = confusion_trial(rng, reference=REF)
+        lines, bad = trial.original, trial.corrupted
         plain = read_mrz(bad, reference_date=REF, repair_text=False)
         visible = not plain.valid or any(f.severity.value != "info" for f in plain.findings)
-        kind = layout.kind_at(li, col).value
+        where = "protected" if trial.protected else "unprotected"
         if not visible:
             classes = ["undetectable"]
         else:
-            classes = ["all detectable", ("protected" if (li, col) in protected else "unprotected") + f" / {kind}"]
-            classes.append("protected (all kinds)" if (li, col) in protected else "unprotected (all kinds)")
+            classes = ["all detectable", f"{where} / {trial.kind.value}", f"{where} (all kinds)"]
         r = read_mrz(bad, reference_date=REF)
         flagged = not r.valid or any(f.severity.value != "info" for f in r.findings)
         if r.lines == lines:

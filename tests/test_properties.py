@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 
 from docverify import MRZFormat, read_mrz
 from docverify.mrz import checkdigit
-from docverify.mrz.generate import MRZData, build_mrz, random_mrz_data
-from docverify.mrz.parse import parse
-from docverify.mrz.repair import CONFUSIONS
+from docverify.mrz.generate import MRZData, build_mrz, confusion_trial, random_mrz_data
+from docverify.mrz.parse import parse, protected_positions
 from docverify.mrz.spec import ALPHABET, LAYOUTS
 
 REF = dt.date(2026, 1, 1)
@@ -93,11 +92,7 @@ def test_generated_documents_always_validate(data: MRZData) -> None:
 @given(st.one_of(icao_documents(), seeded_documents), st.data())
 def test_every_single_digit_change_in_a_protected_field_is_caught(data: MRZData, draw: st.DataObject) -> None:
     lines = build_mrz(data)
-    parsed = parse(LAYOUTS[data.format], lines)
-    protected = sorted(
-        {(s.line, col) for c in parsed.checks for s in c.covers for col in range(s.start, s.end)}
-        | {(c.line, c.column) for c in parsed.checks}
-    )
+    protected = sorted(protected_positions(parse(LAYOUTS[data.format], lines)))
     digits = [(li, col) for li, col in protected if lines[li][col].isdigit()]
     if not digits:
         return
@@ -156,22 +151,14 @@ def restore_rates(n: int, seed: int) -> dict[str, list[int]]:
     rng = random.Random(seed)
     out: dict[str, list[int]] = {}
     for _ in range(n):
-        fmt = rng.choice(list(MRZFormat))
-        lines = build_mrz(random_mrz_data(rng, fmt, reference=REF))
-        layout = LAYOUTS[fmt]
-        protected = {
-            (s.line, col) for c in parse(layout, lines).checks for s in c.covers for col in range(s.start, s.end)
-        } | {(c.line, c.column) for c in parse(layout, lines).checks}
-        spots = [(li, col) for li, line in enumerate(lines) for col, ch in enumerate(line) if ch in CONFUSIONS]
-        li, col = rng.choice(spots)
-        bad = list(lines)
-        bad[li] = lines[li][:col] + rng.choice(CONFUSIONS[lines[li][col]])[0] + lines[li][col + 1 :]
+        trial = confusion_trial(rng, reference=REF)
+        lines, bad = trial.original, trial.corrupted
         plain = read_mrz(bad, reference_date=REF, repair_text=False)
         visible = not plain.valid or any(f.severity.value != "info" for f in plain.findings)
-        kind = layout.kind_at(li, col).value
+        kind = trial.kind.value
         classes = ["undetectable"] if not visible else []
         if visible:
-            classes.append("protected" if (li, col) in protected else "unprotected")
+            classes.append("protected" if trial.protected else "unprotected")
             if kind in ("date", "check"):
                 classes.append("numeric")
             if kind == "country":

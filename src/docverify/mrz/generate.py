@@ -15,7 +15,9 @@ import random
 from dataclasses import dataclass
 
 from docverify.mrz import checkdigit
-from docverify.mrz.spec import FILLER, LAYOUTS
+from docverify.mrz.parse import parse, protected_positions
+from docverify.mrz.repair import CONFUSIONS
+from docverify.mrz.spec import FILLER, LAYOUTS, FieldKind
 from docverify.results import MRZFormat
 
 
@@ -207,3 +209,33 @@ def random_mrz_data(rng: random.Random, fmt: MRZFormat, *, reference: dt.date = 
         optional,
         optional2,
     )
+
+
+# --- synthetic OCR errors, for tests and benchmarks -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConfusionTrial:
+    """A generated document and a copy with one classic OCR confusion injected."""
+
+    original: tuple[str, ...]
+    corrupted: tuple[str, ...]
+    line: int
+    column: int
+    kind: FieldKind
+    protected: bool
+    """Whether a check digit covers the corrupted position."""
+
+
+def confusion_trial(rng: random.Random, *, reference: dt.date) -> ConfusionTrial:
+    """One random document of a random layout, one character replaced by a classic confusion of it
+    (``O``/``0``, ``<``/``K``, …), chosen uniformly among the positions holding a confusable character."""
+    fmt = rng.choice(list(MRZFormat))
+    lines = build_mrz(random_mrz_data(rng, fmt, reference=reference))
+    layout = LAYOUTS[fmt]
+    spots = [(li, col) for li, line in enumerate(lines) for col, ch in enumerate(line) if ch in CONFUSIONS]
+    li, col = rng.choice(spots)
+    bad = list(lines)
+    bad[li] = lines[li][:col] + rng.choice(CONFUSIONS[lines[li][col]])[0] + lines[li][col + 1 :]
+    protected = (li, col) in protected_positions(parse(layout, lines))
+    return ConfusionTrial(lines, tuple(bad), li, col, layout.kind_at(li, col), protected)

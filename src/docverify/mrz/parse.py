@@ -79,6 +79,13 @@ def parse(layout: Layout, lines: tuple[str, ...]) -> Parsed:
     return Parsed(layout, lines, checks, long_number, texts)
 
 
+def protected_positions(parsed: Parsed) -> frozenset[tuple[int, int]]:
+    """Every (line, column) a check digit covers, the check digits themselves included."""
+    out = {(s.line, col) for c in parsed.checks for s in c.covers for col in range(s.start, s.end)}
+    out |= {(c.line, c.column) for c in parsed.checks}
+    return frozenset(out)
+
+
 def check_data(check: CheckSpec, lines: tuple[str, ...]) -> str:
     """The characters a check digit is computed over, concatenated."""
     return "".join([lines[s.line][s.start : s.end] for s in check.covers])
