@@ -29,7 +29,18 @@ def mrz_renderable(result: MRZResult) -> Group:
         status,
         f"   (reference date {result.reference_date.isoformat()})",
     )
-    lines = Text("\n".join("  " + line for line in result.lines), style="bold")
+    lines = Text()
+    changed = {(c.line, c.column) for c in result.corrections}
+    for li, line in enumerate(result.lines):
+        lines.append("  ")
+        for col, ch in enumerate(line):
+            lines.append(ch, style="bold reverse" if (li, col) in changed else "bold")
+        lines.append("\n")
+    if result.repaired:
+        lines.append("  as read:\n", style="dim")
+        lines.append("\n".join("  " + line for line in result.input_lines), style="dim")
+    else:
+        lines.rstrip()
 
     fields = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     fields.add_column("Field")
