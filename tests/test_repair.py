@@ -129,8 +129,10 @@ def test_lower_case_and_look_alikes_are_normalised_and_reported() -> None:
     r = read_mrz(cyr, reference_date=REF)
     assert r.lines == TD3
     assert all("U+0410" in c.reason for c in r.corrections)
-    lines, corrections = normalize_characters(("«P",))
-    assert lines == ("<P",) and corrections[0].original == "«"
+    greek = (TD3[0].replace("A", "\u0391"), TD3[1])  # Greek capital alpha
+    assert read_mrz(greek, reference_date=REF).lines == TD3
+    lines, corrections = normalize_characters(("«P", "\u0441\u043e"))  # Cyrillic small es, o
+    assert lines == ("<P", "CO") and corrections[0].original == "«"
 
 
 def test_whitespace_and_extra_lines() -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from docverify.errors import InputError, InputTooLargeError, MRZFormatError
 from docverify.mrz.parse import parse
 from docverify.mrz.repair import Alternatives, RepairConfig, correction_finding, normalize_characters, repair
-from docverify.mrz.spec import ALPHABET, FILLER, LAYOUTS, SUPPORTED_SHAPES, detect_format
+from docverify.mrz.spec import ALPHABET, CLEAN_LINE, FILLER, LAYOUTS, SUPPORTED_SHAPES, detect_format
 from docverify.mrz.validate import validate
 from docverify.results import Category, CheckDigit, Correction, Finding, MRZFormat, MRZResult, Severity
 
@@ -26,7 +26,6 @@ STAGE = "mrz.read"
 MAX_TEXT_CHARS = 10_000
 """Longest text accepted. An MRZ has at most 132 characters; OCR output with noise stays far below."""
 MAX_LINES = 50
-_CLEAN_LINE = re.compile("[0-9A-Z<]+")
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
 """Byte-order mark, zero-width characters and soft hyphens: invisible, never part of an MRZ."""
 _SHAPES = sorted({(lay.line_count, lay.line_length) for lay in LAYOUTS.values()})
@@ -59,7 +58,7 @@ def split_text(text: str | Sequence[str], *, max_chars: int = MAX_TEXT_CHARS) ->
     lines: list[str] = []
     inner_ws = False
     for part in parts:
-        if _CLEAN_LINE.fullmatch(part):  # the common case: one clean line per item
+        if part and CLEAN_LINE.fullmatch(part):  # the common case: one clean line per item
             lines.append(part)
             continue
         for raw in part.splitlines():

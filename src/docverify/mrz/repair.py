@@ -16,7 +16,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from typing import TypeVar
 
 from docverify.mrz import checkdigit, countries
 from docverify.mrz.parse import parse
-from docverify.mrz.spec import ALPHABET, CHARSETS, DIGITS, FILLER, CheckSpec, FieldKind, FieldSpec, Layout
+from docverify.mrz.spec import ALPHABET, CHARSETS, CLEAN_LINE, DIGITS, FILLER, CheckSpec, FieldKind, FieldSpec, Layout
 from docverify.results import Category, Correction, Finding, Severity, Span
 
 STAGE = "mrz.repair"
@@ -56,16 +55,15 @@ for _a, _b, _cost in _CONFUSION_PAIRS:
     CONFUSIONS[_a] = (*CONFUSIONS.get(_a, ()), (_b, _cost))
     CONFUSIONS[_b] = (*CONFUSIONS.get(_b, ()), (_a, _cost))
 
-_CLEAN_LINE = re.compile("[0-9A-Z<]*")
-
-# Letters from other scripts that look like MRZ letters, mapped one to one.
-_HOMOGLYPHS = dict(
-    zip(
-        "АВЕКМНОРСТХУІЈЅԁАВΕΖΗΙΚΜΝΟΡΤΥΧ«‹〈＜≤",
-        "ABEKMHOPCTXYIJSDABEZHIKMNOPTYX<<<<<",
-        strict=True,
-    )
-)
+# Letters of other scripts that look like MRZ characters, mapped one to one (lower case is folded
+# first). Cyrillic: А В Е К М Н О Р С Т Х У І Ј Ѕ; Greek: Α Β Ε Ζ Η Ι Κ Μ Ν Ο Ρ Τ Υ Χ; angle marks as '<'.
+_HOMOGLYPHS = {
+    **dict(zip("\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0423\u0406\u0408\u0405",
+               "ABEKMHOPCTXYIJS", strict=True)),
+    **dict(zip("\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7",
+               "ABEZHIKMNOPTYX", strict=True)),
+    **dict.fromkeys("\u00ab\u2039\u3008\uff1c\u2264", FILLER),
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +104,7 @@ def normalize_characters(lines: Sequence[str]) -> tuple[tuple[str, ...], tuple[C
     one character for one, so positions stay put. Each change is returned as a correction."""
     out: list[str] = []
     corrections: list[Correction] = []
-    if all(_CLEAN_LINE.fullmatch(line) for line in lines):
+    if all(CLEAN_LINE.fullmatch(line) for line in lines):
         return tuple(lines), ()
     for li, line in enumerate(lines):
         chars = list(line)

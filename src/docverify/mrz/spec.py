@@ -25,6 +25,8 @@ DIGITS = frozenset("0123456789")
 LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 ALPHABET = DIGITS | LETTERS | {FILLER}
 """The MRZ character set: ``0-9``, ``A-Z`` and the filler ``<``; nothing else is legal."""
+CLEAN_LINE = re.compile("[0-9A-Z<]*")
+"""Matches (``fullmatch``) a string made of MRZ characters only."""
 
 
 class FieldKind(Enum):
