@@ -187,3 +187,27 @@ def test_repair_restores_single_confusable_errors() -> None:
     assert rate("protected") >= 0.92, rates
     # A wrong reading of a detectable error is never presented as clean: it carries a warning or error.
     assert all(stats[3] == 0 for cls, stats in rates.items() if cls != "undetectable"), rates
+
+
+def test_a_wrong_check_digit_is_never_explained_away_silently() -> None:
+    """Tampering: one check digit changed to another digit. The repair may find an OCR confusion that
+    explains it (a legal character changed), but then always with a warning; usually it stays invalid."""
+    rng = random.Random(7)
+    outcomes = {"invalid": 0, "explained with a warning": 0}
+    for _ in range(1000):
+        fmt = rng.choice(list(MRZFormat))
+        lines = list(build_mrz(random_mrz_data(rng, fmt, reference=REF)))
+        check = rng.choice(parse(LAYOUTS[fmt], tuple(lines)).checks)
+        old = lines[check.line][check.column]
+        if not old.isdigit():
+            continue  # '<' for an empty optional field: '0' would be an equally valid digit
+        new = rng.choice([d for d in "0123456789" if d != old])
+        lines[check.line] = lines[check.line][: check.column] + new + lines[check.line][check.column + 1 :]
+        r = read_mrz(lines, reference_date=REF)
+        if not r.valid:
+            outcomes["invalid"] += 1
+            continue
+        warned = [f for f in r.findings if f.code == "mrz.repair.corrected" and f.severity.value == "warning"]
+        assert warned, (lines, r.lines)
+        outcomes["explained with a warning"] += 1
+    assert outcomes["invalid"] > 0.85 * sum(outcomes.values()), outcomes

@@ -72,7 +72,7 @@ class RepairConfig:
 
     max_cost: float = 6.0
     """Readings costlier than this are not accepted (too many changes to be a repair)."""
-    max_unforced: int = 2
+    max_unforced: int = 1
     """Without recognizer probabilities, at most this many legal characters may be changed to satisfy
     the check digits (more would let the repair explain away a genuinely wrong check digit)."""
     tie_margin: float = 1e-6
@@ -153,7 +153,7 @@ def _candidates_from_text(
             return [(FILLER, 0.0), (ch, 2.0)]
         if in_filler and ch == FILLER:
             # ... and a '<' there is very unlikely to be a misread letter.
-            confusions = [(alt, cost + 2.0) for alt, cost in confusions]
+            confusions = [(alt, cost + 4.0) for alt, cost in confusions]
         elif layout.kind_at(li, col) is FieldKind.ALNUM:
             field = _field_at(layout, pos)
             text = lines[li][field.start : field.end]
