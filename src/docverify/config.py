@@ -1,0 +1,71 @@
+"""Frozen configuration objects.
+
+:class:`Limits` bounds what the input stage (:mod:`docverify.io`) accepts, so that a hostile or accidental
+input (a decompression bomb, a 5,000-page PDF, a 2 GB upload) is refused with a clear
+:class:`~docverify.errors.InputTooLargeError` instead of exhausting memory or time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Size limits applied to every input before it is decoded.
+
+    The defaults fit identity documents captured by scanners and phones with room to spare, while keeping
+    the worst case bounded: one page is at most ``max_pixels`` × 3 bytes once decoded (150 MB at the
+    default), and at most ``max_pages`` pages are decoded per input.
+
+    >>> Limits().max_pixels
+    50000000
+    >>> Limits(max_pages=2).max_pages
+    2
+    """
+
+    max_bytes: int = 50 * MIB
+    """Largest file or ``bytes`` input accepted, checked before anything is read or decoded. 50 MiB holds
+    a full-resolution 50-megapixel phone JPEG or a multi-page scanned PDF several times over."""
+
+    max_pixels: int = 50_000_000
+    """Largest decoded page, in pixels (width × height), checked against the image header before any pixel
+    is decoded. 50 megapixels covers a full-resolution 50 MP phone photo (8160 × 6120) and an A4 page
+    scanned at 600 dpi (35 MP), and stays below Pillow's own decompression-bomb threshold (≈ 89.5 MP).
+    PDF pages are never refused for this: their render resolution is lowered to fit instead."""
+
+    max_pages: int = 10
+    """Most pages decoded from one multi-page input (PDF, multi-page TIFF); later pages are skipped, and
+    ``Page.pages_total`` tells how many there were. An identity document has one or two pages; ten leaves
+    room for a scan bundled with a cover sheet."""
+
+    max_pdf_pages: int = 200
+    """Hard cap on the page count of a multi-page input (PDF pages or TIFF frames): a document with more
+    pages is refused outright, since it is not an identity document and counting or parsing it further
+    is wasted work."""
+
+    pdf_dpi: float = 300.0
+    """Resolution at which PDF pages are rendered, lowered automatically for a page that would otherwise
+    exceed ``max_pixels``. 300 dpi gives the OCR-B characters of an MRZ about 30 pixels of height."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise ValueError(f"Limits.{f.name} must be a finite number, got {value!r}")
+            if value <= 0:
+                raise ValueError(f"Limits.{f.name} must be positive, got {value!r}")
+        if self.max_pages > self.max_pdf_pages:
+            raise ValueError(
+                f"Limits.max_pages ({self.max_pages}) must not exceed Limits.max_pdf_pages ({self.max_pdf_pages})"
+            )
+
+
+DEFAULT_LIMITS = Limits()
+"""The limits used when none are given."""
+
+
+__all__ = ["DEFAULT_LIMITS", "MIB", "Limits"]

@@ -1,0 +1,331 @@
+"""Find the MRZ in an image at any rotation, and cut out its lines upright.
+
+Pure numpy/OpenCV, no model. Coordinates: pixels of the image passed in, x to the right, y down. An angle
+θ (degrees) is a reading direction ``(cos θ, sin θ)`` in those coordinates, i.e. clockwise as displayed;
+turning the image by θ with ``cv2.getRotationMatrix2D`` (counter-clockwise as displayed) makes it upright.
+
+Steps: (1) a working copy about 1,100 px on its long side; (2) dark thin strokes by a morphological
+black-hat, thresholded with Otsu; (3) the text orientation from the directions between neighbouring
+character-sized components (mod 180°); (4) in the image turned upright, text lines by a horizontal
+closing sized to the characters, and MRZ candidates as two or three long, equally wide, left-aligned
+lines at the MRZ's line pitch; (5) the 180° ambiguity from the page layout (the MRZ is at the bottom of
+a data page, so there is more print above it than below) — the reader can still try the other way
+round when the text does not read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+WORK_SIDE = 1100
+"""Long side of the working copy, in pixels."""
+
+Image = npt.NDArray[np.uint8]
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class MRZLine:
+    """One MRZ text line as a rotated rectangle in the original image: centre, size (along, across), angle."""
+
+    center: Point
+    length: float
+    height: float
+    angle: float
+    """Reading direction θ in degrees: ``(cos θ, sin θ)`` in image coordinates; 0 is left to right."""
+
+    def corners(self) -> tuple[Point, Point, Point, Point]:
+        """Top-left, top-right, bottom-right, bottom-left in reading orientation."""
+        a = np.radians(self.angle)
+        ux, uy = np.cos(a), np.sin(a)  # along the line
+        vx, vy = -np.sin(a), np.cos(a)  # across, towards the bottom of the text
+        cx, cy = self.center
+        hl, hh = self.length / 2, self.height / 2
+        pts = [(-hl, -hh), (hl, -hh), (hl, hh), (-hl, hh)]
+        return tuple((float(cx + p * ux + q * vx), float(cy + p * uy + q * vy)) for p, q in pts)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class MRZLocation:
+    """Where the MRZ is: its lines top to bottom, in original-image pixels."""
+
+    lines: tuple[MRZLine, ...]
+    angle: float
+    char_height: float
+    """Median character height in original-image pixels."""
+    score: float
+
+    @property
+    def polygon(self) -> tuple[Point, Point, Point, Point]:
+        """The MRZ's outline (top-left, top-right, bottom-right, bottom-left in reading orientation)."""
+        first, last = self.lines[0].corners(), self.lines[-1].corners()
+        return (first[0], first[1], last[2], last[3])
+
+    def flipped(self) -> MRZLocation:
+        """The same MRZ read the other way round (turned by 180°)."""
+        lines = tuple(
+            MRZLine(ln.center, ln.length, ln.height, (ln.angle + 180.0) % 360.0) for ln in reversed(self.lines)
+        )
+        return MRZLocation(lines, (self.angle + 180.0) % 360.0, self.char_height, self.score)
+
+
+def _working_copy(gray: Image) -> tuple[Image, float]:
+    h, w = gray.shape[:2]
+    scale = min(WORK_SIDE / max(h, w), 4.0)
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interp), scale
+
+
+def _strokes(gray: Image) -> Image:
+    """Binary mask (255 = ink) of dark strokes thinner than about 13 px, background removed."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (13, 13))
+    blackhat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel)
+    _, binary = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return np.asarray(binary, dtype=np.uint8)
+
+
+def _components(binary: Image) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Centroids (N×2) and sizes (N) of character-sized ink components."""
+    _, _, stats, centroids = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    stats, centroids = stats[1:], centroids[1:]
+    size = np.maximum(stats[:, 2], stats[:, 3]).astype(np.float64)
+    keep = (size >= 5) & (size <= 120) & (stats[:, 4] >= 10)
+    return centroids[keep], size[keep]
+
+
+def _orientations(centroids: npt.NDArray[np.float64], size: npt.NDArray[np.float64]) -> list[float]:
+    """Candidate text directions (degrees in [0, 180)), strongest first, from neighbour directions."""
+    if len(size) < 8:
+        return []
+    if len(size) > 1200:
+        idx = np.random.default_rng(0).choice(len(size), 1200, replace=False)
+        centroids, size = centroids[idx], size[idx]
+    d = centroids[:, None, :] - centroids[None, :, :]
+    dist = np.hypot(d[..., 0], d[..., 1])
+    np.fill_diagonal(dist, np.inf)
+    ratio = size[:, None] / size[None, :]
+    near = (dist < 1.8 * np.maximum(size[:, None], size[None, :])) & (ratio < 1.6) & (ratio > 1 / 1.6)
+    i, j = np.nonzero(np.triu(near))
+    if len(i) < 8:
+        return []
+    angles = np.degrees(np.arctan2(d[i, j, 1], d[i, j, 0])) % 180.0
+    hist, _ = np.histogram(angles, bins=180, range=(0.0, 180.0))
+    smooth = np.convolve(np.concatenate([hist[-2:], hist, hist[:2]]), np.ones(5), "valid")
+    peaks: list[float] = []
+    for _ in range(2):
+        k = int(np.argmax(smooth))
+        if smooth[k] <= 0:
+            break
+        # refine to a fraction of a degree: circular mean (period 180°) of the directions near the peak
+        diff = (angles - k + 90.0) % 180.0 - 90.0
+        near_peak = np.abs(diff) <= 3.0
+        peaks.append(float((k + diff[near_peak].mean()) % 180.0))
+        for off in range(-12, 13):
+            smooth[(k + off) % 180] = 0
+    return peaks
+
+
+def _rotate(image: Image, angle: float) -> tuple[Image, npt.NDArray[np.float64]]:
+    """``image`` turned by ``angle`` degrees on a canvas that holds all of it, and the 2×3 matrix used."""
+    h, w = image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    c, s = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(h * s + w * c) + 2, int(h * c + w * s) + 2
+    m[0, 2] += nw / 2 - w / 2
+    m[1, 2] += nh / 2 - h / 2
+    return cv2.warpAffine(image, m, (nw, nh), flags=cv2.INTER_NEAREST), m
+
+
+@dataclass(frozen=True, slots=True)
+class _Box:
+    x: int
+    y: int
+    w: int
+    h: int
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+
+def _char_heights(heights: npt.NDArray[np.int32]) -> list[float]:
+    """Character heights worth trying: the heights shared by many components (an MRZ has 60–88)."""
+    hist = np.bincount(np.clip(heights, 0, 130), minlength=131).astype(float)
+    # heights in bands of about ±15 %, the most populated first, at most four
+    counted: list[tuple[float, float]] = []
+    h = 6.0
+    while h <= 100:
+        lo, hi = int(np.floor(h * 0.87)), int(np.ceil(h * 1.15))
+        n = hist[lo : hi + 1].sum()
+        if n >= 25:
+            counted.append((n, h))
+        h *= 1.25
+    return [h for _, h in sorted(counted, reverse=True)[:4]]
+
+
+def _text_lines(binary: Image) -> list[tuple[_Box, float]]:
+    """Long text-line boxes in an upright binary image, each with the character height it was found at."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    hs, _ws, areas = stats[:, 3], stats[:, 2], stats[:, 4]
+    found: list[tuple[_Box, float]] = []
+    for ch in _char_heights(hs[1:]):
+        chars = (hs >= 0.45 * ch) & (hs <= 1.35 * ch) & (areas >= 0.08 * ch * ch)  # runs of "<" merge: any width
+        chars[0] = False
+        if chars.sum() < 20:
+            continue
+        lut = np.where(chars, 255, 0).astype(np.uint8)
+        mask = lut[labels]
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, round(ch * 1.3)), 1))
+        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+        _, _, st, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+        for x, y, w, h, area in st[1:]:
+            if 0.6 * ch <= h <= 2.0 * ch and w >= 12 * h and area >= 0.25 * w * h:
+                found.append((_Box(int(x), int(y), int(w), int(h)), ch))
+    return found
+
+
+def _group(lines: list[tuple[_Box, float]]) -> tuple[list[_Box], float, float] | None:
+    """The best group of 2 or 3 lines that looks like an MRZ, its score and its character height."""
+    best: tuple[list[_Box], float, float] | None = None
+    by_height: dict[float, list[_Box]] = {}
+    for box, ch in lines:
+        by_height.setdefault(ch, []).append(box)
+    for ch, boxes in by_height.items():
+        boxes.sort(key=lambda b: b.cy)
+        for i, first in enumerate(boxes):
+            group = [first]
+            for other in boxes[i + 1 :]:
+                pitch = other.cy - group[-1].cy
+                if pitch < 1.3 * ch:
+                    continue
+                if pitch > 3.6 * ch:
+                    break
+                if abs(other.x - first.x) > 1.5 * ch or abs(other.w - first.w) > 0.12 * first.w:
+                    continue
+                group.append(other)
+                if len(group) == 3:
+                    break
+            if len(group) == 3:
+                p1, p2 = group[1].cy - group[0].cy, group[2].cy - group[1].cy
+                if abs(p1 - p2) > 0.15 * max(p1, p2) or max(p1, p2) > 2.2 * np.mean([b.h for b in group]):
+                    group = group[:2]  # three lines only at TD1's even, narrow line pitch
+            if len(group) < 2:
+                continue
+            widths = np.array([b.w for b in group], dtype=float)
+            ratio = widths.mean() / ch
+            score = len(group) * widths.mean() * (1.0 - widths.std() / widths.mean()) * min(ratio / 25.0, 1.0)
+            if best is None or score > best[1]:
+                best = (group, score, ch)
+    return best
+
+
+def _ink(binary: Image, x0: int, x1: int, y0: int, y1: int) -> int:
+    h, w = binary.shape
+    y0, y1 = max(0, y0), min(h, y1)
+    x0, x1 = max(0, x0), min(w, x1)
+    if y1 <= y0 or x1 <= x0:
+        return 0
+    return int(np.count_nonzero(binary[y0:y1, x0:x1]))
+
+
+def locate_mrz(image: Image) -> MRZLocation | None:
+    """Find the MRZ in ``image`` (H×W×3 RGB or H×W gray, uint8); ``None`` when there is none.
+
+    The returned lines are in reading order and original-image pixels, upright as far as the page
+    layout tells; the caller may still try :meth:`MRZLocation.flipped` when the text does not read.
+    """
+    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    work, scale = _working_copy(gray)
+    binary = _strokes(work)
+    centroids, size = _components(binary)
+    tried: set[int] = set()
+    for base in _orientations(centroids, size):
+        for angle in (base, base + 90.0):  # the text direction, then across it (TD1 lines are close)
+            key = round(angle * 2) % 360  # half-degree buckets, mod 180°
+            if key in tried:
+                continue
+            tried.add(key)
+            found = _find_at(binary, angle, scale)
+            if found is not None:
+                return found
+    return None
+
+
+def _find_at(binary: Image, angle: float, scale: float, *, refine: bool = True) -> MRZLocation | None:
+    upright, m = _rotate(binary, angle)
+    lines = _text_lines(upright)
+    found = _group(lines)
+    if refine and lines:
+        # The text direction from neighbour links is good to a degree or so; over a 44-character line
+        # that is enough to break it. Measure the residual slope on the longest lines and try again.
+        longest = found[0] if found else sorted({b for b, _ in lines}, key=lambda b: -b.w)[:4]
+        tilt = _tilt(upright, longest)
+        if abs(tilt) > 0.15:
+            better = _find_at(binary, angle + tilt, scale, refine=False)
+            if better is not None and (found is None or better.score >= found[1]):
+                return better
+    if found is None:
+        return None
+    group, score, char_h = found
+    x0 = min(b.x for b in group)
+    x1 = max(b.x + b.w for b in group)
+    top, bottom = group[0].y, group[-1].y + group[-1].h
+    span = bottom - top
+    above = _ink(upright, x0, x1, top - 4 * span, top - span // 4)
+    below = _ink(upright, x0, x1, bottom + span // 4, bottom + 4 * span)
+    inverse = cv2.invertAffineTransform(m)
+    out: list[MRZLine] = []
+    for b in group:
+        cx, cy = b.x + b.w / 2, b.cy
+        ox = inverse[0, 0] * cx + inverse[0, 1] * cy + inverse[0, 2]
+        oy = inverse[1, 0] * cx + inverse[1, 1] * cy + inverse[1, 2]
+        out.append(MRZLine((ox / scale, oy / scale), b.w / scale, b.h / scale, angle % 360.0))
+    location = MRZLocation(tuple(out), angle % 360.0, char_h / scale, score)
+    return location.flipped() if below > above else location
+
+
+def _tilt(upright: Image, group: list[_Box]) -> float:
+    """Residual slope of the MRZ lines in the upright image, in degrees (positive: falling to the right)."""
+    slopes = []
+    for b in group:
+        ys, xs = np.nonzero(upright[b.y : b.y + b.h, b.x : b.x + b.w])
+        if len(xs) < 20:
+            continue
+        vx, vy, _, _ = cv2.fitLine(np.column_stack([xs, ys]).astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        slopes.append(float(np.degrees(np.arctan2(vy, vx))))
+    if not slopes:
+        return 0.0
+    t = float(np.median(slopes))
+    return (t + 90.0) % 180.0 - 90.0
+
+
+@dataclass(frozen=True, slots=True)
+class LineCrop:
+    """An upright line image (H×W uint8 gray) and where the text starts and ends in it (x, crop pixels)."""
+
+    image: Image
+    text_start: float
+    text_end: float
+    to_original: npt.NDArray[np.float64]
+    """2×3 affine matrix mapping crop pixels back to original-image pixels."""
+
+
+def cut_line(gray: Image, line: MRZLine, *, char_height: int = 32, pad: float = 0.35) -> LineCrop:
+    """The line cut out upright from ``gray`` (H×W uint8), scaled so characters are ``char_height`` px tall.
+
+    ``pad`` adds that fraction of the line height above, below and at both ends.
+    """
+    scale = char_height / max(line.height * 0.85, 1.0)
+    margin = pad * line.height
+    out_w = round((line.length + 2 * margin) * scale)
+    out_h = round(line.height * (1 + 2 * pad) * scale)
+    m = cv2.getRotationMatrix2D(line.center, line.angle, scale)
+    m[0, 2] += out_w / 2 - line.center[0]
+    m[1, 2] += out_h / 2 - line.center[1]
+    crop = cv2.warpAffine(gray, m, (out_w, out_h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    start = margin * scale
+    return LineCrop(crop, start, start + line.length * scale, cv2.invertAffineTransform(m))
