@@ -54,7 +54,7 @@ TD3_CHECK_DIGITS = {  # name -> column on line 2
 # No colour or terminal tricks from rich, whatever the environment of the test run.
 ENV: dict[str, str | None] = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb", "COLUMNS": "200"}
 
-FINDING_KEYS = {"code", "severity", "category", "message", "stage", "spans", "evidence"}
+FINDING_KEYS = {"code", "severity", "category", "message", "stage", "spans", "evidence", "box"}
 CHECK_DIGIT_KEYS = {"name", "printed", "computed", "ok", "position", "covers"}
 CORRECTION_KEYS = {"line", "column", "from", "to", "reason", "verified", "forced"}
 FIELD_KEYS = {

@@ -298,3 +298,11 @@ def test_layout_tables_cover_every_position_exactly_once() -> None:
             for col in range(layout.line_length):
                 owners = [f for f in layout.fields if f.line == li and f.start <= col < f.end]
                 assert len(owners) == 1, (layout.format, li, col)
+
+
+def test_unreadable_check_digit_never_counts_as_ok() -> None:
+    """'?' printed where the data cannot be computed is not a match (regression)."""
+    line = TD3[1][:3] + "?" + TD3[1][4:9] + "?" + TD3[1][10:]
+    r = read_mrz((TD3[0], line), reference_date=REF, repair_text=False)
+    doc = next(c for c in r.check_digits if c.name == "document_number")
+    assert doc.computed == "?" and not doc.ok

@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -19,10 +20,11 @@ from rich.console import Console
 
 from docverify._version import __version__
 from docverify.errors import DependencyError, DocverifyError, InputError
-from docverify.exitcodes import ExitCode
+from docverify.exitcodes import ExitCode, worst
 from docverify.mrz.reader import MAX_TEXT_CHARS, read_mrz
-from docverify.render.text import print_mrz
-from docverify.results import SCHEMA_VERSION, MRZResult, Severity
+from docverify.render.text import print_mrz, print_report
+from docverify.results import SCHEMA_VERSION, MRZResult, Report, Severity, Verdict
+from docverify.synth.command import samples_command
 
 log = logging.getLogger("docverify.cli")
 
@@ -186,6 +188,88 @@ def mrz_command(
     sys.exit(int(mrz_exit_code(result)))
 
 
+def report_exit_code(report: Report) -> ExitCode:
+    """The exit code of one report: pass 0, review 1, inconclusive 3, fail 4."""
+    return {
+        Verdict.PASS: ExitCode.OK,
+        Verdict.REVIEW: ExitCode.REVIEW,
+        Verdict.INCONCLUSIVE: ExitCode.UNREADABLE,
+        Verdict.FAIL: ExitCode.INVALID,
+    }[report.verdict]
+
+
+@main.command("check")
+@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per image (JSON Lines for several).")
+@REFERENCE_DATE
+@click.option(
+    "--annotate",
+    "annotate_to",
+    metavar="OUT",
+    default=None,
+    help="Write the image with the MRZ outlined and numbered finding boxes: a PNG path for one image, "
+    "a folder for several.",
+)
+@click.option("--ocr", type=click.Choice(["tesseract"]), default="tesseract", show_default=True, help="MRZ OCR engine.")
+def check_command(
+    images: Sequence[str], as_json: bool, reference_date: dt.date | None, annotate_to: str | None, ocr: str
+) -> None:
+    """Check document images: find and read the MRZ at any rotation, validate it, give a verdict.
+
+    IMAGES are JPEG, PNG, TIFF, BMP, WebP or PDF files (every page of a PDF is checked).
+
+    \b
+    Examples:
+      docverify check samples/images/td3_flatbed.jpg
+      docverify check --json --reference-date 2026-01-01 scan1.jpg scan2.pdf > results.jsonl
+      docverify check --annotate evidence.png passport.jpg
+
+    Exit codes (the worst image wins): 0 pass, 1 review, 3 no MRZ read / unreadable file, 4 fail,
+    5 docverify could not run (e.g. tesseract missing).
+    """
+    from docverify.io import load_pages  # noqa: PLC0415 - keeps `docverify mrz` light
+    from docverify.pipeline import Verifier, VerifierConfig  # noqa: PLC0415
+    from docverify.render.annotate import annotate, write_png  # noqa: PLC0415
+
+    verifier = Verifier(config=VerifierConfig(reference_date=reference_date))
+    console = Console(highlight=False, soft_wrap=True)
+    codes: list[ExitCode] = []
+    many = len(images) > 1
+    if annotate_to and many:
+        Path(annotate_to).mkdir(parents=True, exist_ok=True)
+    for path in images:
+        try:
+            pages = load_pages(path, limits=verifier.config.limits)
+            for page in pages:
+                report = verifier.verify_page(page)
+                codes.append(report_exit_code(report))
+                if as_json:
+                    click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+                else:
+                    print_report(report, console)
+                if annotate_to:
+                    suffix = f"_p{page.index + 1}" if page.pages_total > 1 else ""
+                    out = Path(annotate_to) / f"{Path(path).stem}{suffix}.png" if many else Path(annotate_to)
+                    write_png(out, annotate(page.image, report))
+        except DependencyError as exc:
+            _fail(str(exc), ExitCode.ERROR, as_json=as_json)
+        except DocverifyError as exc:
+            codes.append(ExitCode.UNREADABLE)
+            if as_json:
+                row = {
+                    "schema_version": SCHEMA_VERSION,
+                    "source": path,
+                    "error": {"kind": "input", "message": str(exc)},
+                }
+                click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(f"docverify: error: {exc}", err=True)
+        except Exception as exc:
+            log.debug("internal error", exc_info=True)
+            codes.append(ExitCode.ERROR)
+            click.echo(f"docverify: error: {path}: internal error ({type(exc).__name__}); please report it", err=True)
+    sys.exit(int(worst(codes)))
+
+
 def run() -> None:
     """Console-script entry point: :func:`main`, plus a clean exit when output cannot be written."""
     try:
@@ -195,3 +279,6 @@ def run() -> None:
             sys.stderr.write(f"docverify: error: cannot write output ({exc.strerror or exc})\n")
             sys.stderr.flush()
         os._exit(int(ExitCode.ERROR))
+
+
+main.add_command(samples_command)

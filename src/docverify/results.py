@@ -130,6 +130,8 @@ class Finding:
     stage: str
     spans: tuple[Span, ...] = ()
     evidence: tuple[tuple[str, str | int | float | bool], ...] = ()
+    box: tuple[tuple[float, float], ...] = ()
+    """Where on the image, when known: a polygon in original-image pixels (x right, y down)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -140,6 +142,7 @@ class Finding:
             "stage": self.stage,
             "spans": [s.to_dict() for s in self.spans],
             "evidence": dict(self.evidence),
+            "box": [[round(x, 1), round(y, 1)] for x, y in self.box] or None,
         }
 
 
@@ -289,3 +292,56 @@ class MRZResult:
             }
         )
         return out
+
+
+class Verdict(StrEnum):
+    """The overall decision about a document image (ordered best to worst is pass, review, fail;
+    ``inconclusive`` when the image is too poor to judge)."""
+
+    PASS = "pass"
+    REVIEW = "review"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+
+
+@_fast_init
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of checking one document image (one page of a multi-page file).
+
+    ``mrz_polygon`` is the MRZ's outline in original-image pixels (top-left, top-right, bottom-right,
+    bottom-left in reading order); ``score`` is the likelihood of tampering, 0–1 (0 until forgery
+    models are part of the pipeline).
+    """
+
+    source: str
+    page: int
+    verdict: Verdict
+    score: float
+    mrz: MRZResult | None
+    mrz_polygon: tuple[tuple[float, float], ...]
+    findings: tuple[Finding, ...]
+    timings_ms: tuple[tuple[str, float], ...]
+    image_size: tuple[int, int]
+    """Width and height of the image in pixels."""
+
+    def to_dict(self) -> dict[str, Any]:
+        mrz: dict[str, Any] | None = None
+        if self.mrz is not None:
+            body = self.mrz.to_dict(with_schema=False)
+            mrz = {
+                k: body[k] for k in ("format", "lines", "valid", "fields", "check_digits", "corrections", "input_lines")
+            }
+            mrz["raw_lines"] = mrz.pop("input_lines")
+            mrz["polygon"] = [[round(x, 1), round(y, 1)] for x, y in self.mrz_polygon]
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "source": self.source,
+            "page": self.page,
+            "verdict": self.verdict.value,
+            "score": self.score,
+            "mrz": mrz,
+            "findings": [f.to_dict() for f in self.findings],
+            "image_size": list(self.image_size),
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms},
+        }

@@ -12,8 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
+import numpy as np
+import numpy.typing as npt
 
 from docverify.errors import InputError
+from docverify.mrz.glyphs import ALPHABET, CellScores, score_cells
 from docverify.mrz.locate import Image, LineCrop, MRZLocation, cut_line, locate_mrz
 from docverify.mrz.reader import read_mrz
 from docverify.mrz.repair import RepairConfig
@@ -33,21 +36,55 @@ class ImageReading:
     raw_lines: tuple[str, ...]
 
 
+def _grid(glyphs: Sequence[Glyph], crop: LineCrop, count: int) -> npt.NDArray[np.float64]:
+    """Centres of the ``count`` character cells in crop pixels.
+
+    Starts from an even pitch between the text's ends and refines it on the glyphs' centres with a
+    quadratic fit (index → x), which absorbs the foreshortening of a photo taken at an angle.
+    """
+    span = crop.text_end - crop.text_start
+    pitch = span / (count - 0.3)  # the text ends one character width (about 0.7 pitch) into the last cell
+    k_all = np.arange(count, dtype=np.float64)
+    centres = np.array([g.center for g in glyphs], dtype=np.float64)
+    if len(centres) >= 10:
+        # Most neighbouring glyphs sit in neighbouring cells: their spacing is the pitch, even when the
+        # located line was too short or too long.
+        steps = np.diff(centres)
+        measured = float(np.median(steps[steps > 0.5 * np.median(steps)]))
+        if 0.6 * pitch < measured < 1.6 * pitch:
+            pitch = measured
+    grid = crop.text_start + 0.35 * pitch + pitch * k_all
+    if len(centres) < max(8, count // 3):
+        return grid
+    for _ in range(3):
+        k = np.clip(np.searchsorted(grid, centres), 1, count - 1)
+        nearest = np.where(np.abs(grid[k - 1] - centres) <= np.abs(grid[k] - centres), k - 1, k)
+        resid = np.abs(grid[nearest] - centres)
+        keep = resid < 0.4 * pitch
+        if keep.sum() < max(8, count // 3):
+            break
+        coef = np.polyfit(nearest[keep].astype(np.float64), centres[keep], 2 if keep.sum() >= 12 else 1)
+        refined = np.asarray(np.polyval(coef, k_all), dtype=np.float64)
+        if not np.all(np.diff(refined) > 0.5 * pitch):
+            break  # a fit that folds back is not a character grid
+        grid = refined
+    return grid
+
+
 def cells(glyphs: Sequence[Glyph], crop: LineCrop, count: int) -> str:
-    """Place ``glyphs`` into ``count`` equal character cells spanning the crop's text; one character each.
+    """Place ``glyphs`` into ``count`` character cells along the crop's text; one character each.
 
     A cell with two glyphs keeps the one nearest its centre; an empty cell becomes ``<`` inside a run
     of fillers and :data:`UNREADABLE` elsewhere.
     """
-    span = crop.text_end - crop.text_start
-    pitch = span / (count - 0.3)  # the text ends one character width (about 0.7 pitch) into the last cell
-    centre0 = crop.text_start + 0.35 * pitch
+    grid = _grid(glyphs, crop, count)
+    pitch = float(np.median(np.diff(grid))) if count > 1 else 1.0
     best: dict[int, tuple[float, str]] = {}
     for g in glyphs:
-        k = round((g.center - centre0) / pitch)
-        if not 0 <= k < count:
+        k = int(np.argmin(np.abs(grid - g.center)))
+        off = abs(g.center - grid[k])
+        if off > 0.6 * pitch:
             continue
-        off = abs(g.center - (centre0 + k * pitch))
         if k not in best or off < best[k][0]:
             best[k] = (off, g.char)
     chars = [best[k][1] if k in best else "" for k in range(count)]
@@ -60,14 +97,38 @@ def cells(glyphs: Sequence[Glyph], crop: LineCrop, count: int) -> str:
     return "".join(chars)
 
 
+_FILLER_LIKE = frozenset("KXSECL6G<" + UNREADABLE)
+
+
+def _fillers_by_shape(text: str, shapes: CellScores) -> str:
+    """Cells whose shape matches the OCR-B ``<`` clearly better than any other glyph become ``<`` (OCR
+    engines read the chevron as K, X, S, E, 4, R …); unread cells take the best matching glyph."""
+    filler = ALPHABET.index("<")
+    out = list(text)
+    for k, ch in enumerate(text):
+        row = shapes.scores[k]
+        order = np.argsort(-row)
+        top, second = int(order[0]), int(order[1])
+        if ch == UNREADABLE and row[top] >= 0.5:
+            out[k] = ALPHABET[top]
+        elif (
+            top == filler
+            and row[top] >= 0.5
+            and (row[top] - row[second] >= 0.1 or (ch in _FILLER_LIKE and row[top] - row[second] >= 0.05))
+        ):
+            out[k] = "<"
+    return "".join(out)
+
+
 def _line_counts(n_lines: int) -> tuple[int, ...]:
     return (30,) if n_lines == 3 else (44, 36)
 
 
-def _quality(result: MRZResult) -> tuple[int, int, int]:
+def _quality(result: MRZResult, fit: float) -> tuple[int, float, int, int]:
+    """Ranks readings: valid first, then the cell fit (to 0.05), then check digits, then fewer errors."""
     checks_ok = sum(c.ok for c in result.check_digits)
     errors = sum(f.severity is Severity.ERROR for f in result.findings)
-    return (int(result.valid), checks_ok - len(result.check_digits), -errors)
+    return (int(result.valid), round(fit * 20) / 20, checks_ok - len(result.check_digits), -errors)
 
 
 def read_mrz_image(
@@ -82,17 +143,22 @@ def read_mrz_image(
     location = locate_mrz(image)
     if location is None:
         return None
-    best: tuple[tuple[int, int, int], ImageReading] | None = None
+    best: tuple[tuple[int, float, int, int], ImageReading] | None = None
     for attempt in (location, location.flipped()):
         crops = [cut_line(gray, line) for line in attempt.lines]
         glyphs = ocr.read_lines([c.image for c in crops])
         for count in _line_counts(len(crops)):
-            lines = tuple(cells(g, c, count) for g, c in zip(glyphs, crops, strict=True))
+            shapes = [score_cells(c.image, c.text_start, c.text_end, count) for c in crops]
+            lines = tuple(
+                _fillers_by_shape(cells(g, c, count), sh) for g, c, sh in zip(glyphs, crops, shapes, strict=True)
+            )
             try:
                 result = read_mrz(lines, reference_date=reference_date, config=config)
             except InputError:
                 continue
-            score = _quality(result)
+            # How well OCR-B glyphs sit in the cells: the right character count puts every cell on a glyph.
+            fit = float(np.mean([sh.scores.max(axis=1).mean() for sh in shapes]))
+            score = _quality(result, fit)
             if best is None or score > best[0]:
                 best = (score, ImageReading(result, attempt, lines))
         if best is not None and best[1].result.valid:

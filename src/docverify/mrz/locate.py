@@ -280,10 +280,12 @@ def _find_at(binary: Image, angle: float, scale: float, *, refine: bool = True) 
     inverse = cv2.invertAffineTransform(m)
     out: list[MRZLine] = []
     for b in group:
-        cx, cy = b.x + b.w / 2, b.cy
+        # MRZ lines are equally long and left-aligned: a line whose trailing '<' run came apart from
+        # the rest is given the full extent.
+        cx, cy = (x0 + x1) / 2, b.cy
         ox = inverse[0, 0] * cx + inverse[0, 1] * cy + inverse[0, 2]
         oy = inverse[1, 0] * cx + inverse[1, 1] * cy + inverse[1, 2]
-        out.append(MRZLine((ox / scale, oy / scale), b.w / scale, b.h / scale, angle % 360.0))
+        out.append(MRZLine((ox / scale, oy / scale), (x1 - x0) / scale, b.h / scale, angle % 360.0))
     location = MRZLocation(tuple(out), angle % 360.0, char_h / scale, score)
     return location.flipped() if below > above else location
 
@@ -314,13 +316,14 @@ class LineCrop:
     """2×3 affine matrix mapping crop pixels back to original-image pixels."""
 
 
-def cut_line(gray: Image, line: MRZLine, *, char_height: int = 32, pad: float = 0.35) -> LineCrop:
+def cut_line(gray: Image, line: MRZLine, *, char_height: int = 32, pad: float = 0.35, extend: float = 0.0) -> LineCrop:
     """The line cut out upright from ``gray`` (H×W uint8), scaled so characters are ``char_height`` px tall.
 
-    ``pad`` adds that fraction of the line height above, below and at both ends.
+    ``pad`` adds that fraction of the line height above and below; the ends get the same plus
+    ``extend`` of the line's length, in case the located line fell short of the printed one.
     """
     scale = char_height / max(line.height * 0.85, 1.0)
-    margin = pad * line.height
+    margin = pad * line.height + extend * line.length
     out_w = round((line.length + 2 * margin) * scale)
     out_h = round(line.height * (1 + 2 * pad) * scale)
     m = cv2.getRotationMatrix2D(line.center, line.angle, scale)

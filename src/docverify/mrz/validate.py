@@ -129,7 +129,9 @@ def evaluate_check(check: CheckSpec, lines: tuple[str, ...]) -> CheckDigit:
         computed = _DIGIT_TEXT[checkdigit.compute(data)]
     except KeyError:
         computed = "?"  # a character outside the MRZ alphabet
-    ok = printed == computed or (check.filler_allowed and printed == FILLER and set(data) <= {FILLER})
+    ok = (printed == computed and computed != "?") or (
+        check.filler_allowed and printed == FILLER and set(data) <= {FILLER}
+    )
     return CheckDigit(check.name, printed, computed, ok, check.position, check.covers)
 
 

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from docverify.mrz.validate import label
-from docverify.results import MRZResult, Severity
+from docverify.results import MRZResult, Report, Severity
 
 _SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "bold red"}
 _SEVERITY_MARK = {Severity.INFO: "i", Severity.WARNING: "!", Severity.ERROR: "x"}
@@ -103,3 +103,33 @@ def mrz_renderable(result: MRZResult) -> Group:
 
 def print_mrz(result: MRZResult, console: Console) -> None:
     console.print(mrz_renderable(result))
+
+
+_VERDICT_STYLE = {"pass": "bold green", "review": "bold yellow", "fail": "bold red", "inconclusive": "bold magenta"}
+
+
+def print_report(report: Report, console: Console) -> None:
+    """A document check: verdict line, then the MRZ (or why there is none)."""
+    ms = dict(report.timings_ms).get("total", 0.0)
+    console.print(
+        Text.assemble(
+            (report.verdict.value.upper(), _VERDICT_STYLE[report.verdict.value]),
+            f"  {report.source}  ({ms:.0f} ms)",
+        )
+    )
+    if report.mrz is not None:
+        console.print(mrz_renderable(report.mrz))
+    else:
+        for f in report.findings:
+            console.print(
+                Text.assemble(
+                    (f"  {f.severity.value} ", _SEVERITY_STYLE[f.severity]), (f.code, "bold"), "  ", f.message
+                )
+            )
+    console.print(
+        Text(
+            "  Not checked: UV and IR features, holograms, the chip, and forgery cues beyond the MRZ text.",
+            style="dim",
+        )
+    )
+    console.print()

@@ -1,0 +1,54 @@
+"""Annotated evidence images: the MRZ outlined, each finding's box numbered, and a legend below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from docverify.errors import InputError
+from docverify.results import Report, Severity
+
+_COLOURS = {  # BGR
+    Severity.ERROR: (40, 40, 220),
+    Severity.WARNING: (0, 150, 240),
+    Severity.INFO: (200, 140, 0),
+}
+
+
+def annotate(image: npt.NDArray[np.uint8], report: Report) -> npt.NDArray[np.uint8]:
+    """An annotated copy of ``image`` (H×W×3 RGB uint8); returns H'×W×3 RGB with the legend appended."""
+    canvas = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    scale = max(canvas.shape[:2]) / 1000.0
+    thick = max(1, round(2 * scale))
+    if report.mrz_polygon:
+        pts = np.array(report.mrz_polygon, np.int32).reshape(-1, 1, 2)
+        cv2.polylines(canvas, [pts], True, (60, 170, 60), thick + 1)
+    legend: list[tuple[str, tuple[int, int, int]]] = [(f"verdict: {report.verdict.value}", (30, 30, 30))]
+    n = 0
+    for f in report.findings:
+        colour = _COLOURS[f.severity]
+        if f.box:
+            n += 1
+            pts = np.array(f.box, np.int32).reshape(-1, 1, 2)
+            cv2.polylines(canvas, [pts], True, colour, thick)
+            x, y = (int(v) for v in np.min(np.array(f.box), axis=0))
+            cv2.putText(canvas, str(n), (x, max(12, y - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale + 0.3, colour, thick)
+            legend.append((f"{n}. {f.severity.value}: {f.code}", colour))
+        elif f.severity is not Severity.INFO:
+            legend.append((f"-. {f.severity.value}: {f.code}", colour))
+    font_scale = 0.5 * max(scale, 0.8)
+    row = int(26 * max(scale, 0.8))
+    panel = np.full((row * (len(legend) + 1), canvas.shape[1], 3), 255, np.uint8)
+    for i, (text, colour) in enumerate(legend):
+        cv2.putText(panel, text, (8, row * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, font_scale, colour, max(1, thick - 1))
+    return np.asarray(cv2.cvtColor(np.vstack([canvas, panel]), cv2.COLOR_BGR2RGB), dtype=np.uint8)
+
+
+def write_png(path: Path, image: npt.NDArray[np.uint8]) -> None:
+    """Write an RGB image as PNG; raises :class:`InputError` when the file cannot be written."""
+    ok = cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise InputError(f"{path}: cannot write the annotated image (does the folder exist?)")

@@ -1,0 +1,96 @@
+"""`docverify check` and the Verifier end to end, on the bundled (synthetic) samples and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from docverify import SCHEMA_VERSION, ExitCode
+from docverify.cli import main
+from docverify.pipeline import Verifier, VerifierConfig, decide_verdict
+from docverify.results import Verdict
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples" / "images"
+TD3 = SAMPLES / "td3_flatbed.jpg"
+TRUTH = {
+    json.loads(line)["file"]: json.loads(line) for line in (SAMPLES / "ground_truth.jsonl").read_text().splitlines()
+}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_check_reads_the_bundled_passport_sample() -> None:
+    code, out, _ = run("check", "--json", "--reference-date", "2026-01-01", str(TD3))
+    doc = json.loads(out)
+    assert doc["schema_version"] == SCHEMA_VERSION
+    assert doc["source"].endswith("td3_flatbed.jpg")
+    assert doc["mrz"]["lines"] == TRUTH["td3_flatbed.jpg"]["mrz_lines"]
+    assert doc["mrz"]["format"] == "TD3" and doc["mrz"]["valid"] is True
+    assert len(doc["mrz"]["polygon"]) == 4
+    assert doc["verdict"] in ("pass", "review") and doc["score"] == 0.0
+    assert {"load", "mrz", "total"} <= set(doc["timings_ms"])
+    assert code == (ExitCode.OK if doc["verdict"] == "pass" else ExitCode.REVIEW)
+
+
+def test_check_text_output_and_annotation(tmp_path: Path) -> None:
+    out_png = tmp_path / "evidence.png"
+    code, out, _ = run("check", "--reference-date", "2026-01-01", "--annotate", str(out_png), str(TD3))
+    assert code in (ExitCode.OK, ExitCode.REVIEW)
+    assert "td3_flatbed.jpg" in out and "Not checked" in out
+    img = cv2.imread(str(out_png))
+    assert img is not None and img.shape[0] > cv2.imread(str(TD3)).shape[0]  # legend appended
+
+
+def test_several_images_give_json_lines_and_the_worst_exit_code(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("this is not an image")
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((200, 300, 3), 255, np.uint8))
+    code, out, err = run("check", "--json", "--reference-date", "2026-01-01", str(TD3), str(bad), str(blank))
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 3  # every input gets a row
+    assert rows[1]["error"]["kind"] == "input" and "notes.jpg" in rows[1]["source"]
+    assert rows[2]["verdict"] == "inconclusive" and rows[2]["mrz"] is None
+    assert rows[2]["findings"][0]["code"] == "image.mrz.not_found"
+    assert code == ExitCode.UNREADABLE  # worse than pass/review, better than fail
+    assert "Traceback" not in err and "notes.jpg" in err
+
+
+def test_missing_file_and_usage_errors() -> None:
+    code, _, err = run("check", "/nonexistent/scan.jpg")
+    assert code == ExitCode.UNREADABLE and "docverify: error:" in err
+    code, _, _ = run("check")
+    assert code == ExitCode.USAGE
+    code, _, _ = run("check", "--reference-date", "2026-02-30", str(TD3))
+    assert code == ExitCode.USAGE
+
+
+def test_verifier_api_and_verdict_rules() -> None:
+    verifier = Verifier(config=VerifierConfig(reference_date=__import__("datetime").date(2026, 1, 1)))
+    img = cv2.cvtColor(cv2.imread(str(TD3)), cv2.COLOR_BGR2RGB)
+    [report] = verifier.verify(img, name="array")
+    assert report.mrz is not None and report.mrz.valid
+    assert report.image_size == (img.shape[1], img.shape[0])
+    assert decide_verdict(None, ()) is Verdict.INCONCLUSIVE
+    assert decide_verdict(report.mrz, ()) is Verdict.PASS
+
+
+@pytest.mark.parametrize("name", sorted(TRUTH))
+def test_bundled_samples_have_their_mrz_located(name: str) -> None:
+    """Every committed sample has its MRZ found and read as some layout with the right line count
+    (reading accuracy per capture condition is measured in benchmarks/)."""
+    verifier = Verifier(config=VerifierConfig(reference_date=__import__("datetime").date(2026, 1, 1)))
+    [report] = verifier.verify(SAMPLES / name)
+    assert report.mrz is not None, name
+    assert len(report.mrz.lines) == len(TRUTH[name]["mrz_lines"])
+    assert len(report.mrz_polygon) == 4

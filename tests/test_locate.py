@@ -1,0 +1,82 @@
+"""Locating the MRZ at any rotation, on generated documents (synthetic) and, when present, the specimens."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from docverify import MRZFormat
+from docverify.mrz.locate import cut_line, locate_mrz
+from docverify.synth.dataset import synthesize
+
+SPECIMENS = Path(__file__).resolve().parents[1].parent / "shared" / "specimens"
+
+
+def _centre(quad: object) -> np.ndarray:
+    return np.asarray(quad, dtype=float).reshape(-1, 2).mean(axis=0)
+
+
+@pytest.mark.parametrize("fmt", [MRZFormat.TD1, MRZFormat.TD2, MRZFormat.TD3, MRZFormat.MRVA, MRZFormat.MRVB])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_locates_the_mrz_on_rotated_generated_documents(fmt: MRZFormat, seed: int) -> None:
+    cap = synthesize(seed, fmt, "rotated")
+    loc = locate_mrz(cap.image)
+    assert loc is not None
+    assert len(loc.lines) == len(cap.truth.mrz_lines)
+    truth = np.asarray(cap.truth.mrz_quad, dtype=float).reshape(-1, 2)
+    found = np.asarray(loc.polygon, dtype=float)
+    size = np.linalg.norm(truth[1] - truth[0])  # MRZ length in pixels
+    # same place, and the same reading direction (corner 0 is the first character's top-left)
+    assert np.linalg.norm(_centre(found) - _centre(truth)) < 0.05 * size
+    assert np.linalg.norm(found[0] - truth[0]) < 0.1 * size, (found, truth, cap.truth.capture)
+
+
+@pytest.mark.parametrize("angle", [0, 90, 180, 270, 35, 200])
+def test_every_rotation_of_one_page(angle: int) -> None:
+    cap = synthesize(7, MRZFormat.TD3, "flatbed")
+    h, w = cap.image.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    c, s = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(h * s + w * c), int(h * c + w * s)
+    m[0, 2] += nw / 2 - w / 2
+    m[1, 2] += nh / 2 - h / 2
+    turned = cv2.warpAffine(cap.image, m, (nw, nh), borderValue=(255, 255, 255))
+    loc = locate_mrz(turned)
+    assert loc is not None and len(loc.lines) == 2
+    truth = np.asarray(cap.truth.mrz_quad, dtype=float).reshape(-1, 2)
+    truth = (m[:, :2] @ truth.T).T + m[:, 2]
+    found = np.asarray(loc.polygon, dtype=float)
+    assert np.linalg.norm(found[0] - truth[0]) < 0.1 * np.linalg.norm(truth[1] - truth[0])
+
+
+def test_cut_line_is_upright_and_scaled() -> None:
+    cap = synthesize(3, MRZFormat.TD3, "rotated")
+    loc = locate_mrz(cap.image)
+    assert loc is not None
+    gray = cv2.cvtColor(cap.image, cv2.COLOR_RGB2GRAY)
+    crop = cut_line(gray, loc.lines[0], char_height=32)
+    h, w = crop.image.shape
+    assert 50 <= h <= 80 and w > 20 * h  # one long line, characters about 32 px tall
+    assert 0 < crop.text_start < crop.text_end <= w
+
+
+def test_no_mrz_in_a_blank_or_text_free_image() -> None:
+    assert locate_mrz(np.full((600, 800, 3), 255, np.uint8)) is None
+    noise = np.random.default_rng(0).integers(0, 255, (600, 800, 3), dtype=np.uint8)
+    assert locate_mrz(noise) is None
+
+
+@pytest.mark.skipif(not SPECIMENS.is_dir(), reason="../shared/specimens not present")
+def test_specimens_locate_with_the_right_line_count() -> None:
+    truth = json.loads((SPECIMENS / "ground_truth.json").read_text())
+    hits = 0
+    for rec in truth:
+        img = cv2.imread(str(SPECIMENS / "images" / rec["file"]))
+        loc = locate_mrz(cv2.cvtColor(img, cv2.COLOR_BGR2RGB))
+        expected = len(rec["mrz_lines"]) if rec["mrz_lines"] else 0
+        hits += (len(loc.lines) if loc else 0) == expected
+    assert hits >= 38, f"{hits} of {len(truth)}"
