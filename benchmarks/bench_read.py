@@ -1,0 +1,230 @@
+"""Reading the MRZ from images: docverify (and, with --peers, PassportEye and FastMRZ) on the same images.
+
+Run: ``.venv/bin/python benchmarks/bench_read.py [--generated N] [--seed S] [--peers] [--json OUT]``
+
+Image sets:
+- ``../shared/specimens`` (real specimen images with MRZ ground truth; skipped when absent);
+- generated documents (synthetic, ``docverify.synth``) per capture condition: flatbed, rotated, phone,
+  ``N`` per condition, with a seed; written to a temporary folder so every engine reads the same files.
+
+Measured per engine and set: MRZ found, all key fields right (document number, birth and expiry dates,
+nationality, issuing state, sex, names), character accuracy on the MRZ text (when the line shape matches),
+"check digits valid but data wrong", and median / p95 seconds per image. Peers run in their own virtual
+environment (``benchmarks/.peers/venv``, created by ``--peers``), never as docverify dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHARED = ROOT.parent / "shared"
+REF = dt.date(2026, 1, 1)
+KEY_FIELDS = ("document_number", "birth_date_raw", "expiry_date_raw", "nationality", "issuing_state", "sex")
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    info = Path("/proc/cpuinfo")
+    if info.exists():
+        for line in info.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{cpu}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
+
+
+def key_fields(lines: list[str]) -> dict[str, Any] | None:
+    """The key fields of MRZ lines, decoded by docverify's parser without repair (the judge)."""
+    from docverify import InputError, read_mrz
+
+    try:
+        r = read_mrz(lines, reference_date=REF, repair_text=False)
+    except InputError:
+        return None
+    f = r.fields
+    out: dict[str, Any] = {k: getattr(f, k) for k in KEY_FIELDS}
+    out["names"] = (f.surname, f.given_names)
+    out["format"] = r.format.value
+    out["check_digits_ok"] = all(c.ok for c in r.check_digits)
+    return out
+
+
+def score(truth: list[str], read: list[str] | None) -> dict[str, Any]:
+    found = bool(read)
+    exact = found and read == truth
+    t, g = key_fields(truth), (key_fields(read) if read else None)
+    fields_right = bool(t and g and all(t[k] == g[k] for k in (*KEY_FIELDS, "names")))
+    chars = correct = 0
+    if read and len(read) == len(truth) and all(len(a) == len(b) for a, b in zip(read, truth, strict=True)):
+        chars = sum(len(x) for x in truth)
+        correct = sum(a == b for x, y in zip(read, truth, strict=True) for a, b in zip(x, y, strict=True))
+    else:
+        chars = sum(len(x) for x in truth)
+    cd_valid_wrong = bool(g and g["check_digits_ok"] and not fields_right)
+    return {
+        "found": found,
+        "exact": exact,
+        "fields_right": fields_right,
+        "chars": chars,
+        "chars_correct": correct,
+        "cd_valid_data_wrong": cd_valid_wrong,
+    }
+
+
+def run_docverify(images: list[Path]) -> list[tuple[list[str] | None, float]]:
+    from docverify.pipeline import Verifier, VerifierConfig
+
+    verifier = Verifier(config=VerifierConfig(reference_date=REF))
+    out: list[tuple[list[str] | None, float]] = []
+    for path in images:
+        t0 = time.perf_counter()
+        try:
+            reports = verifier.verify(path)
+            mrz = reports[0].mrz if reports else None
+            lines = list(mrz.lines) if mrz is not None else None
+        except Exception:
+            lines = None
+        out.append((lines, time.perf_counter() - t0))
+    return out
+
+
+PEER_WORKER = r"""
+import json, sys, time
+engine, tessdata = sys.argv[1], sys.argv[2]
+paths = json.loads(sys.stdin.read())
+results = []
+if engine == "passporteye":
+    from passporteye import read_mrz
+    extra = f"--tessdata-dir {tessdata} -l mrz" if tessdata else ""
+    for p in paths:
+        t = time.perf_counter()
+        try:
+            m = read_mrz(p, extra_cmdline_params=extra) if extra else read_mrz(p)
+            lines = [x for x in m.aux.get("raw_text", "").split("\n") if x] if m is not None else None
+        except Exception:
+            lines = None
+        results.append([lines, time.perf_counter() - t])
+elif engine == "fastmrz":
+    from fastmrz import FastMRZ
+    fm = FastMRZ(tessdata_path=tessdata) if tessdata else FastMRZ()
+    for p in paths:
+        t = time.perf_counter()
+        try:
+            text = fm.get_details(p, input_type="imagepath", ignore_parse=True)
+            lines = [x for x in str(text).replace(" ", "").splitlines() if x] if text else None
+        except Exception:
+            lines = None
+        results.append([lines, time.perf_counter() - t])
+print(json.dumps(results))
+"""
+
+
+def run_peer(engine: str, images: list[Path], tessdata: str) -> list[tuple[list[str] | None, float]]:
+    py = HERE / ".peers" / "venv" / "bin" / "python"
+    env = dict(os.environ)
+    if tessdata:
+        env["TESSDATA_PREFIX"] = tessdata
+    proc = subprocess.run(
+        [str(py), "-c", PEER_WORKER, engine, tessdata],
+        input=json.dumps([str(p) for p in images]),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=3600,
+        check=False,
+    )
+    if proc.returncode != 0:
+        print(f"{engine} failed: {proc.stderr[-2000:]}", file=sys.stderr)
+        return [(None, 0.0) for _ in images]
+    return [(r[0], r[1]) for r in json.loads(proc.stdout)]
+
+
+def ensure_peers() -> None:
+    venv = HERE / ".peers" / "venv"
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "passporteye", "fastmrz"], check=True, timeout=1800)
+
+
+def summarise(rows: list[dict[str, Any]], times: list[float]) -> dict[str, Any]:
+    n = len(rows)
+    chars = sum(r["chars"] for r in rows)
+    ordered = sorted(times)
+    return {
+        "images": n,
+        "mrz_found": sum(r["found"] for r in rows),
+        "all_key_fields_right": sum(r["fields_right"] for r in rows),
+        "exact_mrz": sum(r["exact"] for r in rows),
+        "char_accuracy": round(sum(r["chars_correct"] for r in rows) / chars, 4) if chars else None,
+        "cd_valid_but_data_wrong": sum(r["cd_valid_data_wrong"] for r in rows),
+        "median_s": round(statistics.median(ordered), 3) if ordered else None,
+        "p95_s": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 3) if ordered else None,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--generated", type=int, default=40, help="generated images per capture condition")
+    ap.add_argument("--seed", type=int, default=1000)
+    ap.add_argument("--peers", action="store_true", help="also run PassportEye and FastMRZ (own venv)")
+    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--only", default="", help="run only the image sets whose name contains this text")
+    args = ap.parse_args()
+
+    sets: dict[str, list[tuple[Path, list[str]]]] = {}
+    spec = SHARED / "specimens"
+    if (spec / "ground_truth.json").exists():
+        truth = json.loads((spec / "ground_truth.json").read_text())
+        sets["specimens (real)"] = [(spec / "images" / r["file"], r["mrz_lines"]) for r in truth if r["mrz_lines"]]
+    tmp = Path(tempfile.mkdtemp(prefix="docverify-bench-"))
+    from docverify.results import MRZFormat
+    from docverify.synth.dataset import synthesize
+
+    formats = [MRZFormat.TD1, MRZFormat.TD2, MRZFormat.TD3, MRZFormat.MRVA, MRZFormat.MRVB]
+    for condition in ("flatbed", "rotated", "phone"):
+        items = []
+        for i in range(args.generated):
+            seed = args.seed + i
+            cap = synthesize(seed, formats[i % len(formats)], condition)
+            path = tmp / f"{condition}_{i:04d}{cap.suffix}"
+            path.write_bytes(cap.encode())
+            items.append((path, list(cap.truth.mrz_lines)))
+        sets[f"generated {condition} (synthetic)"] = items
+
+    sets = {k: v for k, v in sets.items() if args.only in k}
+    engines: dict[str, Any] = {"docverify": run_docverify}
+    if args.peers:
+        ensure_peers()
+        tessdata = str(SHARED / "tessdata") if (SHARED / "tessdata" / "mrz.traineddata").exists() else ""
+        engines["passporteye (mrz.traineddata)"] = lambda imgs: run_peer("passporteye", imgs, tessdata)
+        engines["fastmrz (mrz.traineddata)"] = lambda imgs: run_peer("fastmrz", imgs, tessdata)
+
+    result: dict[str, Any] = {"machine": machine(), "reference_date": REF.isoformat(), "results": {}}
+    for engine, fn in engines.items():
+        for name, items in sets.items():
+            outs = fn([p for p, _ in items])
+            rows = [score(t, read) for (_, t), (read, _) in zip(items, outs, strict=True)]
+            summary = summarise(rows, [s for _, s in outs])
+            result["results"].setdefault(name, {})[engine] = summary
+            print(f"{engine:34s} {name:34s} {json.dumps(summary)}", flush=True)
+    print(f"machine: {result['machine']}")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
