@@ -24,7 +24,7 @@ from typing import TypeVar
 from docverify.mrz import checkdigit, countries
 from docverify.mrz.parse import parse
 from docverify.mrz.spec import ALPHABET, CHARSETS, CLEAN_LINE, DIGITS, FILLER, CheckSpec, FieldKind, FieldSpec, Layout
-from docverify.results import Category, Correction, Finding, Severity, Span
+from docverify.results import Category, Correction, Finding, MRZFormat, Severity, Span
 
 STAGE = "mrz.repair"
 
@@ -64,6 +64,18 @@ _HOMOGLYPHS = {
                "ABEZHIKMNOPTYX", strict=True)),
     **dict.fromkeys("\u00ab\u2039\u3008\uff1c\u2264", FILLER),
 }  # fmt: skip
+
+
+DOCUMENT_CODE_FIRST: dict[MRZFormat, str] = {
+    MRZFormat.TD1: "ICA",
+    MRZFormat.TD2: "ICAP",
+    MRZFormat.TD3: "PIAC",
+    MRZFormat.MRVA: "V",
+    MRZFormat.MRVB: "V",
+    MRZFormat.FRA_ID: "I",
+}
+"""First characters a repair may give the document code, most usual first (ICAO 9303 Parts 4–7; the
+validator still reports the unusual ones)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,10 +445,16 @@ def _repair_core(
                 charset = charset - {FILLER}
             elif layout.kind_at(li, col) is FieldKind.CHECK and pos not in filler_ok:
                 charset = DIGITS
+            if pos == (0, 0):
+                charset = frozenset(DOCUMENT_CODE_FIRST[layout.format])
             if alternatives is not None:
                 cands[pos] = _candidates_from_alternatives(alternatives[li][col], ch, charset, cfg)
             else:
                 cands[pos] = _candidates_from_text(layout, lines, pos, charset, cfg)
+            if pos == (0, 0) and ch not in charset and all(cost >= cfg.unknown_cost for _, cost in cands[pos]):
+                # An unreadable first character: the layout allows only a few, the usual one first.
+                order = DOCUMENT_CODE_FIRST[layout.format]
+                cands[pos] = [(c, cfg.unknown_cost + 0.3 * order.index(c)) for c in order]
 
     checked: set[Pos] = set()
     data_positions: set[Pos] = set()
