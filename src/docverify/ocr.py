@@ -56,8 +56,8 @@ class OCRBackend(Protocol):
 
 
 def _whiten(crop: Image) -> Image:
-    """Stretch a crop's contrast so its background is white and its ink black (percentiles 5 / 60)."""
-    lo, hi = np.percentile(crop, (5, 60))
+    """Stretch a crop's contrast so its background is white and its ink black (percentiles 1 / 60)."""
+    lo, hi = np.percentile(crop, (1, 60))
     if hi - lo < 10:
         return crop
     out = (crop.astype(np.float32) - lo) * (255.0 / (hi - lo))
