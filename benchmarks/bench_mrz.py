@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import random
 import statistics
 import sys
@@ -26,19 +24,9 @@ from docverify.mrz.generate import build_mrz, confusion_trial, random_mrz_data
 from docverify.mrz.parse import parse
 from docverify.mrz.spec import LAYOUTS, detect_format
 from docverify.mrz.validate import validate
+from machine import machine
 
 REF = dt.date(2026, 1, 1)
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{cpu}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}, {platform.system()}"
 
 
 def throughput(docs: list[tuple[str, ...]], rounds: int) -> dict[str, float]:

@@ -19,7 +19,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -28,22 +27,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from machine import machine
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SHARED = ROOT.parent / "shared"
 REF = dt.date(2026, 1, 1)
 KEY_FIELDS = ("document_number", "birth_date_raw", "expiry_date_raw", "nationality", "issuing_state", "sex")
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    info = Path("/proc/cpuinfo")
-    if info.exists():
-        for line in info.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{cpu}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}"
 
 
 def key_fields(lines: list[str]) -> dict[str, Any] | None:
