@@ -210,7 +210,13 @@ def report_exit_code(report: Report) -> ExitCode:
     help="Write the image with the MRZ outlined and numbered finding boxes: a PNG path for one image, "
     "a folder for several.",
 )
-@click.option("--ocr", type=click.Choice(["tesseract"]), default="tesseract", show_default=True, help="MRZ OCR engine.")
+@click.option(
+    "--ocr",
+    type=click.Choice(["model", "tesseract"]),
+    default="model",
+    show_default=True,
+    help="MRZ reader: docverify's OCR-B recognizer (a small ONNX model shipped in the package) or tesseract.",
+)
 def check_command(
     images: Sequence[str], as_json: bool, reference_date: dt.date | None, annotate_to: str | None, ocr: str
 ) -> None:
@@ -228,10 +234,13 @@ def check_command(
     5 docverify could not run (e.g. tesseract missing).
     """
     from docverify.io import load_pages  # noqa: PLC0415 - keeps `docverify mrz` light
+    from docverify.mrz.recognizer import CellRecognizer  # noqa: PLC0415
+    from docverify.ocr import TesseractBackend  # noqa: PLC0415
     from docverify.pipeline import Verifier, VerifierConfig  # noqa: PLC0415
     from docverify.render.annotate import annotate, write_png  # noqa: PLC0415
 
-    verifier = Verifier(config=VerifierConfig(reference_date=reference_date))
+    engine = CellRecognizer() if ocr == "model" else TesseractBackend()
+    verifier = Verifier(ocr=engine, config=VerifierConfig(reference_date=reference_date))
     console = Console(highlight=False, soft_wrap=True)
     codes: list[ExitCode] = []
     many = len(images) > 1

@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docverify.errors import DependencyError
+from docverify.mrz.locate import LineCrop
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,13 @@ class OCRBackend(Protocol):
         """A short engine name, recorded in reports."""
         ...
 
-    def read_lines(self, crops: Sequence[Image]) -> list[list[Glyph]]:
-        """The glyphs of each crop, left to right."""
+    @property
+    def cell_aligned(self) -> bool:
+        """True for readers of fixed-pitch cells: they need ``count`` and return one glyph per cell."""
+        ...
+
+    def read_lines(self, crops: Sequence[LineCrop], count: int | None = None) -> list[list[Glyph]]:
+        """The glyphs of each crop, left to right (one per cell when ``cell_aligned``)."""
         ...
 
 
@@ -82,15 +88,17 @@ class TesseractBackend:
     lang: str = "eng"
     timeout: float = 20.0
     name: str = "tesseract"
+    cell_aligned: bool = False
 
-    def read_lines(self, crops: Sequence[Image]) -> list[list[Glyph]]:
+    def read_lines(self, crops: Sequence[LineCrop], count: int | None = None) -> list[list[Glyph]]:
+        del count  # tesseract reads free text; the caller places glyphs in cells
         _tesseract_version()
         if not crops:
             return []
         # One single-line call per crop (page segmentation of a stacked sheet is slower and merges
         # lines); the calls run in parallel processes.
         with ThreadPoolExecutor(max_workers=min(len(crops), 3)) as pool:
-            return list(pool.map(self._read_one, crops))
+            return list(pool.map(self._read_one, [c.image for c in crops]))
 
     def _read_one(self, crop: Image) -> list[Glyph]:
         import pytesseract  # noqa: PLC0415

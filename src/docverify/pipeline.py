@@ -23,8 +23,9 @@ from docverify.config import Limits
 from docverify.io import Page, load_pages
 from docverify.mrz.image import ImageReading, read_mrz_image
 from docverify.mrz.locate import MRZLine
+from docverify.mrz.recognizer import CellRecognizer
 from docverify.mrz.repair import RepairConfig
-from docverify.ocr import OCRBackend, TesseractBackend
+from docverify.ocr import OCRBackend
 from docverify.results import Category, Finding, MRZResult, Report, Severity, Verdict
 
 STAGE = "pipeline"
@@ -87,7 +88,7 @@ class Verifier:
     backend that is itself safe to share."""
 
     def __init__(self, *, ocr: OCRBackend | None = None, config: VerifierConfig | None = None) -> None:
-        self._ocr: OCRBackend = TesseractBackend() if ocr is None else ocr
+        self._ocr: OCRBackend = CellRecognizer() if ocr is None else ocr
         self._config = config or VerifierConfig()
 
     @property

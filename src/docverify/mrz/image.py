@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from docverify.errors import InputError
 from docverify.mrz.glyphs import ALPHABET, CellScores, score_cells
-from docverify.mrz.locate import Image, LineCrop, MRZLocation, cut_line, locate_mrz
+from docverify.mrz.locate import Image, LineCrop, MRZLocation, cut_line, iter_locations
 from docverify.mrz.reader import read_mrz
 from docverify.mrz.repair import RepairConfig
 from docverify.ocr import Glyph, OCRBackend
@@ -140,20 +140,50 @@ def read_mrz_image(
 ) -> ImageReading | None:
     """Find and read the MRZ in ``image`` (H×W×3 RGB uint8). ``None`` when no MRZ is found or read."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    location = locate_mrz(image)
-    if location is None:
-        return None
     best: tuple[tuple[int, float, int, int], ImageReading] | None = None
+    for n, location in enumerate(iter_locations(image)):
+        if n >= MAX_CANDIDATES or (best is not None and best[1].result.valid):
+            break
+        reading = _read_location(gray, location, ocr, reference_date, config, None)
+        # a later, less likely place replaces the first reading only when it reads as a valid MRZ
+        if best is None or (reading is not None and reading[1].result.valid):
+            best = reading if reading is not None else best
+    return None if best is None else best[1]
+
+
+MAX_CANDIDATES = 2
+"""Places tried per image before giving up on a valid reading."""
+
+_Best = tuple[tuple[int, float, int, int], ImageReading] | None
+
+
+def _read_location(  # noqa: PLR0917 - an internal step of read_mrz_image
+    gray: Image,
+    location: MRZLocation,
+    ocr: OCRBackend,
+    reference_date: dt.date | None,
+    config: RepairConfig | None,
+    best: _Best,
+) -> _Best:
+    """The best reading so far, after reading ``location`` both ways round."""
     for attempt in (location, location.flipped()):
         crops = [cut_line(gray, line) for line in attempt.lines]
-        glyphs = ocr.read_lines([c.image for c in crops])
+        free_glyphs = None if ocr.cell_aligned else ocr.read_lines(crops)
         for count in _line_counts(len(crops)):
             shapes = [score_cells(c.image, c.text_start, c.text_end, count) for c in crops]
-            lines = tuple(
-                _fillers_by_shape(cells(g, c, count), sh) for g, c, sh in zip(glyphs, crops, shapes, strict=True)
-            )
+            alternatives: list[list[list[tuple[str, float]]]] | None = None
+            if free_glyphs is None:
+                # a cell reader: one glyph per cell, with its probabilities for the repair
+                per_cell = ocr.read_lines(crops, count)
+                lines = tuple("".join(g.char for g in row) for row in per_cell)
+                alternatives = [[list(g.alternatives) for g in row] for row in per_cell]
+            else:
+                lines = tuple(
+                    _fillers_by_shape(cells(g, c, count), sh)
+                    for g, c, sh in zip(free_glyphs, crops, shapes, strict=True)
+                )
             try:
-                result = read_mrz(lines, reference_date=reference_date, config=config)
+                result = read_mrz(lines, reference_date=reference_date, config=config, alternatives=alternatives)
             except InputError:
                 continue
             # How well OCR-B glyphs sit in the cells: the right character count puts every cell on a glyph.
@@ -163,4 +193,4 @@ def read_mrz_image(
                 best = (score, ImageReading(result, attempt, lines))
         if best is not None and best[1].result.valid:
             break
-    return None if best is None else best[1]
+    return best

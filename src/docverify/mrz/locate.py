@@ -15,6 +15,7 @@ round when the text does not read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -188,9 +189,9 @@ def _text_lines(binary: Image) -> list[tuple[_Box, float]]:
     return found
 
 
-def _group(lines: list[tuple[_Box, float]]) -> tuple[list[_Box], float, float] | None:
-    """The best group of 2 or 3 lines that looks like an MRZ, its score and its character height."""
-    best: tuple[list[_Box], float, float] | None = None
+def _groups(lines: list[tuple[_Box, float]]) -> list[tuple[list[_Box], float, float]]:
+    """Groups of 2 or 3 lines that look like an MRZ, best first: (lines, score, character height)."""
+    found: dict[tuple[int, int], tuple[list[_Box], float, float]] = {}
     by_height: dict[float, list[_Box]] = {}
     for box, ch in lines:
         by_height.setdefault(ch, []).append(box)
@@ -218,9 +219,10 @@ def _group(lines: list[tuple[_Box, float]]) -> tuple[list[_Box], float, float] |
             widths = np.array([b.w for b in group], dtype=float)
             ratio = widths.mean() / ch
             score = len(group) * widths.mean() * (1.0 - widths.std() / widths.mean()) * min(ratio / 25.0, 1.0)
-            if best is None or score > best[1]:
-                best = (group, score, ch)
-    return best
+            key = (group[0].x // 8, int(group[0].cy) // 8)
+            if key not in found or score > found[key][1]:
+                found[key] = (group, score, ch)
+    return sorted(found.values(), key=lambda f: -f[1])
 
 
 def _ink(binary: Image, x0: int, x1: int, y0: int, y1: int) -> int:
@@ -232,11 +234,12 @@ def _ink(binary: Image, x0: int, x1: int, y0: int, y1: int) -> int:
     return int(np.count_nonzero(binary[y0:y1, x0:x1]))
 
 
-def locate_mrz(image: Image) -> MRZLocation | None:
-    """Find the MRZ in ``image`` (H×W×3 RGB or H×W gray, uint8); ``None`` when there is none.
+def iter_locations(image: Image) -> Iterator[MRZLocation]:
+    """Places in ``image`` (H×W×3 RGB or H×W gray, uint8) that look like an MRZ, most likely first.
 
-    The returned lines are in reading order and original-image pixels, upright as far as the page
-    layout tells; the caller may still try :meth:`MRZLocation.flipped` when the text does not read.
+    Lazy: the reader stops at the first that reads as a valid MRZ, so later text directions are only
+    examined when needed. Lines are in reading order and original-image pixels, upright as far as the
+    page layout tells; the caller may still try :meth:`MRZLocation.flipped`.
     """
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     work, scale = _working_copy(gray)
@@ -249,28 +252,40 @@ def locate_mrz(image: Image) -> MRZLocation | None:
             if key in tried:
                 continue
             tried.add(key)
-            found = _find_at(binary, angle, scale)
-            if found is not None:
-                return found
-    return None
+            yield from _find_at(binary, angle, scale)
 
 
-def _find_at(binary: Image, angle: float, scale: float, *, refine: bool = True) -> MRZLocation | None:
+def locate_mrz(image: Image) -> MRZLocation | None:
+    """The most likely MRZ in ``image`` (see :func:`iter_locations`), or ``None`` when there is none."""
+    return next(iter_locations(image), None)
+
+
+def _find_at(binary: Image, angle: float, scale: float, *, refine: bool = True) -> list[MRZLocation]:
+    """MRZ candidates with text at ``angle``, best first."""
     upright, m = _rotate(binary, angle)
     lines = _text_lines(upright)
-    found = _group(lines)
+    groups = _groups(lines)
     if refine and lines:
         # The text direction from neighbour links is good to a degree or so; over a 44-character line
         # that is enough to break it. Measure the residual slope on the longest lines and try again.
-        longest = found[0] if found else sorted({b for b, _ in lines}, key=lambda b: -b.w)[:4]
+        longest = groups[0][0] if groups else sorted({b for b, _ in lines}, key=lambda b: -b.w)[:4]
         tilt = _tilt(upright, longest)
         if abs(tilt) > 0.15:
             better = _find_at(binary, angle + tilt, scale, refine=False)
-            if better is not None and (found is None or better.score >= found[1]):
+            if better and (not groups or better[0].score >= groups[0][1]):
                 return better
-    if found is None:
-        return None
-    group, score, char_h = found
+    return [_location(upright, m, angle, scale, *g) for g in groups]
+
+
+def _location(  # noqa: PLR0917 - an internal step of _find_at
+    upright: Image,
+    m: npt.NDArray[np.float64],
+    angle: float,
+    scale: float,
+    group: list[_Box],
+    score: float,
+    char_h: float,
+) -> MRZLocation:
     x0 = min(b.x for b in group)
     x1 = max(b.x + b.w for b in group)
     top, bottom = group[0].y, group[-1].y + group[-1].h

@@ -93,6 +93,8 @@ class RepairConfig:
     """Cost of each guess at a character that is illegal in its field and has no confusable."""
     min_probability: float = 1e-4
     """Recognizer alternatives below this probability are ignored."""
+    confusion_prior_cost: float = 2.5
+    """With recognizer alternatives: extra cost of a classic confusion the recognizer did not propose."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +227,12 @@ def _candidates_from_alternatives(
             cost = -math.log(min(p, 1.0))
             if cost < best.get(ch, math.inf):
                 best[ch] = cost
+    # The classic confusions of the recognizer's first choice stay possible, at a low prior: a
+    # recognizer that is sure of a '0' inside a name still leaves the 'O' a name needs.
+    top = alts[0][0] if alts else observed
+    for alt, cost in CONFUSIONS.get(top, ()):
+        if alt in charset and alt not in best:
+            best[alt] = config.confusion_prior_cost + cost
     if not best:
         return [(observed, 0.0)] if observed in charset else [(c, config.unknown_cost) for c in sorted(charset)]
     return sorted(best.items(), key=lambda kv: kv[1])

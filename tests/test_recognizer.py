@@ -1,0 +1,79 @@
+"""The shipped MRZ character recognizer: integrity checks, pre/post-processing, and reading."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+
+import numpy as np
+import pytest
+
+from docverify import MRZFormat
+from docverify.mrz import recognizer
+from docverify.mrz.cells import PATCH_H, PATCH_W, grid, normalise, patches
+from docverify.mrz.glyphs import ALPHABET
+from docverify.mrz.recognizer import CellRecognizer, ModelIntegrityError, softmax
+
+
+def test_registry_hash_matches_the_shipped_model() -> None:
+    reg = json.loads(resources.files("docverify.models").joinpath("registry.json").read_text())
+    entry = reg["mrz_char"]
+    data = resources.files("docverify.models").joinpath(entry["file"]).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+    assert entry["labels"] == ALPHABET
+    assert len(data) < 5_000_000  # small enough to ship
+
+
+def test_a_tampered_model_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = recognizer._registry()
+    fake = {"mrz_char": {**real["mrz_char"], "sha256": "0" * 64}}
+    monkeypatch.setattr(recognizer, "_registry", lambda: fake)
+    monkeypatch.setattr(recognizer, "_sessions", {})
+    with pytest.raises(ModelIntegrityError, match="damaged or was replaced"):
+        recognizer.session()
+    monkeypatch.setattr(recognizer, "_registry", lambda: {})
+    with pytest.raises(ModelIntegrityError, match="no model"):
+        recognizer.session()
+
+
+def test_softmax_rows_sum_to_one_and_keep_order() -> None:
+    logits = np.array([[1.0, 3.0, 2.0], [0.0, 0.0, 10.0]], np.float32)
+    p = softmax(logits)
+    assert np.allclose(p.sum(axis=1), 1.0)
+    assert list(p[0].argsort()) == [0, 2, 1] and p[1, 2] > 0.99
+
+
+def test_patches_are_centred_and_shaped() -> None:
+    line = np.zeros((64, 400), np.float32)
+    line[20:50, 100:110] = 1.0  # a bar centred at x = 104.5, y = 34.5
+    out = patches(line, [104.5], 34.5)
+    assert out.shape == (1, 1, PATCH_H, PATCH_W)
+    cols = np.nonzero(out[0, 0].sum(axis=0))[0]
+    assert abs((cols[0] + cols[-1]) / 2 - PATCH_W / 2) <= 1.0
+
+
+def test_grid_finds_an_evenly_pitched_row_of_glyphs() -> None:
+    line = np.zeros((64, 1000), np.float32)
+    centres = 40 + 22.0 * np.arange(30)
+    for c in centres:
+        line[16:48, int(c) - 6 : int(c) + 6] = 1.0
+    found = grid(line, 33.0, 33.0 + 22.0 * 29.7, 30)
+    assert np.abs(found - centres).max() < 2.5
+
+
+def test_normalise_maps_dark_ink_high() -> None:
+    crop = np.full((20, 20), 220, np.uint8)
+    crop[5:15, 5:15] = 30
+    n = normalise(crop)
+    assert n[10, 10] > 0.9 and n[0, 0] < 0.1
+
+
+def test_reads_a_generated_document() -> None:
+    from docverify.mrz.image import read_mrz_image
+    from docverify.synth.dataset import synthesize
+
+    cap = synthesize(424242, MRZFormat.TD3, "flatbed")
+    reading = read_mrz_image(cap.image, CellRecognizer(), reference_date=__import__("datetime").date(2026, 1, 1))
+    assert reading is not None
+    assert list(reading.result.lines) == list(cap.truth.mrz_lines)
