@@ -74,10 +74,13 @@ def score(truth: list[str], read: list[str] | None) -> dict[str, Any]:
     }
 
 
-def run_docverify(images: list[Path]) -> list[tuple[list[str] | None, float]]:
+def run_docverify(images: list[Path], engine: str = "model") -> list[tuple[list[str] | None, float]]:
+    from docverify.mrz.recognizer import CellRecognizer
+    from docverify.ocr import OCRBackend, TesseractBackend
     from docverify.pipeline import Verifier, VerifierConfig
 
-    verifier = Verifier(config=VerifierConfig(reference_date=REF))
+    backend: OCRBackend = CellRecognizer() if engine == "model" else TesseractBackend()
+    verifier = Verifier(ocr=backend, config=VerifierConfig(reference_date=REF))
     out: list[tuple[list[str] | None, float]] = []
     for path in images:
         t0 = time.perf_counter()
@@ -195,7 +198,10 @@ def main() -> int:
         sets[f"generated {condition} (synthetic)"] = items
 
     sets = {k: v for k, v in sets.items() if args.only in k}
-    engines: dict[str, Any] = {"docverify": run_docverify}
+    engines: dict[str, Any] = {
+        "docverify (recognizer)": run_docverify,
+        "docverify (--ocr tesseract)": lambda imgs: run_docverify(imgs, "tesseract"),
+    }
     if args.peers:
         ensure_peers()
         tessdata = str(SHARED / "tessdata") if (SHARED / "tessdata" / "mrz.traineddata").exists() else ""

@@ -186,8 +186,12 @@ def _read_location(  # noqa: PLR0917 - an internal step of read_mrz_image
                 result = read_mrz(lines, reference_date=reference_date, config=config, alternatives=alternatives)
             except InputError:
                 continue
-            # How well OCR-B glyphs sit in the cells: the right character count puts every cell on a glyph.
-            fit = float(np.mean([sh.scores.max(axis=1).mean() for sh in shapes]))
+            # How well the cells sit on glyphs: the right character count puts every cell on one, and the
+            # recognizer (or the OCR-B templates) is confident there.
+            if alternatives is not None:
+                fit = float(np.mean([row[0][1] for line in alternatives for row in line if row]))
+            else:
+                fit = float(np.mean([sh.scores.max(axis=1).mean() for sh in shapes]))
             score = _quality(result, fit)
             if best is None or score > best[0]:
                 best = (score, ImageReading(result, attempt, lines))
