@@ -63,3 +63,46 @@ def grid(line: npt.NDArray[np.float32], text_start: float, text_end: float, coun
                 best = (score, start, p)
     _, start, p = best
     return np.asarray(start + p * k, dtype=np.float64)
+
+
+def track(line: npt.NDArray[np.float32], text_start: float, text_end: float, count: int) -> npt.NDArray[np.float64]:
+    """Centres (x, crop pixels) of ``count`` cells found one by one along the ink (dynamic programming).
+
+    Unlike :func:`grid`, the spacing may vary from cell to cell (±15 % of the mean pitch), so a line
+    photographed at an angle, whose pitch shrinks towards the far end, is followed to its last character.
+    Each centre is scored by the ink under it minus the ink at the borders half a pitch away.
+    """
+    profile = cv2.GaussianBlur(line.sum(axis=0).reshape(1, -1), (0, 0), 1.5).ravel().astype(np.float64)
+    n = len(profile)
+    pitch = (text_end - text_start) / (count - 0.3)
+    half = max(1, round(pitch / 2))
+    padded = np.pad(profile, half, mode="edge")
+    score = profile - 0.5 * (padded[:n] + padded[2 * half : 2 * half + n])
+    lo, hi = max(1, int(pitch * 0.85)), max(2, int(np.ceil(pitch * 1.15)))
+    neg = -1e18
+    first = np.full(n, neg)
+    a, b = max(0, int(text_start - 0.3 * pitch)), min(n, int(text_start + 1.0 * pitch) + 1)
+    first[a:b] = score[a:b]
+    total = first
+    back = np.zeros((count, n), np.int32)
+    for k in range(1, count):
+        best = np.full(n, neg)
+        arg = np.zeros(n, np.int32)
+        for d in range(lo, hi + 1):
+            shifted = np.full(n, neg)
+            shifted[d:] = total[: n - d]
+            better = shifted > best
+            best = np.where(better, shifted, best)
+            arg = np.where(better, d, arg)
+        total = best + score
+        back[k] = arg
+    end_lo, end_hi = int(text_end - 1.5 * pitch), min(n, int(text_end + 0.5 * pitch) + 1)
+    window = total[max(0, end_lo) : end_hi]
+    if len(window) == 0 or window.max() <= neg / 2:
+        return grid(line, text_start, text_end, count)
+    x = max(0, end_lo) + int(np.argmax(window))
+    out = np.zeros(count, np.float64)
+    for k in range(count - 1, -1, -1):
+        out[k] = x
+        x -= int(back[k, x])
+    return out

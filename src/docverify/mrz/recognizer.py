@@ -21,12 +21,14 @@ import numpy as np
 import numpy.typing as npt
 
 from docverify.errors import DependencyError
-from docverify.mrz.cells import grid, normalise, patches
+from docverify.mrz.cells import grid, normalise, patches, track
 from docverify.mrz.glyphs import ALPHABET
 from docverify.mrz.locate import LineCrop
 from docverify.ocr import Glyph
 
 MODEL_NAME = "mrz_char"
+TRACK_HANDICAP = 0.01
+"""Mean confidence by which a tracked cell placement must beat the even grid to be used."""
 
 
 class ModelIntegrityError(DependencyError):
@@ -89,23 +91,39 @@ class CellRecognizer:
         if count is None:
             raise ValueError("the cell recognizer needs the number of characters per line")
         lines = [normalise(c.image) for c in crops]
-        grids = [grid(line, c.text_start, c.text_end, count) for line, c in zip(lines, crops, strict=True)]
-        # One extra cell at each end: a located line that starts or ends a character too early or too
-        # late still has its true window of ``count`` cells inside; the recognizer's confidence picks it.
-        wide = [np.concatenate([[g[0] - (g[1] - g[0])], g, [g[-1] + (g[-1] - g[-2])]]) for g in grids]
-        batch = np.concatenate([patches(line, g, line.shape[0] / 2) for line, g in zip(lines, wide, strict=True)])
+        # Two ways to place the cells: an even pitch fitted to the whole line (robust on scans), and a
+        # cell-by-cell track of the ink (follows a pitch that changes under perspective). Each line keeps
+        # the placement the recognizer is more confident about.
+        candidates: list[npt.NDArray[np.float64]] = []
+        for line, c in zip(lines, crops, strict=True):
+            for placed in (grid(line, c.text_start, c.text_end, count), track(line, c.text_start, c.text_end, count)):
+                # one extra cell at each end: a line found a character too long or short still has its
+                # true window of ``count`` cells inside, and the confidence picks it
+                candidates.append(np.concatenate([[2 * placed[0] - placed[1]], placed, [2 * placed[-1] - placed[-2]]]))
+        batch = np.concatenate(
+            [patches(lines[i // 2], g, lines[i // 2].shape[0] / 2) for i, g in enumerate(candidates)]
+        )
         logits = session().run(None, {"patches": batch})[0]
         probs = softmax(np.asarray(logits, dtype=np.float32))
-        out: list[list[Glyph]] = []
         n = count + 2
-        for i, g in enumerate(wide):
-            row = probs[i * n : (i + 1) * n]
-            confidence = row.max(axis=1)
-            start = int(np.argmax([confidence[o : o + count].sum() for o in range(3)]))
+        out: list[list[Glyph]] = []
+        for li in range(len(lines)):
+            best: tuple[float, int, int] | None = None  # (confidence, candidate, window start)
+            for ci in (2 * li, 2 * li + 1):
+                confidence = probs[ci * n : (ci + 1) * n].max(axis=1)
+                # the even grid is the safer guess: the track must be clearly more convincing
+                handicap = TRACK_HANDICAP if ci % 2 else 0.0
+                for start in range(3):
+                    mean = float(confidence[start : start + count].mean()) - handicap
+                    if best is None or mean > best[0]:
+                        best = (mean, ci, start)
+            assert best is not None
+            _, ci, start = best
+            row, placed = probs[ci * n : (ci + 1) * n], candidates[ci]
             glyphs = []
             for k in range(start, start + count):
                 order = np.argsort(-row[k])[: self.top_k]
                 alts = tuple((ALPHABET[j], float(row[k, j])) for j in order)
-                glyphs.append(Glyph(ALPHABET[order[0]], float(g[k]) - 1, float(g[k]) + 1, alts))
+                glyphs.append(Glyph(ALPHABET[order[0]], float(placed[k]) - 1, float(placed[k]) + 1, alts))
             out.append(glyphs)
         return out
