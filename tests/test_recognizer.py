@@ -77,3 +77,36 @@ def test_reads_a_generated_document() -> None:
     reading = read_mrz_image(cap.image, CellRecognizer(), reference_date=__import__("datetime").date(2026, 1, 1))
     assert reading is not None
     assert list(reading.result.lines) == list(cap.truth.mrz_lines)
+
+
+def test_the_model_ships_in_the_wheel_and_loads_from_it(tmp_path: object) -> None:
+    """Build the wheel, install it (without dependencies) in a fresh folder, and run the model from there."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    out = Path(str(tmp_path))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out / "dist"), str(root)],
+        check=True,
+        timeout=600,
+    )
+    [wheel] = list((out / "dist").glob("docverify-*.whl"))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(out / "site"), str(wheel)],
+        check=True,
+        timeout=600,
+    )
+    site = str(out / "site")
+    code = (
+        "import docverify, numpy as np; from docverify.mrz import recognizer as r; "
+        f"assert docverify.__file__.startswith({site!r}), docverify.__file__; "
+        "s = r.session(); y = s.run(None, {'patches': np.zeros((2, 1, 40, 32), np.float32)})[0]; "
+        "assert y.shape == (2, 37); print('ok')"
+    )
+    env = {"PYTHONPATH": site, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr

@@ -140,58 +140,55 @@ def read_mrz_image(
 ) -> ImageReading | None:
     """Find and read the MRZ in ``image`` (H×W×3 RGB uint8). ``None`` when no MRZ is found or read."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    best: tuple[tuple[int, float, int, int], ImageReading] | None = None
+    best: _Scored | None = None
     for n, location in enumerate(iter_locations(image)):
         if n >= MAX_CANDIDATES or (best is not None and best[1].result.valid):
             break
-        reading = _read_location(gray, location, ocr, reference_date, config, None)
+        reading = _read_location(gray, location, ocr, reference_date, config)
         # a later, less likely place replaces the first reading only when it reads as a valid MRZ
-        if best is None or (reading is not None and reading[1].result.valid):
-            best = reading if reading is not None else best
+        if reading is not None and (best is None or reading[1].result.valid):
+            best = reading
     return None if best is None else best[1]
 
 
 MAX_CANDIDATES = 2
 """Places tried per image before giving up on a valid reading."""
 
-_Best = tuple[tuple[int, float, int, int], ImageReading] | None
+_Scored = tuple[tuple[int, float, int, int], ImageReading]
 
 
-def _read_location(  # noqa: PLR0917 - an internal step of read_mrz_image
+def _read_location(
     gray: Image,
     location: MRZLocation,
     ocr: OCRBackend,
     reference_date: dt.date | None,
     config: RepairConfig | None,
-    best: _Best,
-) -> _Best:
-    """The best reading so far, after reading ``location`` both ways round."""
+) -> _Scored | None:
+    """The best reading of ``location``, tried both ways round and at every character count that fits."""
+    best: _Scored | None = None
     for attempt in (location, location.flipped()):
         crops = [cut_line(gray, line) for line in attempt.lines]
         free_glyphs = None if ocr.cell_aligned else ocr.read_lines(crops)
         for count in _line_counts(len(crops)):
-            shapes = [score_cells(c.image, c.text_start, c.text_end, count) for c in crops]
             alternatives: list[list[list[tuple[str, float]]]] | None = None
             if free_glyphs is None:
-                # a cell reader: one glyph per cell, with its probabilities for the repair
+                # a cell reader: one glyph per cell, with its probabilities for the repair; the right
+                # character count puts every cell on a glyph, where the recognizer is confident
                 per_cell = ocr.read_lines(crops, count)
                 lines = tuple("".join(g.char for g in row) for row in per_cell)
                 alternatives = [[list(g.alternatives) for g in row] for row in per_cell]
+                fit = float(np.mean([row[0][1] for line in alternatives for row in line if row]))
             else:
+                shapes = [score_cells(c.image, c.text_start, c.text_end, count) for c in crops]
                 lines = tuple(
                     _fillers_by_shape(cells(g, c, count), sh)
                     for g, c, sh in zip(free_glyphs, crops, shapes, strict=True)
                 )
+                fit = float(np.mean([sh.scores.max(axis=1).mean() for sh in shapes]))
             try:
                 result = read_mrz(lines, reference_date=reference_date, config=config, alternatives=alternatives)
             except InputError:
                 continue
-            # How well the cells sit on glyphs: the right character count puts every cell on one, and the
-            # recognizer (or the OCR-B templates) is confident there.
-            if alternatives is not None:
-                fit = float(np.mean([row[0][1] for line in alternatives for row in line if row]))
-            else:
-                fit = float(np.mean([sh.scores.max(axis=1).mean() for sh in shapes]))
             score = _quality(result, fit)
             if best is None or score > best[0]:
                 best = (score, ImageReading(result, attempt, lines))
