@@ -3,7 +3,7 @@
 Reproducible from a seed, CPU only:
 
     .venv/bin/pip install -e ".[train]"
-    .venv/bin/python models/mrz_char/train.py --seed 8 --documents 1400 --epochs 8
+    .venv/bin/python models/mrz_char/train.py --seed 7 --documents 600 --epochs 6
 
 Data (synthetic, generated here): fictitious documents from ``docverify.synth`` (all five ICAO layouts;
 captures: none, flatbed, rotated, phone), MRZ lines cut upright from the *captured* image with the same
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import multiprocessing
 import time
 from pathlib import Path
 
@@ -38,8 +37,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 OUT = ROOT / "src" / "docverify" / "models" / "mrz_char.onnx"
 FORMATS = [MRZFormat.TD1, MRZFormat.TD2, MRZFormat.TD3, MRZFormat.MRVA, MRZFormat.MRVB]
-CONDITIONS = ["phone", "flatbed", "phone", "rotated", "phone", "none", "phone", "flatbed", "phone", "rotated"]
-"""Capture conditions in turn: half phone photos (the hardest), then scans, rotations and clean pages."""
+CONDITIONS = ["flatbed", "rotated", "phone", "phone", "none"]
 
 
 def line_from_quad(quad: object) -> MRZLine:
@@ -51,19 +49,11 @@ def line_from_quad(quad: object) -> MRZLine:
     return MRZLine((float(q[:, 0].mean()), float(q[:, 1].mean())), length, height / 0.85 * 0.85, angle)
 
 
-def make_data(n_docs: int, seed: int, jitters: int = 2, workers: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """Patches and labels from ``n_docs`` generated documents, made by ``workers`` processes."""
-    chunks = [(seed, range(w, n_docs, workers), jitters) for w in range(workers)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        parts = pool.starmap(_make_part, chunks)
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-
-def _make_part(seed: int, indices: range, jitters: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng([seed, indices.start])
+def make_data(n_docs: int, seed: int, jitters: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
     xs: list[np.ndarray] = []
     ys: list[int] = []
-    for i in indices:
+    for i in range(n_docs):
         cap = synthesize(100000 + seed * 10000 + i, FORMATS[i % 5], CONDITIONS[(i // 5) % len(CONDITIONS)])
         gray = cv2.cvtColor(cap.image, cv2.COLOR_RGB2GRAY)
         truth = cap.truth
@@ -82,8 +72,8 @@ def _make_part(seed: int, indices: range, jitters: int) -> tuple[np.ndarray, np.
                     jy = cy + rng.uniform(-3, 3)
                     xs.append(patches(norm, [jx], jy)[0])
                     ys.append(ALPHABET.index(c.char))
-        if (i // indices.step + 1) % 100 == 0:
-            print(f"  worker {indices.start}: {i // indices.step + 1} documents, {len(ys)} patches", flush=True)
+        if (i + 1) % 50 == 0:
+            print(f"  {i + 1}/{n_docs} documents, {len(ys)} patches", flush=True)
     return np.stack(xs), np.array(ys, dtype=np.int64)
 
 
@@ -92,13 +82,6 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     n = x.shape[0]
     gain = 0.6 + 0.8 * torch.rand(n, 1, 1, 1, generator=gen)
     x = x * gain
-    if torch.rand(1, generator=gen).item() < 0.5:  # defocus: a Gaussian blur of random width
-        sigma = 0.5 + 1.2 * torch.rand(1, generator=gen).item()
-        r = torch.arange(-3, 4, dtype=torch.float32)
-        k = torch.exp(-(r**2) / (2 * sigma**2))
-        k = k / k.sum()
-        x = torch.nn.functional.conv2d(x, k.view(1, 1, 1, 7), padding=(0, 3))
-        x = torch.nn.functional.conv2d(x, k.view(1, 1, 7, 1), padding=(3, 0))
     if torch.rand(1, generator=gen).item() < 0.5:
         x = torch.nn.functional.max_pool2d(x, 3, stride=1, padding=1) * 0.5 + x * 0.5  # bolder
     x = x + 0.08 * torch.randn(x.shape, generator=gen)
@@ -154,7 +137,7 @@ def main() -> None:
             loss.backward()
             opt.step()
             sched.step()
-            total += float(loss) * len(j)
+            total += loss.item() * len(j)
         net.eval()
         with torch.no_grad():
             acc = float((net(xv).argmax(1) == yv).float().mean())
