@@ -56,17 +56,9 @@ def decide_verdict(mrz: MRZResult | None, findings: Iterable[Finding]) -> Verdic
 def _span_polygon(line: MRZLine, start: int, end: int, count: int) -> tuple[tuple[float, float], ...]:
     """The image polygon around characters ``start``..``end`` (exclusive) of an MRZ line of ``count``."""
     pitch = line.length / (count - 0.3)
-    a = np.radians(line.angle)
-    ux, uy = np.cos(a), np.sin(a)
-    vx, vy = -np.sin(a), np.cos(a)
     x0 = -line.length / 2 + start * pitch - 0.1 * pitch
     x1 = -line.length / 2 + (end - 1) * pitch + 0.8 * pitch
-    hh = line.height * 0.65
-    cx, cy = line.center
-    return tuple(
-        (float(cx + p * ux + q * vx), float(cy + p * uy + q * vy))
-        for p, q in ((x0, -hh), (x1, -hh), (x1, hh), (x0, hh))
-    )
+    return line.segment(x0, x1, line.height * 0.65)
 
 
 def _with_boxes(findings: Iterable[Finding], reading: ImageReading) -> tuple[Finding, ...]:

@@ -41,12 +41,16 @@ class MRZLine:
 
     def corners(self) -> tuple[Point, Point, Point, Point]:
         """Top-left, top-right, bottom-right, bottom-left in reading orientation."""
+        return self.segment(-self.length / 2, self.length / 2, self.height / 2)
+
+    def segment(self, start: float, end: float, half_height: float) -> tuple[Point, Point, Point, Point]:
+        """Corners of the part of the line from ``start`` to ``end`` (offsets along it from its centre, px),
+        ``half_height`` above and below its middle; same order as :meth:`corners`."""
         a = np.radians(self.angle)
         ux, uy = np.cos(a), np.sin(a)  # along the line
         vx, vy = -np.sin(a), np.cos(a)  # across, towards the bottom of the text
         cx, cy = self.center
-        hl, hh = self.length / 2, self.height / 2
-        pts = [(-hl, -hh), (hl, -hh), (hl, hh), (-hl, hh)]
+        pts = [(start, -half_height), (end, -half_height), (end, half_height), (start, half_height)]
         return tuple((float(cx + p * ux + q * vx), float(cy + p * uy + q * vy)) for p, q in pts)  # type: ignore[return-value]
 
 
