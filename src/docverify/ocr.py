@@ -22,11 +22,11 @@ import numpy.typing as npt
 
 from docverify.errors import DependencyError
 from docverify.mrz.locate import LineCrop
+from docverify.mrz.spec import LABELS
 
 log = logging.getLogger(__name__)
 
 Image = npt.NDArray[np.uint8]
-MRZ_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +104,7 @@ class TesseractBackend:
         import pytesseract  # noqa: PLC0415
 
         line = _whiten(crop)
-        config = f"--psm 7 --oem 1 -c tessedit_char_whitelist={MRZ_ALPHABET} -c load_system_dawg=0 -c load_freq_dawg=0"
+        config = f"--psm 7 --oem 1 -c tessedit_char_whitelist={LABELS} -c load_system_dawg=0 -c load_freq_dawg=0"
         try:
             boxes = pytesseract.image_to_boxes(line, lang=self.lang, config=config, timeout=self.timeout)
         except RuntimeError as exc:  # pytesseract raises RuntimeError on timeout
@@ -114,7 +114,7 @@ class TesseractBackend:
         glyphs: list[Glyph] = []
         for row in boxes.splitlines():
             parts = row.split()
-            if len(parts) < 5 or parts[0] not in MRZ_ALPHABET:
+            if len(parts) < 5 or parts[0] not in LABELS:
                 continue
             x0, _, x1, _ = (int(v) for v in parts[1:5])
             glyphs.append(Glyph(parts[0], float(x0), float(x1)))

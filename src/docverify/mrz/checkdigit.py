@@ -15,11 +15,6 @@ VALUES.update({chr(ord("A") + i): 10 + i for i in range(26)})
 VALUES["<"] = 0
 
 
-def char_value(char: str) -> int:
-    """The numeric value of one MRZ character; raises ``KeyError`` for characters outside the alphabet."""
-    return VALUES[char]
-
-
 _ILLEGAL = 255
 # Latin-1 code point -> character whose code is the MRZ value (255 for characters outside the alphabet),
 # so that ``translate`` + ``encode`` turn a string into its values in C, and slices sum the weights.

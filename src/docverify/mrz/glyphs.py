@@ -19,8 +19,9 @@ import numpy as np
 import numpy.typing as npt
 
 from docverify.errors import DependencyError
+from docverify.mrz.spec import LABELS
 
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
+ALPHABET = LABELS
 FONT_PATHS = (
     Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf"),
     Path("/usr/share/fonts/truetype/ocr-b/OCRB.ttf"),

@@ -25,6 +25,8 @@ DIGITS = frozenset("0123456789")
 LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 ALPHABET = DIGITS | LETTERS | {FILLER}
 """The MRZ character set: ``0-9``, ``A-Z`` and the filler ``<``; nothing else is legal."""
+LABELS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
+"""The MRZ characters in a fixed order: the recognizer's output classes and tesseract's whitelist."""
 CLEAN_LINE = re.compile("[0-9A-Z<]*")
 """Matches (``fullmatch``) a string made of MRZ characters only."""
 
@@ -322,13 +324,6 @@ def conforms(layout: Layout, lines: tuple[str, ...] | list[str]) -> bool:
         if pattern.fullmatch(line) is None:
             return False
     return True
-
-
-def shape_formats(line_count: int, line_length: int) -> tuple[MRZFormat, ...]:
-    """Formats whose MRZ has ``line_count`` lines of ``line_length`` characters."""
-    return tuple(
-        lay.format for lay in LAYOUTS.values() if (lay.line_count, lay.line_length) == (line_count, line_length)
-    )
 
 
 def detect_format(lines: tuple[str, ...] | list[str]) -> MRZFormat | None:
