@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docverify.errors import DependencyError
+from docverify.mrz.cells import grid
 from docverify.mrz.spec import LABELS
 
 ALPHABET = LABELS
@@ -84,23 +85,6 @@ def _ink(crop: Gray) -> Floats:
     return np.asarray(ink, dtype=np.float32)
 
 
-def _cell_positions(profile: Floats, text_start: float, text_end: float, count: int) -> npt.NDArray[np.float64]:
-    """Centres of the ``count`` cells: an evenly spaced grid between the text ends, fitted to the ink."""
-    pitch = (text_end - text_start) / (count - 0.3)
-    x0 = text_start + 0.35 * pitch
-    best = (-1.0, x0, pitch)
-    for dp in np.linspace(-0.03, 0.03, 7):
-        p = pitch * (1 + dp)
-        for dx in np.linspace(-0.3, 0.3, 7):
-            xs = x0 + dx * p + p * np.arange(count)
-            idx = np.clip(np.round(xs).astype(np.int64), 0, len(profile) - 1)
-            score = float(profile[idx].sum())
-            if score > best[0]:
-                best = (score, x0 + dx * p, p)
-    _, start, p = best
-    return np.asarray(start + p * np.arange(count), dtype=np.float64)
-
-
 def score_cells(crop: Gray, text_start: float, text_end: float, count: int) -> CellScores:
     """Template scores for ``count`` cells of a line crop whose text spans ``text_start``..``text_end``.
 
@@ -117,7 +101,7 @@ def score_cells(crop: Gray, text_start: float, text_end: float, count: int) -> C
     f = CAP / cap
     small = cv2.resize(ink, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
     tmpl, w, h = templates(CAP)
-    centers = _cell_positions(ink.sum(axis=0), text_start, text_end, count)
+    centers = grid(ink, text_start, text_end, count)
     pad = 3
     top = round(rows[0] * f - (h - CAP) / 2) - pad
     band = np.zeros((h + 2 * pad, small.shape[1] + w + 2 * pad), np.float32)
