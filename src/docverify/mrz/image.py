@@ -141,7 +141,7 @@ def read_mrz_image(
     """Find and read the MRZ in ``image`` (H×W×3 RGB uint8). ``None`` when no MRZ is found or read."""
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     best: _Scored | None = None
-    for n, location in enumerate(iter_locations(image)):
+    for n, location in enumerate(iter_locations(gray)):  # gray once, for locating and cutting
         if n >= MAX_CANDIDATES or (best is not None and best[1].result.valid):
             break
         reading = _read_location(gray, location, ocr, reference_date, config)
