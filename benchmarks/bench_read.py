@@ -85,8 +85,7 @@ def run_docverify(images: list[Path], engine: str = "model") -> list[tuple[list[
     for path in images:
         t0 = time.perf_counter()
         try:
-            reports = verifier.verify(path)
-            mrz = reports[0].mrz if reports else None
+            mrz = verifier.verify(path).mrz
             lines = list(mrz.lines) if mrz is not None else None
         except Exception:
             lines = None

@@ -23,15 +23,22 @@ PUBLIC = {
     "Finding",
     "InputError",
     "InputTooLargeError",
+    "Limits",
     "MRZFields",
     "MRZFormat",
     "MRZFormatError",
     "MRZResult",
     "RepairConfig",
+    "Report",
     "Severity",
     "Span",
+    "Verdict",
+    "Verifier",
+    "VerifierConfig",
     "__version__",
+    "decide_verdict",
     "read_mrz",
+    "verify",
 }
 
 

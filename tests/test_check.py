@@ -78,7 +78,7 @@ def test_missing_file_and_usage_errors() -> None:
 def test_verifier_api_and_verdict_rules() -> None:
     verifier = Verifier(config=VerifierConfig(reference_date=__import__("datetime").date(2026, 1, 1)))
     img = cv2.cvtColor(cv2.imread(str(TD3)), cv2.COLOR_BGR2RGB)
-    [report] = verifier.verify(img, name="array")
+    report = verifier.verify(img, name="array")
     assert report.mrz is not None and report.mrz.valid
     assert report.image_size == (img.shape[1], img.shape[0])
     assert decide_verdict(None, ()) is Verdict.INCONCLUSIVE
@@ -90,7 +90,42 @@ def test_bundled_samples_have_their_mrz_located(name: str) -> None:
     """Every committed sample has its MRZ found and read as some layout with the right line count
     (reading accuracy per capture condition is measured in benchmarks/)."""
     verifier = Verifier(config=VerifierConfig(reference_date=__import__("datetime").date(2026, 1, 1)))
-    [report] = verifier.verify(SAMPLES / name)
+    report = verifier.verify(SAMPLES / name)
     assert report.mrz is not None, name
     assert len(report.mrz.lines) == len(TRUTH[name]["mrz_lines"])
     assert len(report.mrz_polygon) == 4
+
+
+def test_masking_removes_every_personal_value_but_keeps_the_decision() -> None:
+    truth = TRUTH["td3_flatbed.jpg"]
+    code, out, _ = run("check", "--json", "--mask-personal-data", "--reference-date", "2026-01-01", str(TD3))
+    plain_code, plain, _ = run("check", "--json", "--reference-date", "2026-01-01", str(TD3))
+    masked, clear = json.loads(out), json.loads(plain)
+    assert code == plain_code and masked["verdict"] == clear["verdict"]
+    assert [f["code"] for f in masked["findings"]] == [f["code"] for f in clear["findings"]]
+    fields = clear["mrz"]["fields"]
+    secrets = [fields["surname"], fields["document_number"], fields["birth_date"], *truth["mrz_lines"]]
+    for secret in secrets:
+        assert secret in plain
+        assert secret not in out, secret
+    assert set(masked["mrz"]["fields"]["surname"]) == {"*"}
+    assert masked["mrz"]["fields"]["issuing_state"] == fields["issuing_state"]
+    code, text, _ = run("check", "--mask-personal-data", "--reference-date", "2026-01-01", str(TD3))
+    assert fields["surname"] not in text and fields["document_number"] not in text and "PASS" in text
+
+
+def test_reports_record_how_they_were_made() -> None:
+    import docverify
+    from docverify.mrz.recognizer import model_hashes
+
+    ref = __import__("datetime").date(2026, 1, 1)
+    report = docverify.verify(TD3.read_bytes(), reference_date=ref, name="upload")
+    engine = report.to_dict()["engine"]
+    assert engine["docverify"] == docverify.__version__
+    assert engine["reference_date"] == "2026-01-01" and engine["ocr"] == "docverify-cnn"
+    assert engine["models"] == model_hashes() and len(engine["models"]["mrz_char"]) == 64
+    assert engine["limits"]["max_pixels"] == docverify.Limits().max_pixels
+    assert report.source == "upload" and report.pages_total == 1
+    assert docverify.verify(TD3, reference_date=ref).to_dict()["mrz"] == report.to_dict()["mrz"]
+    with pytest.raises(ValueError, match="ocr"):
+        docverify.verify(TD3, ocr="easyocr")

@@ -9,7 +9,10 @@ The public API is what this module exports; everything else is internal and may 
 ('TD1', True, 'ERIKSSON')
 """
 
+from typing import TYPE_CHECKING, Any
+
 from docverify._version import __version__
+from docverify.config import Limits
 from docverify.errors import (
     DependencyError,
     DocverifyError,
@@ -29,9 +32,27 @@ from docverify.results import (
     MRZFields,
     MRZFormat,
     MRZResult,
+    Report,
     Severity,
     Span,
+    Verdict,
 )
+
+if TYPE_CHECKING:
+    from docverify.pipeline import Verifier, VerifierConfig, decide_verdict, verify
+
+_LAZY = {"Verifier", "VerifierConfig", "decide_verdict", "verify"}
+
+
+def __getattr__(name: str) -> Any:
+    """The image pipeline (OpenCV, onnxruntime) is imported on first use, so `import docverify` and
+    MRZ text checks stay light."""
+    if name in _LAZY:
+        from docverify import pipeline  # noqa: PLC0415
+
+        return getattr(pipeline, name)
+    raise AttributeError(f"module 'docverify' has no attribute {name!r}")
+
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -45,13 +66,20 @@ __all__ = [
     "Finding",
     "InputError",
     "InputTooLargeError",
+    "Limits",
     "MRZFields",
     "MRZFormat",
     "MRZFormatError",
     "MRZResult",
     "RepairConfig",
+    "Report",
     "Severity",
     "Span",
+    "Verdict",
+    "Verifier",
+    "VerifierConfig",
     "__version__",
+    "decide_verdict",
     "read_mrz",
+    "verify",
 ]

@@ -47,6 +47,14 @@ REFERENCE_DATE = click.option(
 )
 
 
+MASK = click.option(
+    "--mask-personal-data",
+    "mask",
+    is_flag=True,
+    help="Replace names, document numbers, dates and MRZ lines by '*' in the output.",
+)
+
+
 def _configure_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="docverify: %(levelname)s: %(name)s: %(message)s", stream=sys.stderr)
@@ -217,12 +225,20 @@ def report_exit_code(report: Report) -> ExitCode:
     show_default=True,
     help="MRZ reader: docverify's OCR-B recognizer (a small ONNX model shipped in the package) or tesseract.",
 )
+@MASK
 def check_command(
-    images: Sequence[str], as_json: bool, reference_date: dt.date | None, annotate_to: str | None, ocr: str
+    *,
+    images: Sequence[str],
+    as_json: bool,
+    reference_date: dt.date | None,
+    annotate_to: str | None,
+    ocr: str,
+    mask: bool,
 ) -> None:
     """Check document images: find and read the MRZ at any rotation, validate it, give a verdict.
 
-    IMAGES are JPEG, PNG, TIFF, BMP, WebP or PDF files (every page of a PDF is checked).
+    IMAGES are JPEG, PNG, TIFF, BMP, WebP or PDF files. Each gives one result: for a PDF or multi-page
+    TIFF, the first page on which an MRZ is read is judged.
 
     \b
     Examples:
@@ -233,8 +249,7 @@ def check_command(
     Exit codes (the worst image wins): 0 pass, 1 review, 3 no MRZ read / unreadable file, 4 fail,
     5 docverify could not run (e.g. tesseract missing).
     """
-    from docverify.io import load_pages  # noqa: PLC0415 - keeps `docverify mrz` light
-    from docverify.mrz.recognizer import CellRecognizer  # noqa: PLC0415
+    from docverify.mrz.recognizer import CellRecognizer  # noqa: PLC0415 - keeps `docverify mrz` light
     from docverify.ocr import TesseractBackend  # noqa: PLC0415
     from docverify.pipeline import Verifier, VerifierConfig  # noqa: PLC0415
     from docverify.render.annotate import annotate, write_png  # noqa: PLC0415
@@ -248,18 +263,15 @@ def check_command(
         Path(annotate_to).mkdir(parents=True, exist_ok=True)
     for path in images:
         try:
-            pages = load_pages(path, limits=verifier.config.limits)
-            for page in pages:
-                report = verifier.verify_page(page)
-                codes.append(report_exit_code(report))
-                if as_json:
-                    click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
-                else:
-                    print_report(report, console)
-                if annotate_to:
-                    suffix = f"_p{page.index + 1}" if page.pages_total > 1 else ""
-                    out = Path(annotate_to) / f"{Path(path).stem}{suffix}.png" if many else Path(annotate_to)
-                    write_png(out, annotate(page.image, report))
+            report, image = verifier.verify_with_image(path)
+            codes.append(report_exit_code(report))
+            if as_json:
+                click.echo(json.dumps(report.to_dict(mask_personal_data=mask), ensure_ascii=False))
+            else:
+                print_report(report, console, mask_personal_data=mask)
+            if annotate_to:
+                out = Path(annotate_to) / f"{Path(path).stem}.png" if many else Path(annotate_to)
+                write_png(out, annotate(image, report))
         except DependencyError as exc:
             _fail(str(exc), ExitCode.ERROR, as_json=as_json)
         except DocverifyError as exc:

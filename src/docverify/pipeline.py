@@ -2,7 +2,7 @@
 decide. :func:`decide_verdict` is the one place that turns findings into a verdict.
 
 >>> verifier = Verifier()                                    # doctest: +SKIP
->>> [report] = verifier.verify("samples/images/td3_flatbed.jpg")  # doctest: +SKIP
+>>> report = verifier.verify("samples/images/td3_flatbed.jpg")  # doctest: +SKIP
 >>> report.verdict.value                                     # doctest: +SKIP
 'pass'
 """
@@ -12,13 +12,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from docverify._version import __version__
 from docverify.config import Limits
 from docverify.io import Page, load_pages
 from docverify.mrz.image import ImageReading, read_mrz_image
@@ -75,9 +78,27 @@ def _with_boxes(findings: Iterable[Finding], reading: ImageReading) -> tuple[Fin
     return tuple(out)
 
 
+Source = str | os.PathLike[str] | bytes | npt.NDArray[np.generic]
+"""What can be checked: a file path, the bytes of a file, or an H×W×3 RGB uint8 array."""
+
+
+def engine_info(ocr: OCRBackend, config: VerifierConfig, reference: dt.date) -> tuple[tuple[str, Any], ...]:
+    """The provenance recorded in every report: what is needed to reproduce its decision."""
+    from docverify.mrz.recognizer import model_hashes  # noqa: PLC0415
+
+    limits = {f.name: getattr(config.limits, f.name) for f in dataclasses.fields(config.limits)}
+    return (
+        ("docverify", __version__),
+        ("ocr", ocr.name),
+        ("models", model_hashes()),
+        ("reference_date", reference.isoformat()),
+        ("limits", limits),
+    )
+
+
 class Verifier:
     """Checks document images. Reusable and thread-safe: it holds only immutable settings and an OCR
-    backend that is itself safe to share."""
+    backend that is itself safe to share; models are loaded once per process, on first use."""
 
     def __init__(self, *, ocr: OCRBackend | None = None, config: VerifierConfig | None = None) -> None:
         self._ocr: OCRBackend = CellRecognizer() if ocr is None else ocr
@@ -87,13 +108,35 @@ class Verifier:
     def config(self) -> VerifierConfig:
         return self._config
 
-    def verify(
-        self, source: str | os.PathLike[str] | bytes | npt.NDArray[np.generic], *, name: str | None = None
-    ) -> list[Report]:
-        """One report per page of ``source`` (a path, the bytes of a file, or an H×W×3 RGB array).
+    @property
+    def ocr(self) -> OCRBackend:
+        return self._ocr
+
+    def verify(self, source: Source, *, name: str | None = None) -> Report:
+        """The report of one document: its pages are read in order and the first page whose MRZ is read
+        is judged (the first page when none is). ``name`` labels bytes and arrays in the report.
 
         Raises :class:`~docverify.errors.InputError` when the input cannot be loaded.
         """
+        return self.verify_with_image(source, name=name)[0]
+
+    def verify_with_image(self, source: Source, *, name: str | None = None) -> tuple[Report, npt.NDArray[np.uint8]]:
+        """:meth:`verify`, and the judged page as an H×W×3 RGB uint8 array (upright as loaded, EXIF
+        applied) in whose pixel space the report's polygons lie, e.g. to annotate it."""
+        t0 = time.perf_counter()
+        pages = load_pages(source, limits=self._config.limits, name=name)
+        load_ms = (time.perf_counter() - t0) * 1000 / max(len(pages), 1)
+        first: tuple[Report, npt.NDArray[np.uint8]] | None = None
+        for page in pages:
+            report = self.verify_page(page, load_ms=load_ms)
+            if report.mrz is not None:
+                return report, page.image
+            first = first or (report, page.image)
+        assert first is not None  # load_pages returns at least one page or raises
+        return first
+
+    def verify_pages(self, source: Source, *, name: str | None = None) -> list[Report]:
+        """One report per page of ``source`` (every page judged on its own)."""
         t0 = time.perf_counter()
         pages = load_pages(source, limits=self._config.limits, name=name)
         load_ms = (time.perf_counter() - t0) * 1000 / max(len(pages), 1)
@@ -137,4 +180,41 @@ class Verifier:
             findings=findings,
             timings_ms=(("load", load_ms), ("mrz", (t1 - t0) * 1000), ("total", total)),
             image_size=(w, h),
+            pages_total=page.pages_total,
+            engine=engine_info(self._ocr, self._config, reference),
         )
+
+
+_default_verifiers: dict[tuple[str, VerifierConfig], Verifier] = {}
+_default_lock = threading.Lock()
+
+
+def verify(
+    source: Source,
+    *,
+    reference_date: dt.date | None = None,
+    ocr: str = "model",
+    limits: Limits | None = None,
+    name: str | None = None,
+) -> Report:
+    """Check one document image (see :meth:`Verifier.verify`) with a shared, cached :class:`Verifier`.
+
+    ``ocr`` is ``"model"`` (docverify's ONNX recognizer) or ``"tesseract"``.
+
+    >>> import docverify                                                       # doctest: +SKIP
+    >>> docverify.verify("passport.jpg", reference_date=dt.date(2026, 1, 1)).verdict  # doctest: +SKIP
+    <Verdict.PASS: 'pass'>
+    """
+    if ocr not in ("model", "tesseract"):
+        raise ValueError(f"ocr must be 'model' or 'tesseract', not {ocr!r}")
+    config = VerifierConfig(reference_date=reference_date, limits=limits or Limits())
+    with _default_lock:
+        verifier = _default_verifiers.get((ocr, config))
+        if verifier is None:
+            from docverify.ocr import TesseractBackend  # noqa: PLC0415
+
+            verifier = Verifier(ocr=CellRecognizer() if ocr == "model" else TesseractBackend(), config=config)
+            if len(_default_verifiers) > 32:
+                _default_verifiers.clear()
+            _default_verifiers[(ocr, config)] = verifier
+    return verifier.verify(source, name=name)

@@ -307,11 +307,12 @@ class Verdict(StrEnum):
 @_fast_init
 @dataclass(frozen=True, slots=True)
 class Report:
-    """The result of checking one document image (one page of a multi-page file).
+    """The result of checking one document image (for a multi-page file: the page that was judged).
 
     ``mrz_polygon`` is the MRZ's outline in original-image pixels (top-left, top-right, bottom-right,
     bottom-left in reading order); ``score`` is the likelihood of tampering, 0–1 (0 until forgery
-    models are part of the pipeline).
+    models are part of the pipeline). ``engine`` records what produced the decision (package version,
+    OCR engine, model SHA-256s, reference date, limits) so that it can be reproduced.
     """
 
     source: str
@@ -324,8 +325,14 @@ class Report:
     timings_ms: tuple[tuple[str, float], ...]
     image_size: tuple[int, int]
     """Width and height of the image in pixels."""
+    pages_total: int = 1
+    """How many pages the input has (``page`` is the 0-based index of the page judged)."""
+    engine: tuple[tuple[str, Any], ...] = ()
+    """Provenance as key/value pairs with JSON values (see :func:`docverify.pipeline.engine_info`)."""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, mask_personal_data: bool = False) -> dict[str, Any]:
+        """The JSON form. With ``mask_personal_data``, names, numbers, dates and MRZ lines are replaced
+        by ``*`` everywhere they appear (fields, lines, messages, evidence); codes and verdicts stay."""
         mrz: dict[str, Any] | None = None
         if self.mrz is not None:
             body = self.mrz.to_dict(with_schema=False)
@@ -334,14 +341,62 @@ class Report:
             }
             mrz["raw_lines"] = mrz.pop("input_lines")
             mrz["polygon"] = [[round(x, 1), round(y, 1)] for x, y in self.mrz_polygon]
-        return {
+        out = {
             "schema_version": SCHEMA_VERSION,
             "source": self.source,
             "page": self.page,
+            "pages_total": self.pages_total,
             "verdict": self.verdict.value,
             "score": self.score,
             "mrz": mrz,
             "findings": [f.to_dict() for f in self.findings],
             "image_size": list(self.image_size),
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms},
+            "engine": dict(self.engine),
         }
+        if mask_personal_data and self.mrz is not None:
+            out = mask(out, personal_strings(self.mrz))
+        return out
+
+
+PERSONAL_FIELDS = (
+    "document_number",
+    "surname",
+    "given_names",
+    "birth_date",
+    "birth_date_raw",
+    "expiry_date",
+    "expiry_date_raw",
+    "optional_data",
+    "optional_data_2",
+)
+"""The MRZ fields that identify a person (masked by ``mask_personal_data``)."""
+
+
+def personal_strings(mrz: MRZResult) -> list[str]:
+    """Every text by which ``mrz`` could identify its holder, longest first: the MRZ lines as read and
+    repaired, the personal fields, name words, and dates in ISO and MRZ form."""
+    values: set[str] = set(mrz.lines) | set(mrz.input_lines)
+    f = mrz.fields.to_dict()
+    for key in PERSONAL_FIELDS:
+        v = f.get(key)
+        if isinstance(v, str) and v:
+            values.add(v)
+            values.update(v.split())
+    for _, v in mrz.fields.extra:
+        values.add(v)
+    return sorted((v for v in values if len(v.strip("<")) >= 2), key=len, reverse=True)
+
+
+def mask(value: Any, secrets: list[str]) -> Any:
+    """``value`` (a JSON-like tree) with each occurrence of a string in ``secrets`` replaced by ``*``s."""
+    if isinstance(value, str):
+        for s in secrets:
+            if s in value:
+                value = value.replace(s, "*" * len(s))
+        return value
+    if isinstance(value, dict):
+        return {k: mask(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v, secrets) for v in value]
+    return value

@@ -41,6 +41,11 @@ def _registry() -> dict[str, Any]:
     return data
 
 
+def model_hashes() -> dict[str, str]:
+    """The recorded SHA-256 of every shipped model, by name (files are checked against it on load)."""
+    return {name: str(entry["sha256"]) for name, entry in _registry().items()}
+
+
 _lock = threading.Lock()
 _sessions: dict[str, Any] = {}
 

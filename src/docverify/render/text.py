@@ -7,14 +7,20 @@ from rich.table import Table
 from rich.text import Text
 
 from docverify.mrz.validate import label
-from docverify.results import MRZResult, Report, Severity
+from docverify.results import MRZResult, Report, Severity, mask, personal_strings
 
 _SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "bold red"}
 _SEVERITY_MARK = {Severity.INFO: "i", Severity.WARNING: "!", Severity.ERROR: "x"}
 
 
-def mrz_renderable(result: MRZResult) -> Group:
-    """The MRZ result as a rich renderable: verdict line, lines, fields, check digits, findings."""
+def mrz_renderable(result: MRZResult, *, mask_personal_data: bool = False) -> Group:
+    """The MRZ result as a rich renderable: verdict line, lines, fields, check digits, findings.
+    With ``mask_personal_data``, names, numbers, dates and the MRZ lines are shown as ``*``."""
+    secrets = personal_strings(result) if mask_personal_data else []
+
+    def hide(text: str) -> str:
+        return mask(text, secrets) if secrets else text
+
     worst = result.worst_severity
     if not result.valid:
         status = Text("INVALID", style="bold red")
@@ -33,12 +39,12 @@ def mrz_renderable(result: MRZResult) -> Group:
     changed = {(c.line, c.column) for c in result.corrections}
     for li, line in enumerate(result.lines):
         lines.append("  ")
-        for col, ch in enumerate(line):
+        for col, ch in enumerate(hide(line)):
             lines.append(ch, style="bold reverse" if (li, col) in changed else "bold")
         lines.append("\n")
     if result.repaired:
         lines.append("  as read:\n", style="dim")
-        lines.append("\n".join("  " + line for line in result.input_lines), style="dim")
+        lines.append("\n".join("  " + hide(line) for line in result.input_lines), style="dim")
     else:
         lines.rstrip()
 
@@ -67,7 +73,7 @@ def mrz_renderable(result: MRZResult) -> Group:
     ]
     for name, value in rows:
         if value is not None:
-            fields.add_row(name, value if value else "—")
+            fields.add_row(name, hide(value) if value else "—")
 
     checks = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     checks.add_column("Check digit")
@@ -95,7 +101,7 @@ def mrz_renderable(result: MRZResult) -> Group:
                     ),
                     (finding.code, "bold"),
                     "  ",
-                    finding.message,
+                    hide(finding.message),
                 )
             )
     return Group(*parts)
@@ -108,7 +114,7 @@ def print_mrz(result: MRZResult, console: Console) -> None:
 _VERDICT_STYLE = {"pass": "bold green", "review": "bold yellow", "fail": "bold red", "inconclusive": "bold magenta"}
 
 
-def print_report(report: Report, console: Console) -> None:
+def print_report(report: Report, console: Console, *, mask_personal_data: bool = False) -> None:
     """A document check: verdict line, then the MRZ (or why there is none)."""
     ms = dict(report.timings_ms).get("total", 0.0)
     console.print(
@@ -118,7 +124,7 @@ def print_report(report: Report, console: Console) -> None:
         )
     )
     if report.mrz is not None:
-        console.print(mrz_renderable(report.mrz))
+        console.print(mrz_renderable(report.mrz, mask_personal_data=mask_personal_data))
     else:
         for f in report.findings:
             console.print(
