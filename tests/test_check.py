@@ -129,3 +129,13 @@ def test_reports_record_how_they_were_made() -> None:
     assert docverify.verify(TD3, reference_date=ref).to_dict()["mrz"] == report.to_dict()["mrz"]
     with pytest.raises(ValueError, match="ocr"):
         docverify.verify(TD3, ocr="easyocr")
+
+
+def test_stored_rows_mask_like_reports() -> None:
+    from docverify.results import mask_report_dict
+
+    report = Verifier(config=VerifierConfig(reference_date=__import__("datetime").date(2026, 1, 1))).verify(TD3)
+    row = json.loads(json.dumps(report.to_dict()))
+    assert mask_report_dict(row) == report.to_dict(mask_personal_data=True)
+    error_row = {"schema_version": SCHEMA_VERSION, "source": "x.jpg", "error": {"kind": "input", "message": "m"}}
+    assert mask_report_dict(error_row) == error_row

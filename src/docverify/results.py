@@ -373,19 +373,29 @@ PERSONAL_FIELDS = (
 """The MRZ fields that identify a person (masked by ``mask_personal_data``)."""
 
 
-def personal_strings(mrz: MRZResult) -> list[str]:
-    """Every text by which ``mrz`` could identify its holder, longest first: the MRZ lines as read and
-    repaired, the personal fields, name words, and dates in ISO and MRZ form."""
-    values: set[str] = set(mrz.lines) | set(mrz.input_lines)
-    f = mrz.fields.to_dict()
+def personal_strings(mrz: MRZResult | dict[str, Any]) -> list[str]:
+    """Every text by which an MRZ could identify its holder, longest first: the MRZ lines as read and
+    repaired, the personal fields, name words, and dates in ISO and MRZ form. ``mrz`` is a result or the
+    ``mrz`` object of a report's JSON form (so stored JSON Lines rows can be masked too)."""
+    if isinstance(mrz, MRZResult):
+        lines, fields = [*mrz.lines, *mrz.input_lines], mrz.fields.to_dict()
+    else:
+        lines, fields = [*mrz.get("lines", ()), *mrz.get("raw_lines", ()), *mrz.get("input_lines", ())], mrz["fields"]
+    values: set[str] = set(lines)
     for key in PERSONAL_FIELDS:
-        v = f.get(key)
+        v = fields.get(key)
         if isinstance(v, str) and v:
             values.add(v)
             values.update(v.split())
-    for _, v in mrz.fields.extra:
-        values.add(v)
+    values.update(str(v) for v in (fields.get("extra") or {}).values())
     return sorted((v for v in values if len(v.strip("<")) >= 2), key=len, reverse=True)
+
+
+def mask_report_dict(row: dict[str, Any]) -> dict[str, Any]:
+    """A report's JSON form (or an error row) with its personal data masked, as
+    ``Report.to_dict(mask_personal_data=True)`` gives it."""
+    mrz = row.get("mrz")
+    return mask(row, personal_strings(mrz)) if isinstance(mrz, dict) and "fields" in mrz else row
 
 
 def mask(value: Any, secrets: list[str]) -> Any:
