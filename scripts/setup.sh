@@ -3,7 +3,7 @@
 # and the package itself (editable). Idempotent: run it as often as you like.
 #
 #   bash scripts/setup.sh          # runtime only
-#   bash scripts/setup.sh --dev    # + test and lint tools
+#   bash scripts/setup.sh --dev    # + test and lint tools, and a headless Chromium (HTML report test)
 #
 # Environment: PYTHON (default python3), VENV (default .venv), DOCVERIFY_SKIP_APT=1 to skip apt-get.
 set -euo pipefail
@@ -20,16 +20,33 @@ done
 PYTHON="${PYTHON:-python3}"
 VENV="${VENV:-.venv}"
 
-# 1. System packages: tesseract-ocr (visual-zone OCR, optional MRZ engine) and the OCR-B font.
+# 1. System packages: tesseract-ocr (visual-zone OCR, optional MRZ engine), the OCR-B font and, with
+#    --dev, a headless Chromium for the HTML report test.
 if [ "${DOCVERIFY_SKIP_APT:-0}" != "1" ]; then
   missing=()
   command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
   dpkg -s fonts-ocr-b >/dev/null 2>&1 || missing+=(fonts-ocr-b)
-  if [ "${#missing[@]}" -gt 0 ]; then
-    echo "setup: installing system packages: ${missing[*]}"
+  chromium=""
+  if [ -n "$extras" ]; then
+    command -v curl >/dev/null 2>&1 || missing+=(curl)  # the README's service example (run by the tests)
+    for name in chromium-headless-shell chromium chromium-browser headless_shell; do
+      command -v "$name" >/dev/null 2>&1 && chromium="$name" && break
+    done
+    [ -z "$chromium" ] && chromium="missing"
+  fi
+  if [ "${#missing[@]}" -gt 0 ] || [ "$chromium" = "missing" ]; then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
     $sudo apt-get update -qq
+    if [ "$chromium" = "missing" ]; then
+      # Debian 12 ships the small headless build as chromium-headless-shell; elsewhere use chromium.
+      if apt-cache show chromium-headless-shell >/dev/null 2>&1; then
+        missing+=(chromium-headless-shell)
+      else
+        missing+=(chromium)
+      fi
+    fi
+    echo "setup: installing system packages: ${missing[*]}"
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 fi

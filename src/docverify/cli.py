@@ -10,10 +10,12 @@ import datetime as dt
 import json
 import logging
 import os
+import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from rich.console import Console
@@ -57,7 +59,16 @@ MASK = click.option(
 
 def _configure_logging(verbose: int) -> None:
     level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="docverify: %(levelname)s: %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.WARNING, format="docverify: %(levelname)s: %(name)s: %(message)s", stream=sys.stderr
+    )
+    # -v/-vv raise docverify's own loggers only: libraries log file content at debug level (Pillow logs
+    # EXIF and TIFF tag values, which can hold names), and docverify never logs document data.
+    logging.getLogger("docverify").setLevel(level)
+    # Library warnings about a damaged file (Pillow: "Tag data larger than file") are logged, shown from -v
+    # on: the damage itself is already reported in one line, and warnings print source lines to stderr.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").setLevel(logging.WARNING if verbose else logging.ERROR)
 
 
 @click.group(
@@ -207,7 +218,9 @@ def report_exit_code(report: Report) -> ExitCode:
 
 
 @main.command("check")
-@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
+# readable=False: an unreadable file is reported by docverify (exit 3, one row) instead of click
+# stopping the whole run with a usage error before any input is checked
+@click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=True, readable=False, path_type=str))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per image (JSON Lines for several).")
 @REFERENCE_DATE
 @click.option(
@@ -249,7 +262,8 @@ def check_command(
     Exit codes (the worst image wins): 0 pass, 1 review, 3 no MRZ read / unreadable file, 4 fail,
     5 docverify could not run (e.g. tesseract missing).
     """
-    from docverify.mrz.recognizer import CellRecognizer  # noqa: PLC0415 - keeps `docverify mrz` light
+    from docverify.io import display_name  # noqa: PLC0415 - keeps `docverify mrz` light
+    from docverify.mrz.recognizer import CellRecognizer  # noqa: PLC0415
     from docverify.ocr import TesseractBackend  # noqa: PLC0415
     from docverify.pipeline import Verifier, VerifierConfig  # noqa: PLC0415
     from docverify.render.annotate import annotate, write_png  # noqa: PLC0415
@@ -262,6 +276,7 @@ def check_command(
     if annotate_to and many:
         Path(annotate_to).mkdir(parents=True, exist_ok=True)
     for path in images:
+        row_written = False
         try:
             report, image = verifier.verify_with_image(path)
             codes.append(report_exit_code(report))
@@ -269,6 +284,7 @@ def check_command(
                 click.echo(json.dumps(report.to_dict(mask_personal_data=mask), ensure_ascii=False))
             else:
                 print_report(report, console, mask_personal_data=mask)
+            row_written = True
             if annotate_to:
                 out = Path(annotate_to) / f"{Path(path).stem}.png" if many else Path(annotate_to)
                 write_png(out, annotate(image, report))
@@ -277,18 +293,236 @@ def check_command(
         except DocverifyError as exc:
             codes.append(ExitCode.UNREADABLE)
             if as_json:
-                row = {
-                    "schema_version": SCHEMA_VERSION,
-                    "source": path,
-                    "error": {"kind": "input", "message": str(exc)},
-                }
-                click.echo(json.dumps(row, ensure_ascii=False))
+                click.echo(json.dumps(_error_row(display_name(path), "input", str(exc)), ensure_ascii=False))
             click.echo(f"docverify: error: {exc}", err=True)
         except Exception as exc:
             log.debug("internal error", exc_info=True)
             codes.append(ExitCode.ERROR)
-            click.echo(f"docverify: error: {path}: internal error ({type(exc).__name__}); please report it", err=True)
+            message = f"{display_name(path)}: internal error ({type(exc).__name__}); please report it"
+            if as_json and not row_written:  # every input gets exactly one row
+                click.echo(json.dumps(_error_row(display_name(path), "internal", message), ensure_ascii=False))
+            click.echo(f"docverify: error: {message}", err=True)
     sys.exit(int(worst(codes)))
+
+
+def _error_row(source: str, kind: str, message: str) -> dict[str, object]:
+    """The JSON row of an input that gave no report. ``source`` is its display name (printable and UTF-8-safe,
+    as in reports: a file name that is not UTF-8 must not put invalid bytes into the JSON Lines output)."""
+    return {"schema_version": SCHEMA_VERSION, "source": source, "error": {"kind": kind, "message": message}}
+
+
+@main.command("batch")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--jsonl", "jsonl", metavar="OUT.jsonl", required=True, help="Write one JSON row per input here.")
+@click.option(
+    "--report", "report_to", metavar="OUT.html", default=None, help="Also write a self-contained HTML report."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=None,
+    help="Local worker processes (default: the number of CPUs).",
+)
+@click.option("--resume", is_flag=True, help="Skip inputs that already have a row in OUT.jsonl and append.")
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="Run on this dask.distributed cluster instead of local processes (pip install 'docverify[cluster]'). "
+    "Its workers must see the same paths.",
+)
+@REFERENCE_DATE
+@click.option(
+    "--ocr", type=click.Choice(["model", "tesseract"]), default="model", show_default=True, help="MRZ reader."
+)
+@MASK
+@click.option(
+    "--show-personal-data",
+    is_flag=True,
+    help="Show names, numbers and dates in the HTML report's table (masked by default).",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+def batch_command(
+    *,
+    inputs: Sequence[str],
+    jsonl: str,
+    report_to: str | None,
+    workers: int | None,
+    resume: bool,
+    scheduler: str | None,
+    reference_date: dt.date | None,
+    ocr: str,
+    mask: bool,
+    show_personal_data: bool,
+    no_progress: bool,
+) -> None:
+    """Check many documents in parallel: one JSON row per input, a progress bar, an optional HTML report.
+
+    INPUTS are files, folders (searched recursively for JPEG, PNG, TIFF, BMP, WebP, GIF and PDF files) or
+    quoted glob patterns. Every input gets exactly one row in OUT.jsonl, in the form of
+    `docverify check --json` (an unreadable file gets an error row). Rows are written as they finish, so
+    an interrupted run leaves a valid file; run the same command with --resume to finish it.
+
+    \b
+    Examples:
+      docverify batch scans/ --jsonl results.jsonl --report report.html
+      docverify batch 'archive/**/*.pdf' --jsonl out.jsonl --workers 8 --resume
+      docverify batch /mnt/archive --jsonl out.jsonl --scheduler tcp://10.0.0.5:8786
+
+    Exit codes (the worst input wins): 0 pass, 1 review, 2 usage error, 3 unreadable input or no MRZ,
+    4 fail, 5 docverify could not run; 130 when interrupted.
+    """
+    from docverify import batch  # noqa: PLC0415
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        items = batch.find_inputs(inputs)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    out_path = Path(jsonl)
+    if report_to and Path(report_to).resolve() == out_path.resolve():
+        raise click.UsageError("--report and --jsonl must be different files")
+    try:
+        done = batch.completed_sources(out_path) if resume else set()
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out = out_path.open("a" if resume else "w", encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{jsonl}: cannot write ({exc.strerror or exc})", ExitCode.ERROR, as_json=False)
+    todo = [item for item in items if item.source not in done]
+    options = batch.BatchOptions(
+        reference_date=reference_date.isoformat() if reference_date else None,
+        ocr=ocr,
+        mask_personal_data=mask,
+        evidence=report_to is not None,
+    )
+    store = batch.EvidenceStore(Path(f"{out_path}.evidence")) if report_to else None
+    counts: dict[str, int] = {}
+
+    def count(row: dict[str, object]) -> None:
+        key = "error" if "error" in row else str(row.get("verdict"))
+        counts[key] = counts.get(key, 0) + 1
+        progress.advance(task)
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn  # noqa: PLC0415
+
+    progress = Progress(
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=no_progress,
+    )
+    task = progress.add_task("checking", total=len(todo))
+    started = time.perf_counter()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        with out, progress:
+            results = (
+                batch.run_dask(todo, options, scheduler=scheduler)
+                if scheduler
+                else batch.run_local(todo, options, workers=workers or os.cpu_count() or 1)
+            )
+            batch.write_rows(results, out, store=store, on_row=count)
+    except KeyboardInterrupt:
+        written = sum(counts.values())
+        err.print(
+            f"docverify: interrupted: {written} of {len(todo)} rows written to {jsonl}; "
+            "run the same command with --resume to finish"
+        )
+        sys.exit(130)
+    except DependencyError as exc:
+        _fail(str(exc), ExitCode.ERROR, as_json=False)
+    except Exception as exc:  # e.g. the cluster went away: the rows written so far stay valid
+        log.debug("batch stopped", exc_info=True)
+        _fail(
+            f"the batch stopped ({type(exc).__name__}: {exc}); the rows written so far are kept, "
+            "run the same command with --resume to finish",
+            ExitCode.ERROR,
+            as_json=False,
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    elapsed = time.perf_counter() - started
+    rows = batch.read_rows(out_path)
+    if report_to:
+        _write_batch_report(rows, items, store, Path(report_to), show_personal_data=show_personal_data)
+    _print_summary(
+        rows=rows, items=items, resumed=len(done), elapsed=elapsed, checked=len(todo), jsonl=jsonl, report_to=report_to
+    )
+    sys.exit(int(worst(_row_exit_code(r) for r in rows if r.get("source") in {i.source for i in items})))
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _row_exit_code(row: dict[str, object]) -> ExitCode:
+    if "error" in row:
+        error = row["error"]
+        internal = isinstance(error, dict) and error.get("kind") == "internal"
+        return ExitCode.ERROR if internal else ExitCode.UNREADABLE
+    return {
+        "pass": ExitCode.OK,
+        "review": ExitCode.REVIEW,
+        "inconclusive": ExitCode.UNREADABLE,
+        "fail": ExitCode.INVALID,
+    }.get(str(row.get("verdict")), ExitCode.ERROR)
+
+
+def _write_batch_report(
+    rows: list[dict[str, Any]], items: Sequence[Any], store: Any, path: Path, *, show_personal_data: bool
+) -> None:
+    from docverify.render.html import Evidence, render_html  # noqa: PLC0415
+
+    order = {item.source: i for i, item in enumerate(items)}
+    chosen = sorted((r for r in rows if r.get("source") in order), key=lambda r: order[r["source"]])
+    evidence = {}
+    for row in chosen:
+        ev = store.get(row["source"]) if store is not None else None
+        if ev is not None:
+            evidence[row["source"]] = Evidence(thumbnail=ev[0], annotated=ev[1])
+    html = render_html(chosen, evidence, show_personal_data=show_personal_data)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{path}: cannot write the report ({exc.strerror or exc})", ExitCode.ERROR, as_json=False)
+
+
+def _print_summary(
+    *,
+    rows: list[dict[str, Any]],
+    items: Sequence[Any],
+    resumed: int,
+    elapsed: float,
+    checked: int,
+    jsonl: str,
+    report_to: str | None,
+) -> None:
+    from rich.table import Table  # noqa: PLC0415
+
+    sources = {item.source for item in items}
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.get("source") in sources:
+            key = "error" if "error" in row else str(row.get("verdict"))
+            counts[key] = counts.get(key, 0) + 1
+    table = Table(title="docverify batch", show_header=True, header_style="bold")
+    table.add_column("Result")
+    table.add_column("Inputs", justify="right")
+    for key in ("pass", "review", "fail", "inconclusive", "error"):
+        table.add_row(key, str(counts.get(key, 0)))
+    table.add_row("total", str(sum(counts.values())), style="bold")
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(table)
+    rate = checked / elapsed if elapsed > 0 else 0.0
+    console.print(
+        f"{checked} checked in {elapsed:.1f} s ({rate:.1f}/s)"
+        + (f", {resumed} already done" if resumed else "")
+        + f"; rows: {jsonl}"
+        + (f"; report: {report_to}" if report_to else "")
+    )
 
 
 def run() -> None:
@@ -302,4 +536,155 @@ def run() -> None:
         os._exit(int(ExitCode.ERROR))
 
 
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="DOCVERIFY_HOST", help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, envvar="DOCVERIFY_PORT", help="TCP port."
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    envvar="DOCVERIFY_WORKERS",
+    help="Server processes; each loads the models once and has its own check slots.",
+)
+@click.option(
+    "--max-upload-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=50.0,
+    show_default=True,
+    envvar="DOCVERIFY_MAX_UPLOAD_MB",
+    help="Largest upload in MiB; larger ones are answered 413 without being read.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    envvar="DOCVERIFY_TIMEOUT",
+    help="Seconds a check may run before the answer is 504.",
+)
+@click.option(
+    "--max-concurrency",
+    type=click.IntRange(1, 1024),
+    default=None,
+    envvar="DOCVERIFY_MAX_CONCURRENCY",
+    help="Checks run at once per process (default: the CPUs divided among the workers); more wait briefly, "
+    "then get 503.",
+)
+@click.option(
+    "--queue-timeout",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    envvar="DOCVERIFY_QUEUE_TIMEOUT",
+    help="Seconds a request waits for a free check slot before the answer is 503 with Retry-After.",
+)
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    envvar="DOCVERIFY_BODY_TIMEOUT",
+    help="Seconds in which a request body must arrive in full; slower uploads are answered 408.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1),
+    default=1000,
+    show_default=True,
+    help="Open connections per process; beyond it new requests are answered 503.",
+)
+@click.option(
+    "--api-key-file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    envvar="DOCVERIFY_API_KEY_FILE",
+    help="Require the key in this file in every request's X-API-Key header (/healthz excepted). "
+    "DOCVERIFY_API_KEY=KEY does the same.",
+)
+def serve_command(
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    max_upload_mb: float,
+    timeout: float,
+    max_concurrency: int | None,
+    queue_timeout: float,
+    body_timeout: float,
+    max_connections: int,
+    api_key_file: str | None,
+) -> None:
+    """Run the HTTP service: POST /v1/check (image), POST /v1/mrz (text), GET /healthz, GET /v1/version,
+    GET /openapi.json. Answers the JSON of `check --json` and `mrz --json`; logs one line per request and
+    never document data.
+
+    \b
+    Examples:
+      docverify serve --port 8080
+      docverify serve --host 0.0.0.0 --workers 4 --api-key-file /etc/docverify/api-key
+      curl -s -F file=@samples/images/td3_flatbed.jpg http://127.0.0.1:8080/v1/check
+      curl -s --data-binary @samples/images/td1_phone.jpg \\
+           'http://127.0.0.1:8080/v1/check?reference_date=2026-01-01&mask_personal_data=true'
+      curl -s -H 'Content-Type: text/plain' --data-binary @samples/mrz/td3_utopia.txt \\
+           'http://127.0.0.1:8080/v1/mrz?reference_date=2024-01-01'
+      curl -s -H "X-API-Key: $(cat /etc/docverify/api-key)" http://127.0.0.1:8080/v1/version
+
+    Settings also come from DOCVERIFY_* environment variables (e.g. DOCVERIFY_MAX_CONCURRENCY=4).
+    Errors answer {"schema_version", "error": {"kind", "message"}}: 401 no or wrong key, 408 body too slow,
+    413 too large, 422 unusable input, 503 busy (Retry-After) or a missing dependency, 504 check too slow.
+    Needs the serve extra: pip install 'docverify[serve]'.
+    """
+    try:
+        import uvicorn  # noqa: PLC0415 - the service's dependencies are optional
+
+        from docverify import service  # noqa: PLC0415
+    except ImportError as exc:
+        _fail(
+            f"the HTTP service needs FastAPI and uvicorn ({exc.name or exc} is missing): "
+            "pip install 'docverify[serve]'",
+            ExitCode.ERROR,
+            as_json=False,
+        )
+    if api_key_file and os.environ.get("DOCVERIFY_API_KEY"):
+        raise click.UsageError("give the API key either with --api-key-file or DOCVERIFY_API_KEY, not both")
+    settings_env = {
+        "DOCVERIFY_MAX_UPLOAD_MB": repr(max_upload_mb),
+        "DOCVERIFY_TIMEOUT": repr(timeout),
+        "DOCVERIFY_QUEUE_TIMEOUT": repr(queue_timeout),
+        "DOCVERIFY_BODY_TIMEOUT": repr(body_timeout),
+    }
+    if max_concurrency is None and workers > 1:  # the CPUs are shared by the processes
+        max_concurrency = max(1, (os.cpu_count() or 1) // workers)
+    if max_concurrency is not None:
+        settings_env["DOCVERIFY_MAX_CONCURRENCY"] = str(max_concurrency)
+    if api_key_file:
+        settings_env["DOCVERIFY_API_KEY_FILE"] = str(Path(api_key_file).resolve())
+    os.environ.update(settings_env)  # every worker process builds its app from these (app_from_env)
+    try:
+        settings = service.ServiceSettings.from_env()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    log.debug("service settings: %s", settings)
+    try:
+        uvicorn.run(
+            "docverify.service:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=service.log_config(logging.getLogger().getEffectiveLevel()),
+            access_log=False,  # it would log query strings; the service logs its own request lines
+            server_header=False,
+            limit_concurrency=max_connections,
+            timeout_graceful_shutdown=int(timeout + body_timeout) + 5,
+        )
+    except SystemExit as exc:  # uvicorn exits 1 or 3 when it cannot start: docverify's code for that is 5
+        if exc.code not in (0, None):
+            sys.exit(int(ExitCode.ERROR))
+
+
 main.add_command(samples_command)
+main.add_command(serve_command)

@@ -2,7 +2,8 @@
 
 :class:`Limits` bounds what the input stage (:mod:`docverify.io`) accepts, so that a hostile or accidental
 input (a decompression bomb, a 5,000-page PDF, a 2 GB upload) is refused with a clear
-:class:`~docverify.errors.InputTooLargeError` instead of exhausting memory or time.
+:class:`~docverify.errors.InputTooLargeError` instead of exhausting memory or time; and it bounds the time
+spent reading a document that loads.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ MIB = 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Size limits applied to every input before it is decoded.
+    """Size limits applied to every input before it is decoded, and the time allowed to read it.
 
     The defaults fit identity documents captured by scanners and phones with room to spare, while keeping
     the worst case bounded: one page is at most ``max_pixels`` × 3 bytes once decoded (150 MB at the
@@ -50,6 +51,12 @@ class Limits:
     pdf_dpi: float = 300.0
     """Resolution at which PDF pages are rendered, lowered automatically for a page that would otherwise
     exceed ``max_pixels``. 300 dpi gives the OCR-B characters of an MRZ about 30 pixels of height."""
+
+    max_seconds: float = 10.0
+    """Time allowed for reading one document (all its pages together), after it is loaded. Checked between
+    steps (each place where an MRZ may be, each way of reading it): once it has passed, no further place
+    is tried and the report says so with the finding ``image.time_limit``; the step under way finishes
+    first. A document image takes well under a second; ten leaves room for a slow machine."""
 
     def __post_init__(self) -> None:
         for f in fields(self):

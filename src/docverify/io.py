@@ -631,4 +631,9 @@ def _fmt_mp(pixels: int) -> str:
     return f"{pixels / 1_000_000:.1f} megapixels"
 
 
-__all__ = ["Page", "Source", "load_page", "load_pages"]
+def display_name(path: str) -> str:
+    """How a file path appears in reports and messages (printable and UTF-8-safe); see :attr:`Page.source`."""
+    return _display(path)
+
+
+__all__ = ["Page", "Source", "display_name", "load_page", "load_pages"]

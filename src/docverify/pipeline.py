@@ -24,7 +24,7 @@ import numpy.typing as npt
 from docverify._version import __version__
 from docverify.config import Limits
 from docverify.io import Page, load_pages
-from docverify.mrz.image import ImageReading, read_mrz_image
+from docverify.mrz.image import ImageReading, scan_image
 from docverify.mrz.locate import MRZLine
 from docverify.mrz.recognizer import CellRecognizer
 from docverify.mrz.repair import RepairConfig
@@ -32,6 +32,8 @@ from docverify.ocr import OCRBackend
 from docverify.results import Category, Finding, MRZResult, Report, Severity, Verdict
 
 STAGE = "pipeline"
+TIME_LIMIT = "image.time_limit"
+"""Finding code of a search stopped by :attr:`~docverify.config.Limits.max_seconds`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +46,11 @@ class VerifierConfig:
 
 
 def decide_verdict(mrz: MRZResult | None, findings: Iterable[Finding]) -> Verdict:
-    """``inconclusive`` without a readable MRZ; ``fail`` on any error (a broken check digit always
-    fails); ``review`` on any warning; else ``pass``."""
-    if mrz is None:
+    """``inconclusive`` without a readable MRZ, or when the time limit stopped the search before a valid
+    reading (finding ``image.time_limit``); ``fail`` on any error (a broken check digit always fails);
+    ``review`` on any warning; else ``pass``."""
+    findings = tuple(findings)
+    if mrz is None or any(f.code == TIME_LIMIT for f in findings):
         return Verdict.INCONCLUSIVE
     worst = max((f.severity.rank for f in findings), default=-1)
     if worst >= Severity.ERROR.rank:
@@ -114,7 +118,9 @@ class Verifier:
 
     def verify(self, source: Source, *, name: str | None = None) -> Report:
         """The report of one document: its pages are read in order and the first page whose MRZ is read
-        is judged (the first page when none is). ``name`` labels bytes and arrays in the report.
+        is judged (the first page when none is; the page on which the time limit,
+        :attr:`Limits.max_seconds <docverify.config.Limits.max_seconds>`, was reached when it was reached
+        first). ``name`` labels bytes and arrays in the report.
 
         Raises :class:`~docverify.errors.InputError` when the input cannot be loaded.
         """
@@ -126,32 +132,47 @@ class Verifier:
         t0 = time.perf_counter()
         pages = load_pages(source, limits=self._config.limits, name=name)
         load_ms = (time.perf_counter() - t0) * 1000 / max(len(pages), 1)
+        deadline = time.monotonic() + self._config.limits.max_seconds
         first: tuple[Report, npt.NDArray[np.uint8]] | None = None
         for page in pages:
-            report = self.verify_page(page, load_ms=load_ms)
-            if report.mrz is not None:
+            report = self.verify_page(page, load_ms=load_ms, deadline=deadline)
+            if report.mrz is not None or _timed_out(report):
                 return report, page.image
             first = first or (report, page.image)
         assert first is not None  # load_pages returns at least one page or raises
         return first
 
     def verify_pages(self, source: Source, *, name: str | None = None) -> list[Report]:
-        """One report per page of ``source`` (every page judged on its own)."""
+        """One report per page of ``source`` (every page judged on its own, within one time limit)."""
         t0 = time.perf_counter()
         pages = load_pages(source, limits=self._config.limits, name=name)
         load_ms = (time.perf_counter() - t0) * 1000 / max(len(pages), 1)
-        return [self.verify_page(page, load_ms=load_ms) for page in pages]
+        deadline = time.monotonic() + self._config.limits.max_seconds
+        return [self.verify_page(page, load_ms=load_ms, deadline=deadline) for page in pages]
 
-    def verify_page(self, page: Page, *, load_ms: float = 0.0) -> Report:
-        """The report for one loaded page."""
+    def verify_page(self, page: Page, *, load_ms: float = 0.0, deadline: float | None = None) -> Report:
+        """The report for one loaded page. ``deadline`` (a :func:`time.monotonic` time; default: now plus
+        ``Limits.max_seconds``) stops the search for the MRZ: see :func:`~docverify.mrz.image.scan_image`."""
         t0 = time.perf_counter()
         reference = self._config.reference_date or dt.date.today()
-        reading = read_mrz_image(page.image, self._ocr, reference_date=reference, config=self._config.repair)
+        limit = self._config.limits.max_seconds
+        scan = scan_image(
+            page.image,
+            self._ocr,
+            reference_date=reference,
+            config=self._config.repair,
+            deadline=time.monotonic() + limit if deadline is None else deadline,
+        )
+        reading = scan.reading
         t1 = time.perf_counter()
         findings: tuple[Finding, ...]
-        if reading is None:
-            mrz = None
-            polygon: tuple[tuple[float, float], ...] = ()
+        mrz = None if reading is None else reading.result
+        polygon: tuple[tuple[float, float], ...] = () if reading is None else reading.location.polygon
+        if scan.timed_out:
+            findings = (_time_limit_finding(limit, read=reading is not None),)
+            if reading is not None:
+                findings = (*_with_boxes(reading.result.findings, reading), *findings)
+        elif reading is None:
             findings = (
                 Finding(
                     "image.mrz.not_found",
@@ -163,9 +184,7 @@ class Verifier:
                 ),
             )
         else:
-            mrz = reading.result
-            polygon = reading.location.polygon
-            findings = _with_boxes(mrz.findings, reading)
+            findings = _with_boxes(reading.result.findings, reading)
         verdict = decide_verdict(mrz, findings)
         total = load_ms + (time.perf_counter() - t0) * 1000
         h, w = page.image.shape[:2]
@@ -183,6 +202,24 @@ class Verifier:
             pages_total=page.pages_total,
             engine=engine_info(self._ocr, self._config, reference),
         )
+
+
+def _time_limit_finding(limit: float, *, read: bool) -> Finding:
+    what = "no valid reading of the machine readable zone was found" if read else "no machine readable zone was read"
+    return Finding(
+        TIME_LIMIT,
+        Severity.WARNING,
+        Category.QUALITY,
+        f"Reading stopped at the time limit of {limit:g} seconds per document before every place and reading "
+        f"was tried; {what} by then, so the document could not be judged. Try again with a longer limit or "
+        "a cleaner image.",
+        STAGE,
+        evidence=(("max_seconds", limit),),
+    )
+
+
+def _timed_out(report: Report) -> bool:
+    return any(f.code == TIME_LIMIT for f in report.findings)
 
 
 _default_verifiers: dict[tuple[str, VerifierConfig], Verifier] = {}

@@ -398,15 +398,20 @@ def mask_report_dict(row: dict[str, Any]) -> dict[str, Any]:
     return mask(row, personal_strings(mrz)) if isinstance(mrz, dict) and "fields" in mrz else row
 
 
+_NOT_PERSONAL = frozenset({"schema_version", "verdict", "code", "severity", "category", "stage", "engine", "format"})
+"""Keys whose values are docverify's own vocabulary, never document data: left as they are by :func:`mask`."""
+
+
 def mask(value: Any, secrets: list[str]) -> Any:
-    """``value`` (a JSON-like tree) with each occurrence of a string in ``secrets`` replaced by ``*``s."""
+    """``value`` (a JSON-like tree) with each occurrence of a string in ``secrets`` replaced by ``*``s
+    (except under the keys in :data:`_NOT_PERSONAL`)."""
     if isinstance(value, str):
         for s in secrets:
             if s in value:
                 value = value.replace(s, "*" * len(s))
         return value
     if isinstance(value, dict):
-        return {k: mask(v, secrets) for k, v in value.items()}
+        return {k: v if k in _NOT_PERSONAL else mask(v, secrets) for k, v in value.items()}
     if isinstance(value, list):
         return [mask(v, secrets) for v in value]
     return value

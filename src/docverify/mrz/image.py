@@ -8,6 +8,7 @@ tells which layouts fit the lines' length.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -139,16 +140,68 @@ def read_mrz_image(
     config: RepairConfig | None = None,
 ) -> ImageReading | None:
     """Find and read the MRZ in ``image`` (H×W×3 RGB uint8). ``None`` when no MRZ is found or read."""
+    return scan_image(image, ocr, reference_date=reference_date, config=config).reading
+
+
+@dataclass(frozen=True, slots=True)
+class ImageScan:
+    """The outcome of :func:`scan_image`: the reading (``None`` when no MRZ was read) and whether the
+    search stopped at its deadline before it had tried every place and reading it meant to."""
+
+    reading: ImageReading | None
+    timed_out: bool = False
+
+
+MIN_SIDE = 8
+"""Images with a side shorter than this (pixels) cannot hold two lines of text: they are not searched."""
+MAX_ASPECT = 50.0
+"""Nor are images more elongated than this (an MRZ alone is at most about 10 : 1): the locator works on a
+copy about 1,100 pixels long, in which such an image would shrink to nothing."""
+
+
+def scan_image(
+    image: Image,
+    ocr: OCRBackend,
+    *,
+    reference_date: dt.date | None = None,
+    config: RepairConfig | None = None,
+    deadline: float | None = None,
+) -> ImageScan:
+    """:func:`read_mrz_image`, stopping cooperatively at ``deadline`` (a :func:`time.monotonic` time):
+    once it has passed, no further place or way of reading is tried, and the best reading so far (if any,
+    never a valid one) is returned with ``timed_out`` set. The step under way when it passes is finished
+    first."""
+    height, width = image.shape[:2]
+    if min(height, width) < MIN_SIDE or max(height, width) > MAX_ASPECT * min(height, width):
+        return ImageScan(None)
+    if _passed(deadline):
+        return ImageScan(None, timed_out=True)
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     best: _Scored | None = None
-    for n, location in enumerate(iter_locations(gray)):  # gray once, for locating and cutting
-        if n >= MAX_CANDIDATES or (best is not None and best[1].result.valid):
+    locations = iter_locations(gray)  # gray once, for locating and cutting
+    for _ in range(MAX_CANDIDATES):
+        if _valid(best):
             break
-        reading = _read_location(gray, location, ocr, reference_date, config)
+        location = next(locations, None)
+        if location is None:
+            break
+        if _passed(deadline):  # locating is most of the work: it may be what used up the time
+            return ImageScan(None if best is None else best[1], timed_out=True)
+        reading, timed_out = _read_location(gray, location, ocr, reference_date, config, deadline)
         # a later, less likely place replaces the first reading only when it reads as a valid MRZ
         if reading is not None and (best is None or reading[1].result.valid):
             best = reading
-    return None if best is None else best[1]
+        if timed_out:
+            return ImageScan(None if best is None else best[1], timed_out=True)
+    return ImageScan(None if best is None else best[1])
+
+
+def _valid(scored: _Scored | None) -> bool:
+    return scored is not None and scored[1].result.valid
+
+
+def _passed(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
 
 
 MAX_CANDIDATES = 2
@@ -157,19 +210,27 @@ MAX_CANDIDATES = 2
 _Scored = tuple[tuple[int, float, int, int], ImageReading]
 
 
-def _read_location(
+def _read_location(  # noqa: PLR0917 - an internal step of scan_image
     gray: Image,
     location: MRZLocation,
     ocr: OCRBackend,
     reference_date: dt.date | None,
     config: RepairConfig | None,
-) -> _Scored | None:
-    """The best reading of ``location``, tried both ways round and at every character count that fits."""
+    deadline: float | None = None,
+) -> tuple[_Scored | None, bool]:
+    """The best reading of ``location``, tried both ways round and at every character count that fits;
+    and whether ``deadline`` passed before every way was tried."""
     best: _Scored | None = None
+    steps = 0
     for attempt in (location, location.flipped()):
+        if steps and _passed(deadline):
+            return best, True
         crops = [cut_line(gray, line) for line in attempt.lines]
         free_glyphs = None if ocr.cell_aligned else ocr.read_lines(crops)
         for count in _line_counts(len(crops)):
+            if steps and _passed(deadline):
+                return best, not _valid(best)
+            steps += 1
             alternatives: list[list[list[tuple[str, float]]]] | None = None
             if free_glyphs is None:
                 # a cell reader: one glyph per cell, with its probabilities for the repair; the right
@@ -192,6 +253,6 @@ def _read_location(
             score = _quality(result, fit)
             if best is None or score > best[0]:
                 best = (score, ImageReading(result, attempt, lines))
-        if best is not None and best[1].result.valid:
+        if _valid(best):
             break
-    return best
+    return best, False

@@ -26,8 +26,14 @@ STAGE = "mrz.read"
 MAX_TEXT_CHARS = 10_000
 """Longest text accepted. An MRZ has at most 132 characters; OCR output with noise stays far below."""
 MAX_LINES = 50
-_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
-"""Byte-order mark, zero-width characters and soft hyphens: invisible, never part of an MRZ."""
+_INVISIBLE = dict.fromkeys(
+    map(
+        ord,
+        "\ufeff\u200b\u200c\u200d\u2060\u00ad\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+    )
+)
+"""Byte-order mark, zero-width characters, soft hyphens and bidirectional marks (as pasted from a
+right-to-left page): invisible, never part of an MRZ."""
 _SHAPES = sorted({(lay.line_count, lay.line_length) for lay in LAYOUTS.values()})
 
 

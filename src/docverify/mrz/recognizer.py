@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,6 +69,10 @@ def session(name: str = MODEL_NAME) -> Any:
                 f"model file {entry['file']} is damaged or was replaced: SHA-256 {digest[:12]}…, "
                 f"expected {entry['sha256'][:12]}…; reinstall docverify"
             )
+        # onnxruntime's Linux wheels carry Microsoft 1DS telemetry: importing it writes a session file
+        # (.ses) into the temp folder, and it may upload usage events. docverify is offline and leaves no
+        # files behind; a caller who wants telemetry sets ORT_DISABLE_TELEMETRY=0 first.
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         import onnxruntime as ort  # noqa: PLC0415 - loaded on first use, not at import time
 
         options = ort.SessionOptions()

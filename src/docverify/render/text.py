@@ -125,12 +125,12 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
     )
     if report.mrz is not None:
         console.print(mrz_renderable(report.mrz, mask_personal_data=mask_personal_data))
-    else:
-        for f in report.findings:
+    shown = {(f.code, f.message) for f in report.mrz.findings} if report.mrz is not None else set()
+    for f in report.findings:
+        if (f.code, f.message) not in shown:  # the document's own findings (time limit, no MRZ, …)
+            message = mask(f.message, personal_strings(report.mrz)) if mask_personal_data and report.mrz else f.message
             console.print(
-                Text.assemble(
-                    (f"  {f.severity.value} ", _SEVERITY_STYLE[f.severity]), (f.code, "bold"), "  ", f.message
-                )
+                Text.assemble((f"  {f.severity.value} ", _SEVERITY_STYLE[f.severity]), (f.code, "bold"), "  ", message)
             )
     console.print(
         Text(

@@ -1,13 +1,14 @@
 """Synthetic travel documents with ground truth, for tests, benchmarks and training.
 
 All content is fictitious: invented state names, random people (:mod:`docverify.mrz.generate`), drawn
-portraits. Stages: :mod:`.render` prints the data page, forgeries registered in :mod:`.dataset` alter
-it, :mod:`.capture` simulates a scanner or a phone, :mod:`.dataset` writes images and
-``ground_truth.jsonl``; :mod:`.command` is the ``docverify samples`` command.
+portraits. Stages: :mod:`.render` prints the data page, forgeries (:mod:`.forgeries`, registered in
+:mod:`.dataset`) alter it, :mod:`.capture` simulates a scanner or a phone, :mod:`.dataset` writes images
+and ``ground_truth.jsonl``; :mod:`.command` is the ``docverify samples`` command.
 
 Importing this package loads OpenCV and Pillow; nothing is rendered until asked.
 """
 
+import docverify.synth.forgeries  # noqa: F401 - importing it registers the forgery kinds
 from docverify.synth.capture import CONDITIONS, DEFAULT_CONDITIONS, Captured, capture
 from docverify.synth.dataset import (
     FORGERIES,

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,8 +17,10 @@ from docverify.errors import DependencyError
 from docverify.exitcodes import ExitCode
 from docverify.results import MRZFormat
 from docverify.synth.capture import CONDITIONS, DEFAULT_CONDITIONS
-from docverify.synth.dataset import GROUND_TRUTH_FILE, SLUGS, generate
+from docverify.synth.dataset import FORGERIES, GROUND_TRUTH_FILE, SLUGS, generate
 
+MIXED = "mixed"
+"""The ``--forge`` value that draws one forgery kind per image."""
 _FORMAT_NAMES = {**{f.value.lower(): f for f in SLUGS}, **{slug: f for f, slug in SLUGS.items()}}
 """Accepted spellings: ``TD3``/``td3``, ``MRV-A``/``mrva`` … (case-insensitive)."""
 
@@ -48,6 +52,21 @@ def _parse_conditions(ctx: click.Context, param: click.Parameter, value: str) ->
     return names
 
 
+def _parse_forge(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    """``None`` (no forgery), ``[]`` for ``mixed`` (any registered kind), or the kinds named."""
+    if value is None:
+        return None
+    names = _split(value)
+    if names == [MIXED]:
+        return []
+    if not names:
+        raise click.BadParameter("give a forgery kind or 'mixed'")
+    for name in names:
+        if name not in FORGERIES:
+            raise click.BadParameter(f"unknown forgery {name!r}; choose from {', '.join(sorted(FORGERIES))} or {MIXED}")
+    return names
+
+
 @click.command("samples", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--out",
@@ -73,8 +92,36 @@ def _parse_conditions(ctx: click.Context, param: click.Parameter, value: str) ->
     help="Comma-separated capture conditions: none, flatbed, rotated, phone.",
 )
 @click.option("--dpi", type=click.IntRange(100, 600), default=300, show_default=True, help="Print resolution.")
+@click.option(
+    "--forge",
+    callback=_parse_forge,
+    metavar="KIND[,KIND...]|mixed",
+    help=f"Forge the documents: every image gets all the comma-separated kinds, in order; 'mixed': each "
+    f"image gets one kind drawn at random. Kinds: {', '.join(sorted(FORGERIES))}.",
+)
+@click.option(
+    "--genuine-share",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Share of images left genuine with --forge [default: 0.3 for mixed, else 0].",
+)
+@click.option(
+    "--report",
+    "with_report",
+    is_flag=True,
+    help="Also check every image and write OUT/report.html: docverify's findings next to the answer key "
+    "(a practice set for trainers).",
+)
 def samples_command(  # noqa: PLR0917 - click passes the options by keyword, the signature is click's
-    out: Path, count: int, seed: int, formats: list[MRZFormat], conditions: list[str], dpi: int
+    out: Path,
+    count: int,
+    seed: int,
+    formats: list[MRZFormat],
+    conditions: list[str],
+    dpi: int,
+    forge: list[str] | None,
+    genuine_share: float | None,
+    with_report: bool,
 ) -> None:
     """Write synthetic travel documents (fictitious data) with their ground truth.
 
@@ -82,17 +129,34 @@ def samples_command(  # noqa: PLR0917 - click passes the options by keyword, the
     real) portrait, labelled visual-zone fields and an OCR-B MRZ at the ICAO 9303 geometry, captured
     on a flatbed, rotated, or photographed with a phone. OUT/ground_truth.jsonl holds one JSON line per
     image: MRZ text, fields, page and MRZ outlines, per-character boxes, capture parameters, seed.
-    The same --seed always gives the same images.
+    The same --seed always gives the same images. With --forge, the ground truth records each
+    forgery's kind, parameters and the regions it changed (in image pixels).
 
     \b
     Examples:
       docverify samples --out /tmp/specimens
       docverify samples --out bench --count 500 --seed 7 --conditions phone
       docverify samples --out td1 --count 10 --formats TD1 --conditions flatbed,rotated
+      docverify samples --out forged --count 500 --forge mixed --genuine-share 0.5
+      docverify samples --out viz --count 50 --forge viz.altered --conditions phone
+      docverify samples --out both --count 20 --forge mrz.recomputed,portrait.substituted
+      docverify samples --out practice --count 30 --forge mixed --report
     """
+    if genuine_share is not None and forge is None:
+        raise click.UsageError("--genuine-share needs --forge")
     started = time.perf_counter()
     try:
-        paths = generate(out, count, seed, formats, conditions, dpi=dpi)
+        paths = generate(
+            out,
+            count,
+            seed,
+            formats,
+            conditions,
+            dpi=dpi,
+            forgeries=forge or (),
+            mixed=forge == [],
+            genuine_share=genuine_share,
+        )
     except DependencyError as exc:
         click.echo(f"docverify: error: {exc}", err=True)
         sys.exit(int(ExitCode.ERROR))
@@ -104,6 +168,76 @@ def samples_command(  # noqa: PLR0917 - click passes the options by keyword, the
         f"wrote {len(paths)} images ({size / 1e6:.1f} MB) and {GROUND_TRUTH_FILE} to {out} "
         f"(seed {seed}, {time.perf_counter() - started:.1f} s)"
     )
+    if with_report:
+        report = out / "report.html"
+        try:
+            agree, judged = write_practice_report(out, paths, report)
+        except OSError as exc:
+            click.echo(f"docverify: error: cannot write {report} ({exc.strerror or exc})", err=True)
+            sys.exit(int(ExitCode.ERROR))
+        click.echo(f"wrote {report}: docverify's verdict agrees with the answer key on {agree} of {judged} documents")
+
+
+HINTS = {
+    "mrz.broken_check_digit": "MRZ characters were changed without fixing the check digits: a check digit fails.",
+    "mrz.recomputed": "MRZ data were changed and the check digits recomputed: the MRZ is consistent, but no "
+    "longer agrees with the printed visual zone (compare names, number and dates).",
+    "viz.altered": "A printed field of the visual zone was painted over and retyped: look for a different "
+    "font, spacing or baseline, and compare it with the MRZ.",
+    "portrait.substituted": "The portrait was replaced: look for a seam, a shadow, or a sharpness, colour "
+    "or grain that differs from the rest of the page.",
+    "mrz.wrong_font": "The MRZ was retyped in a font that is not OCR-B: compare the shapes of 0, 1, <, and "
+    "letters with a genuine MRZ.",
+    "mrz.pitch_anomaly": "Part of an MRZ line was reprinted off the fixed 2.54 mm pitch or baseline.",
+    "copy_move": "A patch (a character or background) was copied from elsewhere on the page: look for two "
+    "identical patches.",
+    "reprint": "The whole page is a reprint: fine lines blurred, halftone dots, colours shifted.",
+}
+"""What a trainee should look for, per forgery kind (shown in the answer key)."""
+
+
+def write_practice_report(out: Path, paths: list[Path], report: Path) -> tuple[int, int]:
+    """Check ``paths`` (a set just written to ``out``) and write ``report`` with the answer key from the
+    ground truth. Returns how many judged documents docverify's verdict agrees with, and how many were
+    judged."""
+    from docverify.batch import BatchInput, BatchOptions, run_local  # noqa: PLC0415
+    from docverify.io import display_name  # noqa: PLC0415
+    from docverify.render.html import Evidence, render_html  # noqa: PLC0415
+    from docverify.synth.dataset import load_ground_truth  # noqa: PLC0415
+
+    truths = {t.file: t for t in load_ground_truth(out)}
+    items = [BatchInput(str(p), display_name(str(p))) for p in paths]
+    reference = next(iter(truths.values())).reference_date if truths else None
+    options = BatchOptions(reference_date=reference, evidence=True)
+    rows: dict[str, dict[str, Any]] = {}
+    evidence: dict[str, Evidence] = {}
+    for row, ev in run_local(items, options, workers=os.cpu_count() or 1):
+        rows[row["source"]] = row
+        if ev is not None:
+            evidence[row["source"]] = Evidence(thumbnail=ev[0], annotated=ev[1])
+    key: dict[str, dict[str, Any]] = {}
+    agree = judged = 0
+    for item, path in zip(items, paths, strict=True):
+        truth = truths[path.name]
+        kinds = [f.kind for f in truth.forgeries]
+        key[item.source] = {
+            "genuine": truth.genuine,
+            "forgery": ", ".join(kinds) if kinds else None,
+            "notes": " ".join(HINTS.get(k, k) for k in kinds) or "A genuine document: nothing was altered.",
+        }
+        verdict = rows[item.source].get("verdict")
+        if verdict in ("pass", "review", "fail"):
+            judged += 1
+            agree += (verdict == "pass") == truth.genuine
+    html = render_html(
+        [rows[i.source] for i in items],
+        evidence,
+        title=f"docverify practice set: {out.name}",
+        show_personal_data=True,  # fictitious people: nothing to hide, and trainees compare the data
+        answer_key=key,
+    )
+    report.write_text(html, encoding="utf-8")
+    return agree, judged
 
 
 __all__ = ["samples_command"]

@@ -171,6 +171,23 @@ def item_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
 
 
+_MIX_STREAM = 0x6D6978
+"""Tags the stream that draws an image's forgery in mixed mode (apart from its four synthesis streams)."""
+
+
+def forgery_choice(seed: int, kinds: Sequence[str], genuine_share: float, *, mixed: bool) -> tuple[str, ...]:
+    """The forgeries of the image of seed ``seed``: none with probability ``genuine_share``; otherwise all
+    of ``kinds`` in order, or with ``mixed`` one of them (every registered kind when ``kinds`` is empty)
+    drawn at random. Drawn from the seed, so a data set is reproducible."""
+    pool = sorted(FORGERIES) if mixed and not kinds else list(kinds)
+    if not pool or (not mixed and genuine_share <= 0):
+        return tuple(pool)
+    rng = np.random.default_rng([seed, _MIX_STREAM])
+    if rng.random() < genuine_share:
+        return ()
+    return (pool[int(rng.integers(0, len(pool)))],) if mixed else tuple(pool)
+
+
 # --- data sets -------------------------------------------------------------------------------------
 
 
@@ -196,6 +213,8 @@ def generate(
     *,
     dpi: int = 300,
     forgeries: Sequence[str] = (),
+    mixed: bool = False,
+    genuine_share: float | None = None,
 ) -> list[Path]:
     """Write ``count`` images to ``out_dir`` (created if needed) and :data:`GROUND_TRUTH_FILE` beside them,
     one JSON line per image in the same order; returns the image paths.
@@ -204,6 +223,10 @@ def generate(
     ``conditions[(i // len(formats)) % len(conditions)]`` (so every pair occurs), seed
     ``item_seed(seed, i)``, and is named like ``00004_td3_phone.jpg``. Files are JPEG at the quality the
     condition drew, PNG for ``none``. An existing ground-truth file in ``out_dir`` is replaced.
+
+    Every image gets all ``forgeries`` in order; with ``mixed``, one of them (of every registered kind
+    when none is given) drawn per image. A share ``genuine_share`` of the images (default 0.3 when
+    ``mixed``, else 0) stays genuine. See :func:`forgery_choice`.
     """
     if count < 0:
         raise ValueError("count must be 0 or more")
@@ -220,6 +243,11 @@ def generate(
     for kind in forgeries:
         if kind not in FORGERIES:
             raise ValueError(f"unknown forgery {kind!r}")
+    share = (0.3 if mixed else 0.0) if genuine_share is None else genuine_share
+    if not 0.0 <= share <= 1.0:
+        raise ValueError("genuine_share must be between 0 and 1")
+    if mixed and not (forgeries or FORGERIES):
+        raise ValueError("no forgery is registered")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
@@ -227,7 +255,9 @@ def generate(
     for i in range(count):
         fmt = formats[i % len(formats)]
         cond = conditions[(i // len(formats)) % len(conditions)]
-        shot = synthesize(item_seed(seed, i), fmt, cond, dpi=dpi, forgeries=forgeries)
+        item = item_seed(seed, i)
+        kinds = forgery_choice(item, forgeries, share, mixed=mixed)
+        shot = synthesize(item, fmt, cond, dpi=dpi, forgeries=kinds)
         path, truth = _write(out, f"{i:05d}_{SLUGS[fmt]}_{cond}", shot)
         paths.append(path)
         truths.append(truth)
@@ -301,6 +331,7 @@ __all__ = [
     "ForgeryResult",
     "SampleSpec",
     "apply_forgery",
+    "forgery_choice",
     "generate",
     "item_seed",
     "load_ground_truth",

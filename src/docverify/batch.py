@@ -1,0 +1,417 @@
+"""Checking many documents: find the inputs, run them on local processes or a dask cluster, and write one
+JSON Lines row per input as results arrive.
+
+The guarantees a back office relies on:
+
+* every input gets exactly one row, in the same JSON form as ``docverify check --json``; an input that
+  cannot be loaded gets an error row, and an input whose worker crashed is retried once in a fresh worker
+  and then gets an error row;
+* rows are written whole and flushed one at a time, so an interrupted run (Ctrl-C, a killed process)
+  leaves a valid JSON Lines file, and :func:`completed_sources` lets the next run resume after it;
+* document data never reaches the log.
+
+>>> inputs = find_inputs(["samples/images"])         # doctest: +SKIP
+>>> for row, evidence in run_local(inputs, BatchOptions(), workers=2):  # doctest: +SKIP
+...     print(row["source"], row.get("verdict"))
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import errno
+import glob
+import itertools
+import json
+import logging
+import multiprocessing
+import os
+import signal
+import stat
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docverify.config import Limits
+from docverify.errors import DocverifyError
+from docverify.io import display_name
+from docverify.results import SCHEMA_VERSION
+
+log = logging.getLogger("docverify.batch")
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pdf"})
+"""File name endings taken from a folder (files named explicitly are always taken)."""
+
+MAX_ATTEMPTS = 2
+"""How many workers an input may take down before it gets an error row instead of another try."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchInput:
+    """One input: ``path`` as the OS gives it (may hold surrogate-escaped bytes) and its ``source`` name
+    (printable; the key of its row, as in reports)."""
+
+    path: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOptions:
+    """How each input is checked (picklable: it travels to the workers)."""
+
+    reference_date: str | None = None
+    """ISO date, or ``None`` for each worker's today."""
+    ocr: str = "model"
+    limits: Limits = field(default_factory=Limits)
+    mask_personal_data: bool = False
+    """Mask the rows (the evidence images, if any, still show the document)."""
+    evidence: bool = False
+    """Also return the thumbnail and annotated image for an HTML report."""
+
+
+Evidence = tuple[bytes, bytes]
+"""A thumbnail and an annotated image, JPEG bytes (see :mod:`docverify.render.html`)."""
+
+
+def find_inputs(arguments: Sequence[str]) -> list[BatchInput]:
+    """The inputs named by ``arguments``: files as given, folders walked recursively for image and PDF
+    files (symbolic links to folders are not followed, so a link loop cannot trap the walk), and glob
+    patterns (``**`` allowed). Sorted within each argument, without duplicates; a file that is a broken link
+    or a link loop is still an input (it gets an error row). Raises :class:`ValueError` for an argument that
+    names nothing."""
+    found: list[BatchInput] = []
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        if path not in seen:
+            seen.add(path)
+            found.append(BatchInput(path, display_name(path)))
+
+    for arg in arguments:
+        p = Path(arg)
+        if p.is_dir() and not p.is_symlink():
+            for root, dirs, files in os.walk(arg, followlinks=False):
+                dirs.sort()
+                for name in sorted(files):
+                    if Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith("."):
+                        add(str(Path(root) / name))
+        elif os.path.lexists(arg):
+            add(arg)
+        elif glob.has_magic(arg):
+            matches = sorted(glob.glob(arg, recursive=True))  # noqa: PTH207 - absolute patterns and ** too
+            files = [m for m in matches if not Path(m).is_dir()]
+            if not files:
+                raise ValueError(f"{display_name(arg)}: the pattern matches no file")
+            for m in files:
+                add(m)
+        else:
+            raise ValueError(f"{display_name(arg)}: no such file, folder or pattern")
+    return found
+
+
+def error_row(source: str, message: str, kind: str = "input") -> dict[str, Any]:
+    """The row of an input that gave no report: ``kind`` is ``input`` (the file is the problem) or
+    ``internal`` (docverify is)."""
+    return {"schema_version": SCHEMA_VERSION, "source": source, "error": {"kind": kind, "message": message}}
+
+
+# --- the work done for one input (in a worker process) -------------------------------------------------
+
+_verifiers: dict[tuple[str, str | None, Limits], Any] = {}
+
+
+def _verifier(options: BatchOptions) -> Any:
+    """The worker's :class:`~docverify.pipeline.Verifier` for ``options`` (one per process, reused)."""
+    import datetime as dt  # noqa: PLC0415
+
+    from docverify.pipeline import Verifier, VerifierConfig  # noqa: PLC0415
+
+    key = (options.ocr, options.reference_date, options.limits)
+    verifier = _verifiers.get(key)
+    if verifier is None:
+        if options.ocr == "tesseract":
+            from docverify.ocr import TesseractBackend  # noqa: PLC0415
+
+            ocr: Any = TesseractBackend()
+        else:
+            from docverify.mrz.recognizer import CellRecognizer  # noqa: PLC0415
+
+            ocr = CellRecognizer()
+        ref = dt.date.fromisoformat(options.reference_date) if options.reference_date else None
+        verifier = Verifier(ocr=ocr, config=VerifierConfig(reference_date=ref, limits=options.limits))
+        _verifiers[key] = verifier
+    return verifier
+
+
+def check_one(item: BatchInput, options: BatchOptions) -> tuple[dict[str, Any], Evidence | None]:
+    """The row for one input, and its evidence images when ``options.evidence``. Never raises for a bad
+    input: the row is then an error row."""
+    try:
+        _refuse_special_file(item)
+        report, image = _verifier(options).verify_with_image(item.path)
+    except DocverifyError as exc:
+        return error_row(item.source, str(exc)), None
+    except MemoryError:
+        return error_row(item.source, "out of memory while checking this input", "internal"), None
+    except Exception as exc:
+        log.debug("internal error on one input", exc_info=True)
+        return error_row(item.source, f"internal error ({type(exc).__name__}); please report it", "internal"), None
+    row = report.to_dict(mask_personal_data=options.mask_personal_data)
+    row["source"] = item.source  # the name the row is keyed by, whatever page was judged
+    evidence = None
+    if options.evidence:
+        from docverify.render.html import evidence as make_evidence  # noqa: PLC0415
+
+        ev = make_evidence(image, report)
+        evidence = (ev.thumbnail, ev.annotated)
+    return row, evidence
+
+
+def _refuse_special_file(item: BatchInput) -> None:
+    """Clear messages for what a folder walk can meet: link loops and broken links."""
+    from docverify.errors import InputError  # noqa: PLC0415
+
+    path = Path(item.path)
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if path.is_symlink():
+            what = "a symbolic link loop" if exc.errno == errno.ELOOP else "a broken symbolic link"
+            raise InputError(f"{item.source}: {what}; nothing to check") from None
+        return  # the loader gives the message for everything else
+    if path.is_symlink() and stat.S_ISDIR(mode):
+        raise InputError(f"{item.source}: a link to a folder, not a file")
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the run cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# --- running many ----------------------------------------------------------------------------------------
+
+Result = tuple[dict[str, Any], Evidence | None]
+
+
+Task = Callable[[BatchInput, BatchOptions], Result]
+"""The work for one input (:func:`check_one`; tests pass others). Must be a module-level function."""
+
+
+def run_local(
+    inputs: Sequence[BatchInput],
+    options: BatchOptions,
+    *,
+    workers: int,
+    max_in_flight: int | None = None,
+    task: Task | None = None,
+) -> Iterator[Result]:
+    """Check ``inputs`` on ``workers`` local processes; yields ``(row, evidence)`` as each finishes (in
+    completion order), exactly once per input. With ``workers == 1`` everything runs in this process.
+
+    At most ``max_in_flight`` inputs (default ``4 × workers``) are queued at once, so memory stays flat
+    however many inputs there are. When a worker dies (a crash in a native decoder), the inputs it may have
+    been holding are retried in a fresh pool, and an input that takes down :data:`MAX_ATTEMPTS` workers gets
+    an error row."""
+    fn = task or check_one
+    if workers <= 1:
+        for item in inputs:
+            yield fn(item, options)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    attempts: dict[int, int] = {}
+    todo = list(range(len(inputs)))
+    while todo:
+        crashed: list[int] = []
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
+            for i, result in _drain(pool, fn, todo, inputs, options, max_in_flight or 4 * workers):
+                if result is None:
+                    crashed.append(i)
+                else:
+                    yield result
+        todo = []
+        for i in crashed:
+            attempts[i] = attempts.get(i, 0) + 1
+            if attempts[i] >= MAX_ATTEMPTS:
+                log.warning("an input took down its worker %d times; it gets an error row", attempts[i])
+                yield error_row(inputs[i].source, "the worker checking this input crashed", "internal"), None
+            else:
+                todo.append(i)
+
+
+def _drain(  # noqa: PLR0917 - private, called once
+    pool: cf.ProcessPoolExecutor,
+    fn: Task,
+    indices: Sequence[int],
+    inputs: Sequence[BatchInput],
+    options: BatchOptions,
+    limit: int,
+) -> Iterator[tuple[int, Result | None]]:
+    """``(index, result)`` for each input as it finishes; ``(index, None)`` for every input not finished
+    when the pool broke. On any exception (Ctrl-C included) the workers are stopped at once."""
+    queue = iter(indices)
+    running: dict[cf.Future[Result], int] = {}
+    try:
+        for i in itertools.islice(queue, limit):
+            running[pool.submit(fn, inputs[i], options)] = i
+        while running:
+            done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                i = running.pop(fut)
+                try:
+                    result = fut.result()
+                except cf.process.BrokenProcessPool:
+                    broken = True
+                    yield i, None
+                else:
+                    yield i, result
+            if broken:
+                for i in [*running.values(), *queue]:
+                    yield i, None
+                return
+            for i in itertools.islice(queue, len(done)):
+                running[pool.submit(fn, inputs[i], options)] = i
+    except BaseException:
+        _kill_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
+def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
+    """Stop the pool's processes now (on Ctrl-C, not waiting for the documents in progress)."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        if proc.is_alive():
+            proc.terminate()
+
+
+def run_dask(inputs: Sequence[BatchInput], options: BatchOptions, *, scheduler: str) -> Iterator[Result]:
+    """Check ``inputs`` on the dask.distributed cluster at ``scheduler`` (e.g. ``tcp://10.0.0.5:8786``);
+    same rows as :func:`run_local`. The workers must see the input paths (a shared file system) and have
+    docverify installed."""
+    try:
+        from distributed import Client, as_completed  # noqa: PLC0415
+    except ImportError:
+        from docverify.errors import DependencyError  # noqa: PLC0415
+
+        raise DependencyError("--scheduler needs dask.distributed: pip install 'docverify[cluster]'") from None
+    with Client(scheduler, set_as_default=False, timeout="20s") as client:  # type: ignore[no-untyped-call]
+        futures = {
+            client.submit(check_one, item, options, pure=False, key=f"docverify-{i}"): i
+            for i, item in enumerate(inputs)
+        }
+        for fut in as_completed(list(futures), loop=client.loop):  # type: ignore[no-untyped-call]
+            i = futures[fut]
+            try:
+                yield fut.result()
+            except Exception as exc:  # a worker died or the task could not run there
+                log.warning("a cluster task failed (%s)", type(exc).__name__)
+                yield (
+                    error_row(
+                        inputs[i].source, f"the cluster could not check this input ({type(exc).__name__})", "internal"
+                    ),
+                    None,
+                )
+            finally:
+                fut.release()
+
+
+# --- output ----------------------------------------------------------------------------------------------
+
+
+def completed_sources(jsonl: Path) -> set[str]:
+    """The sources that already have a row in ``jsonl`` (for ``--resume``). A last line cut short by an
+    interrupted run is dropped from the file, so the rows that follow start on a line of their own."""
+    if not jsonl.exists():
+        return set()
+    data = jsonl.read_bytes()
+    done: set[str] = set()
+    good = 0
+    pos = 0
+    for raw in data.splitlines(keepends=True):
+        pos += len(raw)
+        if not raw.endswith(b"\n"):
+            break
+        try:
+            row = json.loads(raw)
+        except ValueError:
+            break
+        if isinstance(row, dict) and isinstance(row.get("source"), str):
+            done.add(row["source"])
+        good = pos
+    if good < len(data):
+        with jsonl.open("r+b") as fh:
+            fh.truncate(good)
+    return done
+
+
+def read_rows(jsonl: Path) -> list[dict[str, Any]]:
+    """The rows of a JSON Lines file written by a batch (complete lines only)."""
+    rows = []
+    for line in jsonl.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
+
+
+class EvidenceStore:
+    """Evidence images kept next to the JSON Lines file (``OUT.jsonl.evidence/``), so that a resumed run's
+    report still shows the documents checked before. Named by a hash of the source, never by its text."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _stem(self, source: str) -> Path:
+        import hashlib  # noqa: PLC0415
+
+        return self.folder / hashlib.sha256(source.encode("utf-8", "backslashreplace")).hexdigest()[:32]
+
+    def put(self, source: str, evidence: Evidence) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stem = self._stem(source)
+        Path(f"{stem}.thumb.jpg").write_bytes(evidence[0])
+        Path(f"{stem}.annotated.jpg").write_bytes(evidence[1])
+
+    def get(self, source: str) -> Evidence | None:
+        stem = self._stem(source)
+        try:
+            return Path(f"{stem}.thumb.jpg").read_bytes(), Path(f"{stem}.annotated.jpg").read_bytes()
+        except OSError:
+            return None
+
+
+def write_rows(
+    results: Iterable[Result],
+    out: Any,
+    *,
+    store: EvidenceStore | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+) -> None:
+    """Write each row to the text stream ``out`` as one line, flushed, as results arrive."""
+    for row, evidence in results:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.flush()
+        if store is not None and evidence is not None:
+            store.put(row["source"], evidence)
+        if on_row is not None:
+            on_row(row)
+
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "BatchInput",
+    "BatchOptions",
+    "EvidenceStore",
+    "check_one",
+    "completed_sources",
+    "error_row",
+    "find_inputs",
+    "read_rows",
+    "run_dask",
+    "run_local",
+    "write_rows",
+]

@@ -1,0 +1,611 @@
+"""The HTTP service (``docverify serve``) against real servers on localhost.
+
+One server runs as ``python -m docverify serve`` in a subprocess for most tests (small limits so that the
+limits can be reached quickly; its log is read at the end); servers with a slow or failing OCR engine run
+in a thread of this process (``create_app(engines=...)``), so that timeouts and internal errors happen
+deterministically. Every client here is the standard library's, and every socket is closed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import http.client
+import json
+import logging
+import os
+import random
+import re
+import select
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+import uvicorn
+from click.testing import CliRunner
+
+import docverify
+from docverify.cli import main
+from docverify.config import MIB, Limits
+from docverify.errors import DependencyError
+from docverify.exitcodes import ExitCode
+from docverify.mrz.locate import LineCrop
+from docverify.mrz.recognizer import CellRecognizer, model_hashes
+from docverify.ocr import Glyph
+from docverify.pipeline import Verifier, VerifierConfig
+from docverify.service import ServiceSettings, create_app
+
+REPO = Path(__file__).resolve().parents[1]
+IMAGES = REPO / "samples" / "images"
+TD3 = IMAGES / "td3_flatbed.jpg"
+MRZ_TEXT = (REPO / "samples" / "mrz" / "td3_utopia.txt").read_text()
+REF = "2026-01-01"
+KEY = "kiosk-key-7f3a9c"
+UPLOAD_NAME = "NEANWIN-J49938680.jpg"  # an upload's file name carries personal data: it must never be logged
+HOST = "127.0.0.1"
+
+
+def _truth(file: str) -> dict[str, Any]:
+    for line in (IMAGES / "ground_truth.jsonl").read_text().splitlines():
+        row: dict[str, Any] = json.loads(line)
+        if row["file"] == file:
+            return row
+    raise LookupError(file)
+
+
+# --- clients ---------------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def call(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    *,
+    timeout: float = 30.0,
+) -> Answer:
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=dict(headers or {}))
+        resp = conn.getresponse()
+        data = resp.read()
+        return Answer(resp.status, {k.lower(): v for k, v in resp.getheaders()}, data)
+    finally:
+        conn.close()
+
+
+def multipart(data: bytes, filename: str = UPLOAD_NAME, field: str = "file") -> tuple[bytes, str]:
+    boundary = "docverify-test-boundary-4d1c"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    return head + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def raw_exchange(port: int, head: bytes, body: Sequence[bytes] = (), timeout: float = 20.0) -> int | None:
+    """Send a hand-made request (``Connection: close``), keep sending its body while the server reads it,
+    and return the status of the answer (``None`` when there was none)."""
+    with socket.create_connection((HOST, port), timeout=timeout) as sock:
+        try:
+            sock.sendall(head)
+            for chunk in body:
+                sock.sendall(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered early and closed: its answer is still to be read
+        data = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                data += chunk
+    if not data.startswith(b"HTTP/1.1 "):
+        return None
+    return int(data.split(b" ", 2)[1])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def rss_kib(pid: int, key: str = "VmRSS") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise LookupError(key)
+
+
+# --- servers ---------------------------------------------------------------------------------------------
+
+
+class Subprocess:
+    """``python -m docverify serve`` on a free port, its stdout and stderr in ``log``."""
+
+    def __init__(self, args: Sequence[str], log: Path, env: Mapping[str, str] | None = None) -> None:
+        self.log = log
+        self.port = free_port()
+        self._out: IO[bytes] = log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "docverify", "serve", "--port", str(self.port), *args],
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"the server exited with {self.proc.returncode}: {log.read_text()}")
+            with contextlib.suppress(OSError):
+                if call(self.port, "GET", "/healthz", timeout=2).status == 200:
+                    return
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the server did not come up: {log.read_text()}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._out.close()
+
+
+@contextlib.contextmanager
+def thread_server(settings: ServiceSettings, engines: Mapping[str, Any]) -> Iterator[int]:
+    """``create_app(settings, engines=engines)`` served by uvicorn in a thread; yields the port."""
+    sock = socket.socket()
+    sock.bind((HOST, 0))
+    port = int(sock.getsockname()[1])
+    config = uvicorn.Config(
+        create_app(settings, engines=engines), log_config=None, access_log=False, timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the in-thread server did not start"
+            time.sleep(0.05)
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(15)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Subprocess]:
+    """One check at a time, 2 waiting at most for 0.3 s, 1 MiB uploads, 1.5 s to send a body, an API key."""
+    folder = tmp_path_factory.mktemp("service")
+    key_file = folder / "api-key"
+    key_file.write_text(KEY + "\n")
+    args = ["--max-concurrency", "1", "--queue-timeout", "0.3", "--max-upload-mb", "1", "--body-timeout", "1.5"]
+    srv = Subprocess([*args, "--api-key-file", str(key_file)], folder / "server.log", env={"DOCVERIFY_MAX_QUEUE": "2"})
+    yield srv
+    srv.stop()
+
+
+AUTH = {"X-API-Key": KEY}
+
+
+def expected_report(data: bytes, name: str, *, mask: bool = False) -> dict[str, Any]:
+    config = VerifierConfig(reference_date=dt.date.fromisoformat(REF), limits=Limits(max_bytes=MIB))
+    report: dict[str, Any] = Verifier(config=config).verify(data, name=name).to_dict(mask_personal_data=mask)
+    report.pop("timings_ms")
+    return report
+
+
+def without_timings(report: dict[str, Any]) -> dict[str, Any]:
+    assert set(report["timings_ms"]) >= {"load", "mrz", "total"}
+    return {k: v for k, v in report.items() if k != "timings_ms"}
+
+
+# --- endpoints -------------------------------------------------------------------------------------------
+
+
+def test_healthz_needs_no_key_and_version_names_models(server: Subprocess) -> None:
+    health = call(server.port, "GET", "/healthz")
+    assert health.status == 200
+    assert health.json()["status"] == "ok" and health.json()["capacity"] == 1
+    assert len(health.headers["x-request-id"]) == 16
+    version = call(server.port, "GET", "/v1/version", headers=AUTH)
+    assert version.status == 200
+    body = version.json()
+    assert body["docverify"] == docverify.__version__
+    assert body["schema_version"] == docverify.SCHEMA_VERSION
+    assert body["models"] == model_hashes() and body["models"]
+    assert body["engine"]["default_ocr"] == "model"
+    assert body["limits"]["max_upload_bytes"] == MIB
+
+
+def test_openapi_describes_both_request_bodies(server: Subprocess) -> None:
+    spec = call(server.port, "GET", "/openapi.json", headers=AUTH).json()
+    assert {"/v1/check", "/v1/mrz", "/healthz", "/v1/version"} <= set(spec["paths"])
+    check = spec["paths"]["/v1/check"]["post"]
+    content = check["requestBody"]["content"]
+    assert "file" in content["multipart/form-data"]["schema"]["properties"]
+    assert {"image/jpeg", "application/pdf", "application/octet-stream"} <= set(content)
+    assert {p["name"] for p in check["parameters"]} == {"reference_date", "ocr", "mask_personal_data"}
+    assert {"200", "413", "422", "503", "504"} <= set(check["responses"])
+    assert {"text/plain", "application/json"} <= set(spec["paths"]["/v1/mrz"]["post"]["requestBody"]["content"])
+
+
+def test_check_multipart_and_raw_give_the_report_of_verify(server: Subprocess) -> None:
+    data = TD3.read_bytes()
+    body, ctype = multipart(data)
+    upload = call(server.port, "POST", f"/v1/check?reference_date={REF}", body, {**AUTH, "Content-Type": ctype})
+    assert upload.status == 200, upload.body
+    assert without_timings(upload.json()) == expected_report(data, UPLOAD_NAME)
+    assert upload.json()["verdict"] == "pass"
+
+    raw = call(server.port, "POST", f"/v1/check?reference_date={REF}", data, {**AUTH, "Content-Type": "image/jpeg"})
+    assert raw.status == 200
+    assert without_timings(raw.json()) == expected_report(data, "upload")
+
+    masked = call(server.port, "POST", f"/v1/check?reference_date={REF}&mask_personal_data=true", data, AUTH)
+    assert masked.status == 200
+    assert without_timings(masked.json()) == expected_report(data, "upload", mask=True)
+    assert _truth("td3_flatbed.jpg")["mrz_data"]["surname"] not in masked.body.decode()
+
+
+def test_mrz_text_json_and_malformed(server: Subprocess) -> None:
+    ref = dt.date(2024, 1, 1)
+    text = call(server.port, "POST", "/v1/mrz?reference_date=2024-01-01", MRZ_TEXT.encode(), AUTH)
+    assert text.status == 200
+    assert text.json() == docverify.read_mrz(MRZ_TEXT, reference_date=ref).to_dict()
+    lines = MRZ_TEXT.split()
+    as_json = {**AUTH, "Content-Type": "application/json"}
+    for doc in ({"lines": lines}, {"text": MRZ_TEXT}):
+        answer = call(server.port, "POST", "/v1/mrz?reference_date=2024-01-01", json.dumps(doc).encode(), as_json)
+        assert answer.status == 200
+        assert answer.json() == docverify.read_mrz(lines, reference_date=ref).to_dict()
+    noisy = (REPO / "samples" / "mrz" / "td3_ocr_noisy.txt").read_text()
+    strict = call(server.port, "POST", "/v1/mrz?repair=false&reference_date=2024-01-01", noisy.encode(), AUTH)
+    assert strict.json() == docverify.read_mrz(noisy, reference_date=ref, repair_text=False).to_dict()
+    for body, headers in (
+        (b"not an mrz", AUTH),
+        (b"", AUTH),
+        (b"\xff\xfe", AUTH),
+        (b"{", as_json),
+        (b'{"lines": [1, 2]}', as_json),
+    ):
+        bad = call(server.port, "POST", "/v1/mrz", body, headers)
+        assert bad.status == 422, body
+        assert bad.json()["error"]["kind"] == "input" and bad.json()["schema_version"] == "1.0"
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b"", "empty"),
+        (b"plain text, not an image\n", "text file"),
+        (TD3.read_bytes()[:6000], "truncated or corrupt"),
+    ],
+    ids=["empty", "text", "truncated-jpeg"],
+)
+def test_unusable_input_is_422(server: Subprocess, body: bytes, words: str) -> None:
+    answer = call(server.port, "POST", "/v1/check", body, AUTH)
+    assert answer.status == 422
+    error = answer.json()["error"]
+    assert error["kind"] == "input" and words in error["message"]
+    assert "Traceback" not in answer.body.decode()
+
+
+def test_bad_queries_and_forms_are_422(server: Subprocess) -> None:
+    data = TD3.read_bytes()
+    for query in ("reference_date=2026-02-31", "reference_date=1700000000", "ocr=paddle", "mask_personal_data=maybe"):
+        answer = call(server.port, "POST", f"/v1/check?{query}", data, AUTH)
+        assert answer.status == 422, query
+        assert answer.json()["error"]["kind"] == "input"
+    body, ctype = multipart(data, field="image")
+    no_file = call(server.port, "POST", "/v1/check", body, {**AUTH, "Content-Type": ctype})
+    assert no_file.status == 422 and "'file'" in no_file.json()["error"]["message"]
+    body, ctype = multipart(data)
+    cut = call(server.port, "POST", "/v1/check", body[:-10], {**AUTH, "Content-Type": ctype})
+    assert cut.status == 422 and "incomplete" in cut.json()["error"]["message"]
+
+
+def test_oversized_uploads_are_413(server: Subprocess) -> None:
+    declared = (
+        f"POST /v1/check HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nContent-Length: {3 * MIB}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    started = time.monotonic()
+    assert raw_exchange(server.port, declared) == 413  # refused on the header alone: no body was sent
+    assert time.monotonic() - started < 5
+    chunked = (
+        f"POST /v1/check HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nTransfer-Encoding: chunked\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    chunk = b"%x\r\n%s\r\n" % (64 * 1024, b"\0" * 64 * 1024)
+    assert raw_exchange(server.port, chunked, [chunk] * 40) == 413  # 2.5 MiB counted while it streams
+    body, ctype = multipart(os.urandom(MIB + 1))
+    answer = call(server.port, "POST", "/v1/check", body, {**AUTH, "Content-Type": ctype})
+    assert answer.status == 413 and answer.json()["error"]["kind"] == "input"
+
+
+def test_api_key_is_required_except_for_healthz(server: Subprocess) -> None:
+    for headers in ({}, {"X-API-Key": "wrong"}, {"X-API-Key": KEY + "x"}):
+        for method, path in (("GET", "/v1/version"), ("GET", "/openapi.json"), ("POST", "/v1/mrz")):
+            answer = call(server.port, method, path, MRZ_TEXT.encode() if method == "POST" else None, headers)
+            assert answer.status == 401, (headers, path)
+            assert answer.json()["error"]["kind"] == "auth"
+    assert call(server.port, "GET", "/healthz").status == 200
+    assert call(server.port, "POST", "/v1/mrz", MRZ_TEXT.encode(), AUTH).status == 200
+
+
+def test_saturation_answers_503_with_retry_after(server: Subprocess) -> None:
+    data = TD3.read_bytes()
+
+    def one(_: int) -> Answer:
+        return call(server.port, "POST", f"/v1/check?reference_date={REF}", data, AUTH)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(one, range(8)))
+    statuses = sorted(a.status for a in answers)
+    assert set(statuses) <= {200, 503}, statuses
+    assert 200 in statuses and 503 in statuses, statuses
+    for a in answers:
+        if a.status == 503:
+            assert a.headers["retry-after"] == "1"
+            assert a.json()["error"]["kind"] == "busy"
+        else:
+            assert a.json()["verdict"] == "pass"
+    assert one(0).status == 200  # and it recovers
+
+
+def slow_upload(port: int, gap: float = 0.1, limit: float = 15.0) -> tuple[int | None, float]:
+    """A client that sends a body one byte every ``gap`` s: the status it gets and when."""
+    head = f"POST /v1/check HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nContent-Length: 100000\r\n\r\n".encode()
+    started = time.monotonic()
+    with socket.create_connection((HOST, port), timeout=limit) as sock:
+        sock.sendall(head)
+        data = b""
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            while time.monotonic() - started < limit:
+                if select.select([sock], [], [], gap)[0]:
+                    while chunk := sock.recv(65536):
+                        data += chunk
+                    break
+                sock.sendall(b"x")
+        elapsed = time.monotonic() - started
+    return (int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else None), elapsed
+
+
+def test_slow_uploads_are_cut_off_and_hold_no_slot(server: Subprocess) -> None:
+    with ThreadPoolExecutor(3) as pool:
+        slow = [pool.submit(slow_upload, server.port) for _ in range(3)]
+        time.sleep(0.3)
+        # meanwhile (the service has one check slot): health and a whole check still answer
+        assert call(server.port, "GET", "/healthz", timeout=5).status == 200
+        check = call(server.port, "POST", f"/v1/check?reference_date={REF}", TD3.read_bytes(), AUTH)
+        assert check.status == 200 and check.json()["verdict"] == "pass"
+        results = [f.result() for f in slow]
+    for status, elapsed in results:
+        assert status == 408
+        assert 1.4 < elapsed < 6.0, elapsed  # the body timeout is 1.5 s
+
+
+def test_flood_of_large_uploads(server: Subprocess) -> None:
+    """Uploads over the limit, near it and valid ones, 12 at a time: each gets an answer (413, 503, 422 or
+    200) while /healthz answers throughout; the service answers normally afterwards, memory bounded."""
+    jpeg = TD3.read_bytes()
+    noise = random.Random(6).randbytes(MIB - 1000)
+    over = (
+        f"POST /v1/check HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\nContent-Length: {20 * MIB}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+
+    def head(n: int) -> bytes:
+        return (
+            f"POST /v1/check?reference_date={REF} HTTP/1.1\r\nHost: x\r\nX-API-Key: {KEY}\r\n"
+            f"Content-Length: {n}\r\nConnection: close\r\n\r\n"
+        ).encode()
+
+    def one(i: int) -> int | None:
+        if i % 3 == 0:
+            return raw_exchange(server.port, over, [noise])  # declared over the limit, sent anyway
+        data = noise if i % 3 == 1 else jpeg
+        return raw_exchange(server.port, head(len(data)), [data[k : k + 65536] for k in range(0, len(data), 65536)])
+
+    health: list[tuple[int, float]] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            t0 = time.monotonic()
+            status = call(server.port, "GET", "/healthz", timeout=10).status
+            health.append((status, time.monotonic() - t0))
+            time.sleep(0.02)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        with ThreadPoolExecutor(12) as pool:
+            statuses = list(pool.map(one, range(60)))
+    finally:
+        done.set()
+        poller.join()
+    assert set(statuses) <= {200, 413, 422, 503}, statuses
+    assert statuses.count(413) >= 20 and 503 in statuses, statuses
+    assert len(health) >= 5 and all(s == 200 for s, _ in health)
+    assert max(t for _, t in health) < 2.0, max(t for _, t in health)
+    after = call(server.port, "POST", f"/v1/check?reference_date={REF}", jpeg, AUTH)
+    assert after.status == 200 and after.json()["verdict"] == "pass"
+    assert rss_kib(server.proc.pid, "VmHWM") < 1024 * 1024  # peak under 1 GiB
+
+
+# --- timeouts and errors (servers in a thread, with engines that misbehave on purpose) ------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SlowEngine:
+    """The real recognizer, after a pause."""
+
+    delay: float
+    name: str = "slow"
+    cell_aligned: bool = True
+
+    def read_lines(self, crops: Sequence[LineCrop], count: int | None = None) -> list[list[Glyph]]:
+        time.sleep(self.delay)
+        return CellRecognizer().read_lines(crops, count)
+
+
+@dataclasses.dataclass(frozen=True)
+class BrokenEngine:
+    """An engine that raises ``error`` (its message holds personal data, as an exception's may)."""
+
+    error: Exception
+    name: str = "broken"
+    cell_aligned: bool = True
+
+    def read_lines(self, crops: Sequence[LineCrop], count: int | None = None) -> list[list[Glyph]]:
+        raise self.error
+
+
+def test_timeout_answers_504_and_keeps_the_slot_until_the_check_ends() -> None:
+    settings = ServiceSettings(max_concurrency=1, timeout_s=0.3, queue_timeout_s=0.0)
+    slow = SlowEngine(0.8)
+    with thread_server(settings, {"model": slow, "tesseract": slow}) as port:
+        started = time.monotonic()
+        first = call(port, "POST", "/v1/check", TD3.read_bytes())
+        assert first.status == 504 and first.json()["error"]["kind"] == "timeout"
+        assert time.monotonic() - started < 1.0
+        # the abandoned check still runs: its slot is not handed out
+        assert call(port, "GET", "/healthz").json()["checks_running"] == 1
+        busy = call(port, "POST", "/v1/mrz", MRZ_TEXT.encode())
+        assert busy.status == 503 and busy.headers["retry-after"] == "1"
+        deadline = time.monotonic() + 10
+        while call(port, "GET", "/healthz").json()["checks_running"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert call(port, "POST", "/v1/mrz", MRZ_TEXT.encode()).status == 200
+
+
+def test_internal_errors_are_generic_and_dependency_errors_503(caplog: pytest.LogCaptureFixture) -> None:
+    secret = _truth("td3_flatbed.jpg")["mrz_data"]["document_number"]
+    engines = {
+        "model": BrokenEngine(RuntimeError(f"cannot read {secret}")),
+        "tesseract": BrokenEngine(DependencyError("tesseract is not installed")),
+    }
+    caplog.set_level(logging.INFO, logger="docverify.service")
+    with thread_server(ServiceSettings(max_concurrency=1), engines) as port:
+        broken = call(port, "POST", "/v1/check", TD3.read_bytes())
+        missing = call(port, "POST", "/v1/check?ocr=tesseract", TD3.read_bytes())
+    assert broken.status == 500
+    assert broken.json()["error"]["kind"] == "internal"
+    assert secret not in broken.body.decode() and "Traceback" not in broken.body.decode()
+    assert missing.status == 503
+    assert missing.json()["error"] == {
+        "kind": "dependency",
+        "message": "docverify cannot run this check: tesseract is not installed",
+    }
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "internal error (RuntimeError)" in logged and broken.headers["x-request-id"] in logged
+    assert secret not in logged and "status=500" in logged
+
+
+# --- processes, the command line, the log ------------------------------------------------------------------
+
+
+def test_several_workers_and_a_key_from_the_environment(tmp_path: Path) -> None:
+    srv = Subprocess(["--workers", "2", "--max-concurrency", "1"], tmp_path / "log", env={"DOCVERIFY_API_KEY": KEY})
+    try:
+        assert call(srv.port, "POST", "/v1/mrz", MRZ_TEXT.encode()).status == 401
+        answers = [call(srv.port, "POST", "/v1/mrz", MRZ_TEXT.encode(), AUTH) for _ in range(4)]
+        assert all(a.status == 200 and a.json()["format"] == "TD3" for a in answers)
+    finally:
+        srv.stop()
+    assert srv.log.read_text().count("ready: 1 check slots") == 2  # two processes, each its own app
+
+
+def test_serve_without_the_extra_exits_5(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn raises ImportError
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == int(ExitCode.ERROR)
+    assert "pip install 'docverify[serve]'" in result.output
+
+
+def test_serve_exits_5_when_it_cannot_start() -> None:
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cmd = [sys.executable, "-m", "docverify", "serve", "--port", str(port)]
+        proc = subprocess.run(cmd, capture_output=True, timeout=60, check=False)
+    assert proc.returncode == int(ExitCode.ERROR)
+    assert b"address already in use" in proc.stderr.lower()
+
+
+def test_settings_from_the_environment(tmp_path: Path) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text(" s3cret \n")
+    env = {"DOCVERIFY_MAX_UPLOAD_MB": "2", "DOCVERIFY_MAX_CONCURRENCY": "3", "DOCVERIFY_API_KEY_FILE": str(key_file)}
+    settings = ServiceSettings.from_env(env)
+    assert (settings.max_upload_bytes, settings.max_concurrency, settings.api_key) == (2 * MIB, 3, "s3cret")
+    assert settings.queue_limit == 12 and settings.buffer_limit == 6 * 2 * MIB
+    assert "s3cret" not in repr(settings)
+    for bad in ({"DOCVERIFY_TIMEOUT": "soon"}, {"DOCVERIFY_MAX_CONCURRENCY": "0"}, {"DOCVERIFY_TIMEOUT": "nan"}):
+        with pytest.raises(ValueError, match=r"DOCVERIFY_|max_concurrency"):
+            ServiceSettings.from_env(bad)
+
+
+def test_server_log_holds_no_document_data(server: Subprocess) -> None:
+    """After every other test (and a few requests of its own), the log holds request lines and none of the
+    sample's MRZ lines, names, numbers or dates, nor an upload's file name or a query value."""
+    data = TD3.read_bytes()
+    body, ctype = multipart(data)
+    upload = call(server.port, "POST", f"/v1/check?reference_date={REF}", body, {**AUTH, "Content-Type": ctype})
+    assert upload.status == 200
+    assert call(server.port, "POST", "/v1/mrz", MRZ_TEXT.encode(), AUTH).status == 200
+    assert call(server.port, "POST", "/v1/check", data[:5000], AUTH).status == 422
+    text = server.log.read_text()
+    lines = [line for line in text.splitlines() if "docverify.service: request id=" in line]
+    assert len(lines) >= 5
+    assert any("path=/v1/check status=200" in line and "verdict=pass" in line for line in lines)
+    truth = _truth("td3_flatbed.jpg")
+    fields = truth["mrz_data"]
+    secrets = [
+        *truth["mrz_lines"],
+        *MRZ_TEXT.split(),
+        fields["surname"],
+        *fields["given_names"].split(),
+        fields["document_number"],
+        fields["birth_date"],
+        fields["expiry_date"],
+        "ERIKSSON",
+        "L898902C3",
+        UPLOAD_NAME,
+        "td3_flatbed",
+        REF,
+    ]
+    # time stamps and request ids are random digits: drop them before looking for dates and numbers
+    log = re.sub(r"^\S+ \S+ |id=[0-9a-f]+", "", text, flags=re.MULTILINE)
+    for secret in secrets:
+        assert secret not in log, f"{secret!r} is in the server log"
+    assert "Traceback" not in log
