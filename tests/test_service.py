@@ -33,6 +33,7 @@ import uvicorn
 from click.testing import CliRunner
 
 import docverify
+from badinputs import IMAGE_CASES, MRZ_CASES, MRZ_REFERENCE_DATE, REFERENCE_DATE, BadInput
 from docverify.cli import main
 from docverify.config import MIB, Limits
 from docverify.errors import DependencyError
@@ -211,6 +212,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Subprocess]:
 
 
 AUTH = {"X-API-Key": KEY}
+TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def expected_report(data: bytes, name: str, *, mask: bool = False) -> dict[str, Any]:
@@ -609,3 +611,28 @@ def test_server_log_holds_no_document_data(server: Subprocess) -> None:
     for secret in secrets:
         assert secret not in log, f"{secret!r} is in the server log"
     assert "Traceback" not in log
+
+
+@pytest.mark.parametrize("case", [c for c in IMAGE_CASES + MRZ_CASES if c.uploadable], ids=lambda c: c.name)
+def test_the_bad_input_catalogue_through_the_service(server: Subprocess, case: BadInput, tmp_path: Path) -> None:
+    """Every catalogue case that lives in a file's bytes, uploaded: the documented status and message,
+    the same outcome as the CLI, and the service still answers afterwards."""
+    path = Path(case.build(tmp_path))
+    data = path.read_bytes()
+    if case.target == "mrz":
+        answer = call(server.port, "POST", f"/v1/mrz?reference_date={MRZ_REFERENCE_DATE}", data, AUTH | TEXT)
+    else:
+        body, content_type = multipart(data, filename=path.name)  # the message names the upload
+        headers = AUTH | {"Content-Type": content_type}
+        answer = call(server.port, "POST", f"/v1/check?reference_date={REFERENCE_DATE}", body, headers)
+    doc = answer.json()
+    if case.error is not None:
+        assert answer.status == (413 if case.too_large else 422), (answer.status, doc)
+        assert doc["error"]["kind"] == "input" and re.search(case.error, doc["error"]["message"]), doc
+    else:
+        assert answer.status == 200, doc
+        if case.verdict is not None:
+            assert doc["verdict"] == case.verdict
+        else:
+            assert doc["valid"] is True
+    assert call(server.port, "GET", "/healthz").status == 200
