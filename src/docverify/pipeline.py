@@ -18,18 +18,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
 from docverify._version import __version__
 from docverify.config import Limits
+from docverify.errors import DependencyError
 from docverify.io import Page, load_pages
+from docverify.mrz.conformity import check_print
 from docverify.mrz.image import ImageReading, scan_image
 from docverify.mrz.locate import MRZLine
 from docverify.mrz.recognizer import CellRecognizer
 from docverify.mrz.repair import RepairConfig
 from docverify.ocr import OCRBackend
 from docverify.results import Category, Finding, MRZResult, Report, Severity, Verdict
+from docverify.viz import STAGE as VIZ_STAGE
+from docverify.viz import cross_check
 
 STAGE = "pipeline"
 TIME_LIMIT = "image.time_limit"
@@ -43,6 +48,8 @@ class VerifierConfig:
     reference_date: dt.date | None = None
     limits: Limits = field(default_factory=Limits)
     repair: RepairConfig = field(default_factory=RepairConfig)
+    cross_check_viz: bool = True
+    """Compare the MRZ with the printed visual zone (tesseract, about 0.3 s a document)."""
 
 
 def decide_verdict(mrz: MRZResult | None, findings: Iterable[Finding]) -> Verdict:
@@ -185,6 +192,14 @@ class Verifier:
             )
         else:
             findings = _with_boxes(reading.result.findings, reading)
+        t_print = time.perf_counter()
+        if reading is not None and not scan.timed_out:
+            findings = (*findings, *check_print(reading.crops, reading.result.lines, reading.centres))
+        print_ms = (time.perf_counter() - t_print) * 1000
+        t2 = time.perf_counter()
+        if reading is not None and not scan.timed_out and self._config.cross_check_viz:
+            findings = (*findings, *_with_boxes(_viz_findings(page.image, reading), reading))
+        t3 = time.perf_counter()
         verdict = decide_verdict(mrz, findings)
         total = load_ms + (time.perf_counter() - t0) * 1000
         h, w = page.image.shape[:2]
@@ -197,11 +212,26 @@ class Verifier:
             mrz=mrz,
             mrz_polygon=polygon,
             findings=findings,
-            timings_ms=(("load", load_ms), ("mrz", (t1 - t0) * 1000), ("total", total)),
+            timings_ms=(
+                ("load", load_ms),
+                ("mrz", (t1 - t0) * 1000),
+                ("print", print_ms),
+                ("viz", (t3 - t2) * 1000),
+                ("total", total),
+            ),
             image_size=(w, h),
             pages_total=page.pages_total,
             engine=engine_info(self._ocr, self._config, reference),
         )
+
+
+def _viz_findings(image: npt.NDArray[np.uint8], reading: ImageReading) -> tuple[Finding, ...]:
+    """The MRZ ↔ visual-zone findings; an info finding when tesseract cannot run."""
+    try:
+        return cross_check(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), reading.result, reading.location)
+    except DependencyError as exc:
+        message = f"The printed visual zone was not compared with the MRZ: {exc}."
+        return (Finding("viz.not_compared", Severity.INFO, Category.AUTHENTICITY, message, VIZ_STAGE),)
 
 
 def _time_limit_finding(limit: float, *, read: bool) -> Finding:

@@ -1,0 +1,447 @@
+"""MRZ ↔ visual zone (VIZ) cross-check: find the MRZ's names, document number and dates in the printed
+text of the data page, without a per-country template.
+
+Stages, each pure except the OCR call:
+
+1. :func:`page_transform` — the data page from the MRZ's geometry: the MRZ's fixed pitch (2.54 mm) gives
+   the scale and its lines the orientation; ICAO 9303 gives the page size and the MRZ's place on it.
+2. :func:`read_viz` — the page above the MRZ, warped upright (H×W uint8 gray, :data:`PX_PER_MM` per mm at
+   TD3 print size), read by tesseract (sparse text) into words.
+3. :func:`compare` — each MRZ field looked for in the words: names with ICAO transliterations and one
+   OCR slip allowed, the document number with one slip, dates in any order and spelling (``12 AUG 1974``,
+   ``12.08.1974``, ``12 AOÛT/AUG 74``, ``1974-08-12``…).
+4. :func:`cross_check` — findings: a field the visual zone does not show, while others are found (so the
+   zone was read), is the warning ``viz.mismatch.<field>``; a zone too poor to compare gives the info
+   ``viz.not_compared``.
+
+A match proves little (a forger can print both zones); a mismatch is a strong cue that one zone was
+altered, or that OCR failed on that field: examiners compare the two by eye.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from docverify.mrz.locate import MRZLocation
+from docverify.mrz.spec import LAYOUTS
+from docverify.results import Category, Finding, MRZFormat, MRZResult, Severity, Span
+
+STAGE = "viz"
+PX_PER_MM = 8.0
+"""Resolution of the upright page handed to OCR, at TD3 print size (smaller formats get more, see
+:data:`PAGES`): visual-zone text 2–3 mm tall becomes 16–24 px, what tesseract reads best."""
+INK_RATIO = 0.5
+"""A pixel is ink when darker than this fraction of the brightest pixel around it (2.6 mm window)."""
+MIN_FOUND = 2
+"""Fields that must be found before a missing one counts as a mismatch (else OCR simply failed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """Size of a format's page and where its MRZ starts (mm, ICAO 9303); ``scale``: VIZ print size
+    relative to TD3."""
+
+    width_mm: float
+    height_mm: float
+    left_mm: float
+    bottom_mm: float
+    scale: float
+
+
+PAGES: dict[MRZFormat, PageSpec] = {
+    MRZFormat.TD3: PageSpec(125.0, 88.0, 6.0, 4.8, 1.0),
+    MRZFormat.MRVA: PageSpec(120.0, 80.0, 4.0, 4.5, 0.91),
+    MRZFormat.TD2: PageSpec(105.0, 74.0, 4.0, 4.5, 0.84),
+    MRZFormat.MRVB: PageSpec(105.0, 74.0, 4.0, 4.5, 0.84),
+    MRZFormat.FRA_ID: PageSpec(105.0, 74.0, 4.0, 4.5, 0.84),
+    MRZFormat.TD1: PageSpec(85.6, 53.98, 5.0, 3.0, 0.61),
+}
+
+CHECKED_FIELDS = ("surname", "given_names", "document_number", "birth_date", "expiry_date")
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word read in the visual zone: text as OCR gave it, confidence 0–100, box in page pixels."""
+
+    text: str
+    confidence: float
+    box: tuple[int, int, int, int]
+
+
+def page_transform(
+    location: MRZLocation, fmt: MRZFormat, count: int
+) -> tuple[npt.NDArray[np.float64], tuple[int, int]]:
+    """The 3×3 perspective matrix from original-image pixels to the upright page above the MRZ, and that
+    page's size (width, height) in pixels. ``count`` is the number of characters per MRZ line."""
+    spec = PAGES[fmt]
+    first, last = location.lines[0], location.lines[-1]
+    px_mm = first.length / ((count - 0.3) * 2.54)
+    a = np.radians(first.angle)
+    u = np.array([np.cos(a), np.sin(a)])
+    v = np.array([-np.sin(a), np.cos(a)])
+    centre = np.array(first.center)
+    top_left = centre - u * first.length / 2 - v * first.height / 2
+    band_mm = (float(np.dot(np.array(last.center) - centre, v)) + (first.height + last.height) / 2) / px_mm
+    top_mm = -(spec.height_mm - band_mm - spec.bottom_mm)  # the page's top edge, above the MRZ's top
+    x0, x1 = -spec.left_mm - 2.0, spec.width_mm - spec.left_mm + 2.0
+    y0, y1 = top_mm - 2.0, -0.5
+    out = PX_PER_MM / spec.scale
+
+    def at(x: float, y: float) -> npt.NDArray[np.float64]:
+        return np.asarray(top_left + u * x * px_mm + v * y * px_mm, dtype=np.float64)
+
+    src = np.array([at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1)], dtype=np.float32)
+    w, h = round((x1 - x0) * out), round((y1 - y0) * out)
+    dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    return np.asarray(cv2.getPerspectiveTransform(src, dst), dtype=np.float64), (w, h)
+
+
+def read_viz(gray: npt.NDArray[np.uint8], matrix: npt.NDArray[np.float64], size: tuple[int, int]) -> list[Word]:
+    """The words of the upright page (``gray``: the original image, H×W uint8) read by tesseract."""
+    import pytesseract  # noqa: PLC0415
+
+    from docverify.errors import DependencyError  # noqa: PLC0415
+
+    up = cv2.warpPerspective(gray, matrix, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+    # Printed data are the darkest marks on the page: ink darker than half its local background stays,
+    # guilloche, labels and security print go (tesseract reads faster and better without them).
+    background = cv2.dilate(up, np.ones((21, 21), np.uint8))
+    ink = up.astype(np.float32) < INK_RATIO * background.astype(np.float32)
+    binary = np.where(ink, 0, 255).astype(np.uint8)
+    try:
+        data = pytesseract.image_to_data(
+            binary, config="--psm 11 --oem 1", output_type=pytesseract.Output.DICT, timeout=10
+        )
+    except pytesseract.TesseractNotFoundError:
+        raise DependencyError("tesseract is not installed (apt-get install tesseract-ocr)") from None
+    except RuntimeError:  # pytesseract's timeout
+        raise DependencyError("tesseract did not finish reading the visual zone within 10 s") from None
+    except pytesseract.TesseractError as exc:
+        raise DependencyError(f"tesseract failed on the visual zone ({exc.status})") from None
+    words = []
+    for text, conf, x, y, w, h in zip(
+        data["text"], data["conf"], data["left"], data["top"], data["width"], data["height"], strict=True
+    ):
+        if text and text.strip():
+            words.append(Word(text.strip(), float(conf), (int(x), int(y), int(x + w), int(y + h))))
+    return words
+
+
+# --- matching ----------------------------------------------------------------------------------------
+
+_TRANSLIT = {"Ä": "AE", "Ö": "OE", "Ü": "UE", "ß": "SS", "Å": "AA", "Ø": "OE", "Æ": "AE", "Œ": "OE", "Þ": "TH"}
+_MONTHS = {
+    1: ("JAN", "JANV", "JÄN", "ENE", "GEN", "JANUARY", "JANVIER", "JANUAR", "ENERO"),
+    2: ("FEB", "FEV", "FÉV", "FEBR", "FEBRUARY", "FEVRIER", "FÉVRIER", "FEBRUAR", "FEBRERO"),
+    3: ("MAR", "MARS", "MÄR", "MRZ", "MARCH", "MÄRZ", "MARZO"),
+    4: ("APR", "AVR", "ABR", "APRIL", "AVRIL", "ABRIL"),
+    5: ("MAY", "MAI", "MAG", "MAYO", "MEI"),
+    6: ("JUN", "JUIN", "GIU", "JUNE", "JUNI", "JUNIO"),
+    7: ("JUL", "JUIL", "LUG", "JULY", "JUILLET", "JULI", "JULIO"),
+    8: ("AUG", "AOU", "AOÛ", "AOUT", "AOÛT", "AGO", "AUGUST", "AGOSTO"),
+    9: ("SEP", "SEPT", "SET", "SEPTEMBER", "SEPTEMBRE", "SEPTIEMBRE"),
+    10: ("OCT", "OKT", "OTT", "OCTOBER", "OCTOBRE", "OKTOBER", "OCTUBRE"),
+    11: ("NOV", "NOVEMBER", "NOVEMBRE", "NOVIEMBRE"),
+    12: ("DEC", "DEZ", "DIC", "DÉC", "DECEMBER", "DECEMBRE", "DÉCEMBRE", "DEZEMBER", "DICIEMBRE"),
+}
+
+
+def fold(text: str) -> str:
+    """Upper case, ICAO transliterations (Ä → AE …), other accents dropped: how names appear in an MRZ."""
+    out = []
+    for ch in text.upper():
+        if ch in _TRANSLIT:
+            out.append(_TRANSLIT[ch])
+            continue
+        base = unicodedata.normalize("NFKD", ch)
+        out.append("".join(c for c in base if not unicodedata.combining(c)))
+    return "".join(out)
+
+
+def _months(token: str) -> set[int]:
+    """The months a word may name: exactly, or (3–5 letters) with one letter misread (``JUT``: June or
+    July)."""
+    token = fold(token)
+    exact = {m for m, names in _MONTHS.items() if any(fold(n) == token for n in names)}
+    if exact or not 3 <= len(token) <= 5:
+        return exact
+    return {
+        m
+        for m, names in _MONTHS.items()
+        for n in names
+        if len(fold(n)) == len(token) and sum(a != b for a, b in zip(fold(n), token, strict=True)) == 1
+    }
+
+
+_CONFUSABLE = {
+    frozenset(p)
+    for p in (
+        "O0",
+        "Q0",
+        "D0",
+        "OQ",
+        "OD",
+        "I1",
+        "L1",
+        "IL",
+        "J1",
+        "Z2",
+        "S5",
+        "B8",
+        "G6",
+        "T7",
+        "A4",
+        "UV",
+        "MN",
+        "CG",
+    )
+}
+"""Character pairs OCR confuses: a substitution between them costs :data:`SLIP`, not 1."""
+SLIP = 0.3
+NOISE = "?"
+"""Stands for a character OCR read that cannot be in a name, number or date (``)``, ``|``…)."""
+
+
+def _sub(a: str, b: str) -> float:
+    if a == b:
+        return 0.0
+    if NOISE in (a, b) or frozenset((a, b)) in _CONFUSABLE:
+        return SLIP
+    return 1.0
+
+
+def find_cost(needle: str, text: str) -> float:
+    """The cheapest edit (OCR slips :data:`SLIP`, other substitutions, insertions and deletions 1) that
+    turns some part of ``text`` into ``needle``: 0 when ``needle`` appears as it is."""
+    if not needle:
+        return 0.0
+    if needle in text:
+        return 0.0
+    prev = [0.0] * (len(text) + 1)  # a match may start anywhere in text
+    for i, ch in enumerate(needle, 1):
+        cur = [float(i)] + [0.0] * len(text)
+        for j, tj in enumerate(text, 1):
+            cur[j] = min(prev[j - 1] + _sub(ch, tj), prev[j] + 1.0, cur[j - 1] + 1.0)
+        prev = cur
+    return min(prev)
+
+
+def _tolerance(n: int) -> float:
+    """Edits allowed in a name word of ``n`` letters: OCR slips only (a changed letter is a change) below
+    9 letters, one real error from 9."""
+    return 0.6 if n < 9 else 1.0
+
+
+ABSENT = 1.5
+"""Edit cost above which a name word counts as not printed at all (rather than misread)."""
+SURE = 85.0
+"""Tesseract confidence (0–100) from which a word that differs from the MRZ counts as evidence of a
+different value; below it, a difference is put down to OCR."""
+
+
+def _best(needle: str, words: Sequence[tuple[str, float]]) -> tuple[float, float]:
+    """The lowest :func:`find_cost` of ``needle`` over ``words`` (text, confidence) of about its length,
+    and that word's confidence; ``(inf, 0)`` without such words."""
+    best = (float("inf"), 0.0)
+    for text, conf in words:
+        if not 0.75 * len(needle) <= len(text) <= 1.5 * len(needle) + 1:
+            continue  # not the same field
+        cost = (
+            find_cost(needle, text) if len(text) >= len(needle) else find_cost(text, needle) + len(needle) - len(text)
+        )
+        if cost < best[0] or (cost == best[0] and conf > best[1]):
+            best = (cost, conf)
+    return best
+
+
+def name_found(mrz_name: str, words: Sequence[tuple[str, float]], *, truncated: bool = False) -> bool | None:
+    """Whether the name appears among ``words`` (folded OCR words, letters only, with confidences).
+
+    True when every word of 4 letters or more and at least half of all its words (2 letters or more)
+    are found (allowing :func:`_tolerance`). False when a word of 4 letters or more is not printed at all
+    (nothing within :data:`ABSENT`) while another word of the name was found (the name was read), or when
+    a close printed word was read with confidence (:data:`SURE`) yet differs. ``None`` when that cannot be
+    told (OCR often drops short words and garbles others)."""
+    parts = [p for p in mrz_name.split() if len(p) >= 2]
+    if not parts:
+        return None
+    hits = 0
+    long_missing = contradicted = False
+    for i, part in enumerate(parts):
+        cost, conf = _best(part, words)
+        last = truncated and i == len(parts) - 1
+        if cost <= _tolerance(len(part)) or (last and any(w.startswith(part) for w, _ in words)):
+            hits += 1
+        elif len(part) >= 4:
+            if cost > ABSENT:
+                long_missing = True  # nothing like it is printed
+            else:  # something like it is printed: a change only when read with confidence
+                contradicted |= conf >= SURE
+    if not long_missing and hits * 2 >= len(parts):
+        return True
+    if contradicted or (long_missing and hits > 0):
+        return False
+    return None
+
+
+def number_found(number: str, words: Sequence[tuple[str, float]], compact: str) -> bool | None:
+    """Whether the document number appears: True when ``compact`` (all OCR text, folded, ``?`` for
+    noise) holds it with OCR slips only (less than one real error); False when the closest printed word
+    was read with confidence yet differs; ``None`` otherwise."""
+    if find_cost(number, compact) < 1.0:
+        return True
+    cost, conf = _best(number, words)
+    if len(number) >= 6 and conf >= SURE and cost <= len(number) / 3:
+        return False
+    return None
+
+
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2}|\d{4})([./\- ])(\d{1,2})\2(\d{2,4})(?!\d)")
+_NAMED_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*([A-ZÀ-Ý]{3,9})(?:\s*/\s*[A-ZÀ-Ý]{3,9})?\s*(\d{2,4})(?!\d)")
+
+
+def _digits(text: str) -> str:
+    """Digit-like letters (O, I, S, …) next to digits read as the digits they resemble."""
+    return re.sub(r"(?<=[\d ./\-])[OQDILZSBGJ]|[OQDILZSBGJ](?=\d)", lambda x: x.group(0).translate(_DIGIT_LIKE), text)
+
+
+def dates_in(text: str) -> set[tuple[int, int, int]]:
+    """Every (day, month, year % 100) a line of folded OCR text may print, reading digit-like letters
+    (O, I, S, …) as digits inside numbers and trying day/month orders both ways."""
+    found: set[tuple[int, int, int]] = set()
+    for source in (text, _digits(text)):
+        for m in _NAMED_DATE.finditer(source):
+            for month in _months(m.group(2)):
+                found.add((int(m.group(1)), month, int(m.group(3)) % 100))
+    for m in _NUMERIC_DATE.finditer(_digits(text)):
+        a, b, c = m.group(1), m.group(3), m.group(4)
+        if len(a) == 4:  # year first: 1974-08-12
+            found.add((int(c), int(b), int(a) % 100))
+        else:
+            found.add((int(a), int(b), int(c) % 100))  # 12.08.1974
+            found.add((int(b), int(a), int(c) % 100))  # 08/12/1974 (US order)
+    return {d for d in found if 1 <= d[0] <= 31 and 1 <= d[1] <= 12}
+
+
+def date_found(
+    date: dt.date | None, dates: set[tuple[int, int, int]], others: set[tuple[int, int, int]]
+) -> bool | None:
+    """True when the visual zone prints ``date``; False when it does not but prints another date that no
+    MRZ date explains (``others``: a different value stands where this one should); else ``None``."""
+    if date is None:
+        return None
+    if (date.day, date.month, date.year % 100) in dates:
+        return True
+    return False if others else None
+
+
+_DIGIT_LIKE = str.maketrans(
+    {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "J": "1", "Z": "2", "S": "5", "B": "8", "G": "6"}
+)
+
+
+_LETTER_LIKE = str.maketrans({"!": "I", "|": "I", "1": "I", "0": "O", "5": "S", "8": "B", "$": "S", "€": "E"})
+
+
+def _joined(words: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The words, and each run of two or three neighbours joined (OCR splits names: ``GABEA N``)."""
+    out = [w for w in words if w[0]]
+    for n in (2, 3):
+        for i in range(len(words) - n + 1):
+            run = words[i : i + n]
+            if all(t for t, _ in run):
+                out.append(("".join(t for t, _ in run), min(c for _, c in run)))
+    return out
+
+
+def compare(mrz: MRZResult, words: Sequence[Word]) -> dict[str, bool | None]:
+    """For each field of :data:`CHECKED_FIELDS`: found in the visual zone (True), evidently different
+    (False), or cannot be told (None: empty in the MRZ, or OCR too unsure)."""
+    folded = [re.sub(r"[^A-Z0-9./\-]", " ", fold(w.text)).strip() for w in words]
+    lines = " ".join(folded)
+    compact = "".join(re.sub(r"[^A-Z0-9]", NOISE, fold(w.text)) for w in words)
+    letters = _joined([(re.sub(r"[^A-Z]", "", fold(w.text).translate(_LETTER_LIKE)), w.confidence) for w in words])
+    alnum = [(re.sub(r"[^A-Z0-9]", "", t), w.confidence) for t, w in zip(folded, words, strict=True)]
+    dates = dates_in(lines)
+    sure = " ".join(t if w.confidence >= SURE else "|" for t, w in zip(folded, words, strict=True))
+    f = mrz.fields
+    mrz_dates = {(d.day, d.month, d.year % 100) for d in (f.birth_date, f.expiry_date) if d is not None}
+    others = dates_in(sure) - mrz_dates
+    return {
+        "surname": name_found(f.surname, letters),
+        "given_names": name_found(f.given_names, letters, truncated=f.names_truncated),
+        "document_number": number_found(f.document_number, alnum, compact) if f.document_number else None,
+        "birth_date": date_found(f.birth_date, dates, others),
+        "expiry_date": date_found(f.expiry_date, dates, others),
+    }
+
+
+_SPAN_FIELD = {"surname": "name", "given_names": "name"}
+"""The MRZ field holding each checked field (both names are in the one name field)."""
+
+
+def field_spans(fmt: MRZFormat) -> dict[str, Span]:
+    """Where each checked field stands in the MRZ lines of ``fmt``."""
+    layout = LAYOUTS[fmt]
+    out = {}
+    for name in CHECKED_FIELDS:
+        key = _SPAN_FIELD.get(name, name)
+        if layout.has_field(key):
+            out[name] = layout.field(key).span
+    return out
+
+
+def cross_check(gray: npt.NDArray[np.uint8], mrz: MRZResult, location: MRZLocation) -> tuple[Finding, ...]:
+    """The MRZ ↔ visual-zone findings for an MRZ read at ``location`` in ``gray`` (the original image as
+    H×W uint8). TD1 cards usually carry the visual zone on the other side: a TD1 whose page shows too
+    little text gives the info ``viz.not_compared``, never a mismatch."""
+    matrix, size = page_transform(location, mrz.format, len(mrz.lines[0]))
+    if size[0] * size[1] > 4_000_000 or min(size) < 16:
+        return ()
+    words = read_viz(gray, matrix, size)
+    return findings_for(compare(mrz, words), field_spans(mrz.format))
+
+
+def findings_for(matches: dict[str, bool | None], spans: dict[str, Span]) -> tuple[Finding, ...]:
+    """The findings of one comparison (see the module docstring)."""
+    found = [k for k, v in matches.items() if v]
+    missing = [k for k, v in matches.items() if v is False]
+    if len(found) < MIN_FOUND:
+        return (
+            Finding(
+                "viz.not_compared",
+                Severity.INFO,
+                Category.AUTHENTICITY,
+                "The printed visual zone could not be read well enough to compare it with the MRZ "
+                f"({len(found)} of {len(found) + len(missing)} fields found); compare them by eye.",
+                STAGE,
+            ),
+        )
+    out = []
+    seen = ", ".join(x.replace("_", " ") for x in found)
+    for name in missing:
+        label = name.replace("_", " ")
+        span = spans.get(name)
+        out.append(
+            Finding(
+                f"viz.mismatch.{name}",
+                Severity.WARNING,
+                Category.AUTHENTICITY,
+                f"The MRZ's {label} was not found in the printed visual zone, where {seen} were. "
+                "One of the two zones may have been altered, or the print could not be read there: "
+                "compare them by eye.",
+                STAGE,
+                spans=(span,) if span else (),
+                evidence=(("fields_found", len(found)), ("fields_missing", len(missing))),
+            )
+        )
+    return tuple(out)
