@@ -64,7 +64,7 @@ def test_compare_and_findings() -> None:
 
 
 def test_recomputed_mrz_is_caught_and_its_genuine_twin_passes(tmp_path: Path) -> None:
-    verifier = Verifier(config=VerifierConfig(reference_date=REF))
+    verifier = Verifier(config=VerifierConfig(reference_date=REF, cross_check_viz=True))
     genuine = generate(tmp_path / "g", 3, seed=31, conditions=["flatbed"])
     forged = generate(tmp_path / "f", 3, seed=31, conditions=["flatbed"], forgeries=["mrz.recomputed"])
     truth = [json.loads(line) for line in (tmp_path / "f" / "ground_truth.jsonl").read_text().splitlines()]

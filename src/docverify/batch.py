@@ -67,6 +67,8 @@ class BatchOptions:
     """Mask the rows (the evidence images, if any, still show the document)."""
     evidence: bool = False
     """Also return the thumbnail and annotated image for an HTML report."""
+    viz: bool = False
+    """Also compare the MRZ with the printed visual zone (see ``VerifierConfig.cross_check_viz``)."""
 
 
 Evidence = tuple[bytes, bytes]
@@ -117,7 +119,7 @@ def error_row(source: str, message: str, kind: str = "input") -> dict[str, Any]:
 
 # --- the work done for one input (in a worker process) -------------------------------------------------
 
-_verifiers: dict[tuple[str, str | None, Limits], Any] = {}
+_verifiers: dict[tuple[str, str | None, Limits, bool], Any] = {}
 
 
 def _verifier(options: BatchOptions) -> Any:
@@ -126,7 +128,7 @@ def _verifier(options: BatchOptions) -> Any:
 
     from docverify.pipeline import Verifier, VerifierConfig  # noqa: PLC0415
 
-    key = (options.ocr, options.reference_date, options.limits)
+    key = (options.ocr, options.reference_date, options.limits, options.viz)
     verifier = _verifiers.get(key)
     if verifier is None:
         if options.ocr == "tesseract":
@@ -138,7 +140,8 @@ def _verifier(options: BatchOptions) -> Any:
 
             ocr = CellRecognizer()
         ref = dt.date.fromisoformat(options.reference_date) if options.reference_date else None
-        verifier = Verifier(ocr=ocr, config=VerifierConfig(reference_date=ref, limits=options.limits))
+        config = VerifierConfig(reference_date=ref, limits=options.limits, cross_check_viz=options.viz)
+        verifier = Verifier(ocr=ocr, config=config)
         _verifiers[key] = verifier
     return verifier
 

@@ -239,6 +239,12 @@ def report_exit_code(report: Report) -> ExitCode:
     help="MRZ reader: docverify's OCR-B recognizer (a small ONNX model shipped in the package) or tesseract.",
 )
 @MASK
+@click.option(
+    "--viz",
+    is_flag=True,
+    help="Also compare the MRZ with the printed visual zone (tesseract; slower, and false alarms on "
+    "some genuine documents: see the README).",
+)
 def check_command(
     *,
     images: Sequence[str],
@@ -247,6 +253,7 @@ def check_command(
     annotate_to: str | None,
     ocr: str,
     mask: bool,
+    viz: bool,
 ) -> None:
     """Check document images: find and read the MRZ at any rotation, validate it, give a verdict.
 
@@ -269,7 +276,7 @@ def check_command(
     from docverify.render.annotate import annotate, write_png  # noqa: PLC0415
 
     engine = CellRecognizer() if ocr == "model" else TesseractBackend()
-    verifier = Verifier(ocr=engine, config=VerifierConfig(reference_date=reference_date))
+    verifier = Verifier(ocr=engine, config=VerifierConfig(reference_date=reference_date, cross_check_viz=viz))
     console = Console(highlight=False, soft_wrap=True)
     codes: list[ExitCode] = []
     many = len(images) > 1
@@ -342,6 +349,7 @@ def _error_row(source: str, kind: str, message: str) -> dict[str, object]:
     help="Show names, numbers and dates in the HTML report's table (masked by default).",
 )
 @click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@click.option("--viz", is_flag=True, help="Also compare the MRZ with the printed visual zone (see check --help).")
 def batch_command(
     *,
     inputs: Sequence[str],
@@ -355,6 +363,7 @@ def batch_command(
     mask: bool,
     show_personal_data: bool,
     no_progress: bool,
+    viz: bool,
 ) -> None:
     """Check many documents in parallel: one JSON row per input, a progress bar, an optional HTML report.
 
@@ -394,6 +403,7 @@ def batch_command(
         ocr=ocr,
         mask_personal_data=mask,
         evidence=report_to is not None,
+        viz=viz,
     )
     store = batch.EvidenceStore(Path(f"{out_path}.evidence")) if report_to else None
     counts: dict[str, int] = {}
