@@ -535,6 +535,38 @@ def _print_summary(
     )
 
 
+@main.command("explain")
+@click.argument("code", required=False)
+def explain_command(code: str | None) -> None:
+    """Say what a finding code means, how to confirm it, and what it cannot prove.
+
+    Without CODE, list every entry of the catalogue.
+
+    \b
+    Examples:
+      docverify explain mrz.check_digit.birth_date
+      docverify explain viz.mismatch.surname
+      docverify explain
+    """
+    from docverify.explain import CATALOGUE, NOT_CHECKED, explain  # noqa: PLC0415
+
+    console = Console(highlight=False, soft_wrap=True)
+    if code is None:
+        for item in CATALOGUE:
+            console.print(f"[bold]{item.pattern}[/bold]  {item.title}")
+        console.print(f"\n{NOT_CHECKED}")
+        return
+    entry = explain(code.strip())
+    if entry is None:
+        click.echo(f"docverify: error: unknown finding code {code!r}; `docverify explain` lists them", err=True)
+        sys.exit(int(ExitCode.USAGE))
+    console.print(f"[bold]{code}[/bold]: {entry.title}")
+    console.print(f"\n[bold]What it means[/bold]\n{entry.meaning}")
+    console.print(f"\n[bold]How to confirm it[/bold]\n{entry.confirm}")
+    console.print(f"\n[bold]What it cannot prove[/bold]\n{entry.cannot_prove}")
+    console.print(f"\n{NOT_CHECKED}", style="dim")
+
+
 def run() -> None:
     """Console-script entry point: :func:`main`, plus a clean exit when output cannot be written."""
     try:

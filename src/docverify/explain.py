@@ -1,0 +1,214 @@
+"""What each finding code means, how a document examiner confirms it, and what it cannot prove.
+
+Codes are matched by pattern (``*`` stands for any text, e.g. the field name in
+``mrz.check_digit.birth_date``). :func:`explain` is what ``docverify explain CODE`` prints.
+
+>>> explain("mrz.check_digit.birth_date").title
+'A check digit does not match its data'
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """One entry of the catalogue: ``pattern`` (codes it covers), a short ``title``, and three answers."""
+
+    pattern: str
+    title: str
+    meaning: str
+    confirm: str
+    cannot_prove: str
+
+
+CATALOGUE: tuple[Explanation, ...] = (
+    Explanation(
+        "mrz.check_digit.*.unused",
+        "An optional-data check digit is '<' for an empty field",
+        "ICAO 9303 lets an issuer print '<' instead of 0 as the check digit of an empty optional-data field; "
+        "genuine Austrian, Swiss and German passports do.",
+        "Nothing to confirm: the field it protects is empty.",
+        "It says nothing about the rest of the document.",
+    ),
+    Explanation(
+        "mrz.check_digit.*",
+        "A check digit does not match its data",
+        "Each MRZ field (document number, birth date, expiry date, optional data) and the whole line (the "
+        "composite) carry a check digit computed from the data with the 7-3-1 weights. A mismatch means a "
+        "character of the field or its check digit is not what the issuer printed: a misread, a printing "
+        "fault on an old specimen, or an alteration.",
+        "Read the MRZ characters by eye (or under magnification) and compare with the visual zone; look for "
+        "scraped or reprinted characters in the MRZ band. A genuine document fails only if misprinted.",
+        "A failing check digit does not say which character is wrong; a passing one does not prove the "
+        "data are genuine (a forger can recompute it).",
+    ),
+    Explanation(
+        "mrz.charset.illegal",
+        "A character outside the MRZ alphabet",
+        "An MRZ holds only 0–9, A–Z and '<'. Anything else was typed or read wrongly.",
+        "Look at the printed MRZ: OCR-B has no lower case, no punctuation.",
+        "It does not show an alteration by itself.",
+    ),
+    Explanation(
+        "mrz.field.*.charset",
+        "A character not allowed in this field",
+        "Dates and check digits hold digits only, names letters and '<' only, codes letters only.",
+        "Compare the character with the printed MRZ and the visual zone.",
+        "Often an OCR confusion (O/0, I/1); the repair reports what it changed.",
+    ),
+    Explanation(
+        "mrz.field.*.filler",
+        "A lone K or X in a field's trailing filler",
+        "A K or X standing alone among '<' fillers is almost always a misread '<'; check digits cannot see it "
+        "when it is outside the protected part.",
+        "Look at the printed character: OCR-B '<' and K differ clearly.",
+        "It is not a forgery cue.",
+    ),
+    Explanation(
+        "mrz.document_code.*",
+        "The document code does not fit the layout",
+        "The first characters of the MRZ say what the document is (P passport, I/A/C identity card, V visa). "
+        "Some codes are outside ICAO's table but used by genuine issuers.",
+        "Compare with the document type printed in the visual zone and the issuer's specimens.",
+        "An unusual code is not a forgery cue by itself.",
+    ),
+    Explanation(
+        "mrz.country.*",
+        "A state or nationality code is unknown, deprecated or special",
+        "Codes are ISO 3166-1 alpha-3 or ICAO codes (D for Germany, XXA stateless, UNO, EUE…).",
+        "Compare with the issuing state printed on the document.",
+        "A special code is legitimate; an unknown one is a misread or a fantasy document.",
+    ),
+    Explanation(
+        "mrz.date.*",
+        "A date is not a calendar date, or has unknown parts",
+        "MRZ dates are YYMMDD; ICAO allows '<' for unknown parts of a birth date.",
+        "Compare with the dates in the visual zone.",
+        "An invalid date is a misread or a misprint as often as an alteration.",
+    ),
+    Explanation(
+        "mrz.validity.*",
+        "The document is expired, not yet valid, or its dates are implausible",
+        "Judged against the reference date (today unless given): expiry, issue, ages over 130, a birth in "
+        "the future, an expiry before the birth.",
+        "Check the dates printed in the visual zone and the reference date used.",
+        "Expiry is validity, not authenticity: an expired document may be perfectly genuine.",
+    ),
+    Explanation(
+        "mrz.sex.*",
+        "The sex field is not M, F, < (or X)",
+        "ICAO allows M, F and '<' (unspecified); X is used by some issuers.",
+        "Compare with the visual zone.",
+        "Not a forgery cue by itself.",
+    ),
+    Explanation(
+        "mrz.name.*",
+        "A name rule is broken, or the name is truncated",
+        "Names are SURNAME<<GIVEN<NAMES with '<' between words; a name that fills the field may be cut short.",
+        "Compare with the full name printed in the visual zone.",
+        "Truncation is normal for long names.",
+    ),
+    Explanation(
+        "mrz.document_number.*",
+        "A long document number continues in the optional data",
+        "TD1 and TD2 documents with numbers longer than 9 characters continue them in the optional data, "
+        "as ICAO describes.",
+        "Compare with the number printed in the visual zone.",
+        "It is a layout note, not a cue.",
+    ),
+    Explanation(
+        "mrz.specimen",
+        "A specimen document",
+        "The state UTO, ICAO's example numbers or specimen name words mark a specimen: not valid for travel.",
+        "Specimens usually say SPECIMEN in the visual zone.",
+        "Not a forgery cue.",
+    ),
+    Explanation(
+        "mrz.deviation.*",
+        "A known issuer deviation was accepted",
+        "Some genuine documents depart from ICAO 9303 in a documented way; docverify keeps them as data "
+        "(src/docverify/mrz/data/issuer_deviations.json).",
+        "Nothing to confirm.",
+        "It does not say the document is genuine.",
+    ),
+    Explanation(
+        "mrz.repair.*",
+        "A character was corrected, or a correction was ambiguous",
+        "OCR confuses O/0, I/1, B/8, '<'/K…; docverify corrects a character only when the check digits "
+        "and the field rules single one reading out, and reports each change. A legal character changed "
+        "only to satisfy a check digit is a warning; two equally good readings are left unrepaired.",
+        "Look at the printed character at the reported position.",
+        "A correction is about reading, not about the document; a warning-level one could hide an "
+        "altered character, so confirm it by eye.",
+    ),
+    Explanation(
+        "mrz.input.*",
+        "The input text was cleaned up",
+        "White space, extra lines or line lengths were adjusted before reading.",
+        "Nothing to confirm for a scan; for typed text, retype it.",
+        "Not a cue.",
+    ),
+    Explanation(
+        "viz.mismatch.*",
+        "The MRZ and the printed visual zone disagree",
+        "The MRZ's value of this field was not found in the printed data page, while other fields were: "
+        "one of the two zones may have been altered (e.g. MRZ data changed with recomputed check digits, "
+        "or a printed field painted over and retyped). The box marks the MRZ characters concerned.",
+        "Compare the field in both zones by eye; look at the printed field for a different font, spacing, "
+        "baseline or background around it.",
+        "OCR of the visual zone can fail, so a mismatch can be a false alarm (rates in RESULTS.md); a "
+        "match proves nothing, since a forger may alter both zones.",
+    ),
+    Explanation(
+        "viz.not_compared",
+        "The visual zone was not compared",
+        "The printed data page could not be read well enough (or tesseract is missing), so the MRZ was not "
+        "compared with it.",
+        "Compare the MRZ with the visual zone by eye.",
+        "Nothing either way.",
+    ),
+    Explanation(
+        "print.mrz.*",
+        "The MRZ print departs from OCR-B at the fixed pitch",
+        "Genuine MRZs are printed in OCR-B at 2.54 mm per character on straight baselines. Glyph shapes "
+        "unlike OCR-B, a run of characters off the pitch or baseline, or unusual line spacing suggest a "
+        "retyped or partly reprinted MRZ.",
+        "Inspect the MRZ under magnification: compare the shapes of 0, 1, < and letters with a genuine MRZ "
+        "and look for characters out of line.",
+        "Blur, perspective and low resolution also distort print; it is a cue for a closer look.",
+    ),
+    Explanation(
+        "image.mrz.not_found",
+        "No MRZ was found or read",
+        "The image holds no machine readable zone docverify could read: nothing else was checked.",
+        "Retake the image: the whole document, in focus, without glare on the MRZ.",
+        "It says nothing about the document.",
+    ),
+    Explanation(
+        "image.time_limit",
+        "The time limit was reached",
+        "The search for the MRZ stopped at Limits.max_seconds before a valid reading was found.",
+        "Retry with a cleaner image or a longer limit.",
+        "It says nothing about the document.",
+    ),
+)
+
+NOT_CHECKED = (
+    "docverify checks what a visible-light image shows. It does not check UV or IR features, "
+    "transmitted-light features (watermarks), holograms and other optically variable devices, or the chip "
+    "(eMRTD). A pass means nothing it checks is wrong, not that the document is genuine."
+)
+
+
+def explain(code: str) -> Explanation | None:
+    """The catalogue entry for ``code`` (the first pattern that matches, most specific first), or None."""
+    for entry in CATALOGUE:
+        if fnmatch.fnmatchcase(code, entry.pattern):
+            return entry
+    return None
+
+
+__all__ = ["CATALOGUE", "NOT_CHECKED", "Explanation", "explain"]
