@@ -274,6 +274,10 @@ def test_check_multipart_and_raw_give_the_report_of_verify(server: Subprocess) -
     assert without_timings(masked.json()) == expected_report(data, "upload", mask=True)
     assert _truth("td3_flatbed.jpg")["mrz_data"]["surname"] not in masked.body.decode()
 
+    compared = call(server.port, "POST", f"/v1/check?reference_date={REF}&viz=true", data, AUTH)
+    assert compared.status == 200 and "viz" in compared.json()["timings_ms"]
+    assert compared.json()["timings_ms"]["viz"] > 0 and raw.json()["timings_ms"]["viz"] == 0
+
 
 def test_mrz_text_json_and_malformed(server: Subprocess) -> None:
     ref = dt.date(2024, 1, 1)

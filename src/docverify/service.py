@@ -565,15 +565,15 @@ class _Service:
         self.pool = ThreadPoolExecutor(max_workers=settings.max_concurrency, thread_name_prefix="docverify-check")
         self.slots = _Slots(settings.max_concurrency, settings.queue_limit)
         self.budget = _Budget(settings.buffer_limit)
-        self.verifiers: collections.OrderedDict[tuple[str, dt.date | None], Verifier] = collections.OrderedDict()
+        self.verifiers: collections.OrderedDict[tuple[str, dt.date | None, bool], Verifier] = collections.OrderedDict()
         self.tesseract: str | None = None
 
-    def verifier(self, ocr: str, reference_date: dt.date | None) -> Verifier:
+    def verifier(self, ocr: str, reference_date: dt.date | None, viz: bool = False) -> Verifier:
         """The shared verifier for these settings (an LRU of a few: reference dates come from clients)."""
-        key = (ocr, reference_date)
+        key = (ocr, reference_date, viz)
         verifier = self.verifiers.get(key)
         if verifier is None:
-            config = VerifierConfig(reference_date=reference_date, limits=self.limits)
+            config = VerifierConfig(reference_date=reference_date, limits=self.limits, cross_check_viz=viz)
             verifier = self.verifiers[key] = Verifier(ocr=self.engines[ocr], config=config)
             if len(self.verifiers) > _VERIFIER_CACHE:
                 self.verifiers.popitem(last=False)
@@ -811,13 +811,16 @@ def create_app(settings: ServiceSettings | None = None, *, engines: Mapping[str,
         mask_personal_data: Annotated[
             bool, Query(description="Replace names, numbers, dates and MRZ lines by '*'.")
         ] = False,
+        viz: Annotated[
+            bool, Query(description="Also compare the MRZ with the printed visual zone (slower; see the README).")
+        ] = False,
     ) -> Response:
         """Find, read and validate the MRZ of one document image and give a verdict."""
         reference = _parse_reference_date(reference_date)
         hold = _Hold(service.budget)
         try:
             data, name = await _read_upload(request, settings, hold)
-            verifier = service.verifier(ocr, reference)
+            verifier = service.verifier(ocr, reference, viz)
         except BaseException:
             hold.release()
             raise
