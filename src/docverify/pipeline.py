@@ -48,9 +48,9 @@ class VerifierConfig:
     limits: Limits = field(default_factory=Limits)
     repair: RepairConfig = field(default_factory=RepairConfig)
     cross_check_viz: bool = False
-    """Compare the MRZ with the printed visual zone (tesseract, about 0.3–0.7 s a document). Off by
-    default: its false-alarm rate (3 % of genuine scans, 6 % of phone photos, 10 % of real specimens;
-    benchmarks/RESULTS.md) is above what a default verdict may carry."""
+    """Compare the MRZ with the printed visual zone (tesseract, about 0.3–0.6 s a document). Off by
+    default: it is slow, and its false alarms on phone photos (3.7 % of genuine ones, benchmarks/RESULTS.md)
+    are above what a default verdict may carry."""
 
 
 def decide_verdict(mrz: MRZResult | None, findings: Iterable[Finding]) -> Verdict:

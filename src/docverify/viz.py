@@ -40,7 +40,7 @@ PX_PER_MM = 8.0
 :data:`PAGES`): visual-zone text 2–3 mm tall becomes 16–24 px, what tesseract reads best."""
 INK_RATIO = 0.5
 """A pixel is ink when darker than this fraction of the brightest pixel around it (2.6 mm window)."""
-MIN_FOUND = 2
+MIN_FOUND = 3
 """Fields that must be found before a missing one counts as a mismatch (else OCR simply failed)."""
 
 
@@ -241,7 +241,7 @@ def _tolerance(n: int) -> float:
     return 0.6 if n < 9 else 1.0
 
 
-ABSENT = 1.5
+ABSENT = 2.5
 """Edit cost above which a name word counts as not printed at all (rather than misread)."""
 SURE = 85.0
 """Tesseract confidence (0–100) from which a word that differs from the MRZ counts as evidence of a
@@ -284,8 +284,8 @@ def name_found(mrz_name: str, words: Sequence[tuple[str, float]], *, truncated: 
         elif len(part) >= 4:
             if cost > ABSENT:
                 long_missing = True  # nothing like it is printed
-            else:  # something like it is printed: a change only when read with confidence
-                contradicted |= conf >= SURE
+            else:  # something like it is printed: a change when read with confidence one letter apart
+                contradicted |= conf >= SURE and cost <= 1.0
     if not long_missing and hits * 2 >= len(parts):
         return True
     if contradicted or (long_missing and hits > 0):
@@ -314,22 +314,26 @@ def _digits(text: str) -> str:
     return re.sub(r"(?<=[\d ./\-])[OQDILZSBGJ]|[OQDILZSBGJ](?=\d)", lambda x: x.group(0).translate(_DIGIT_LIKE), text)
 
 
-def dates_in(text: str) -> set[tuple[int, int, int]]:
+def dates_in(text: str, *, full_years: bool = False) -> set[tuple[int, int, int]]:
     """Every (day, month, year % 100) a line of folded OCR text may print, reading digit-like letters
-    (O, I, S, …) as digits inside numbers and trying day/month orders both ways."""
-    found: set[tuple[int, int, int]] = set()
-    for source in (text, _digits(text)):
+    (O, I, S, …) as digits inside numbers and trying day/month orders both ways. With ``full_years``,
+    only dates printed with four-digit years (fewer chance readings)."""
+    found: set[tuple[int, int, int, int]] = set()
+    joined = re.sub(r"(?<=\b\d{2}) (?=\d{2}\b)", "", text)  # a year split by OCR: "20 27"
+    for source in (text, _digits(text), joined):
         for m in _NAMED_DATE.finditer(source):
             for month in _months(m.group(2)):
-                found.add((int(m.group(1)), month, int(m.group(3)) % 100))
+                found.add((int(m.group(1)), month, int(m.group(3)) % 100, len(m.group(3))))
     for m in _NUMERIC_DATE.finditer(_digits(text)):
         a, b, c = m.group(1), m.group(3), m.group(4)
         if len(a) == 4:  # year first: 1974-08-12
-            found.add((int(c), int(b), int(a) % 100))
+            found.add((int(c), int(b), int(a) % 100, 4))
         else:
-            found.add((int(a), int(b), int(c) % 100))  # 12.08.1974
-            found.add((int(b), int(a), int(c) % 100))  # 08/12/1974 (US order)
-    return {d for d in found if 1 <= d[0] <= 31 and 1 <= d[1] <= 12}
+            found.add((int(a), int(b), int(c) % 100, len(c)))  # 12.08.1974
+            found.add((int(b), int(a), int(c) % 100, len(c)))  # 08/12/1974 (US order)
+    return {
+        (d, m, y) for d, m, y, n in found if 1 <= d <= 31 and 1 <= m <= 12 and (n == 4 or (n == 2 and not full_years))
+    }
 
 
 def date_found(
@@ -375,7 +379,7 @@ def compare(mrz: MRZResult, words: Sequence[Word]) -> dict[str, bool | None]:
     sure = " ".join(t if w.confidence >= SURE else "|" for t, w in zip(folded, words, strict=True))
     f = mrz.fields
     mrz_dates = {(d.day, d.month, d.year % 100) for d in (f.birth_date, f.expiry_date) if d is not None}
-    others = dates_in(sure) - mrz_dates
+    others = dates_in(sure, full_years=True) - mrz_dates
     return {
         "surname": name_found(f.surname, letters),
         "given_names": name_found(f.given_names, letters, truncated=f.names_truncated),
