@@ -252,7 +252,7 @@ def test_openapi_describes_both_request_bodies(server: Subprocess) -> None:
     content = check["requestBody"]["content"]
     assert "file" in content["multipart/form-data"]["schema"]["properties"]
     assert {"image/jpeg", "application/pdf", "application/octet-stream"} <= set(content)
-    assert {p["name"] for p in check["parameters"]} == {"reference_date", "ocr", "mask_personal_data"}
+    assert {p["name"] for p in check["parameters"]} == {"reference_date", "ocr", "mask_personal_data", "viz"}
     assert {"200", "413", "422", "503", "504"} <= set(check["responses"])
     assert {"text/plain", "application/json"} <= set(spec["paths"]["/v1/mrz"]["post"]["requestBody"]["content"])
 
