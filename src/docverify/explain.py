@@ -171,6 +171,14 @@ CATALOGUE: tuple[Explanation, ...] = (
         "Nothing either way.",
     ),
     Explanation(
+        "print.mrz.not_assessed",
+        "The MRZ print was not assessed",
+        "The print could not be measured: the MRZ did not read as valid, the characters are too small, the "
+        "lines could not be measured, or the OCR-B font is missing.",
+        "Inspect the MRZ print by eye if it matters.",
+        "Nothing either way.",
+    ),
+    Explanation(
         "print.mrz.*",
         "The MRZ print departs from OCR-B at the fixed pitch",
         "Genuine MRZs are printed in OCR-B at 2.54 mm per character on straight baselines. Glyph shapes "

@@ -26,6 +26,7 @@ from docverify._version import __version__
 from docverify.config import Limits
 from docverify.errors import DependencyError
 from docverify.io import Page, load_pages
+from docverify.mrz.conformity import check_print
 from docverify.mrz.image import ImageReading, scan_image
 from docverify.mrz.locate import MRZLine
 from docverify.mrz.recognizer import CellRecognizer
@@ -193,6 +194,13 @@ class Verifier:
             )
         else:
             findings = _with_boxes(reading.result.findings, reading)
+        t_print = time.perf_counter()
+        if reading is not None and not scan.timed_out:
+            print_findings = check_print(
+                reading.crops, reading.result.lines, reading.centres, valid=reading.result.valid
+            )
+            findings = (*findings, *print_findings)
+        print_ms = (time.perf_counter() - t_print) * 1000
         t2 = time.perf_counter()
         if reading is not None and not scan.timed_out and self._config.cross_check_viz:
             findings = (*findings, *_with_boxes(_viz_findings(page.image, reading), reading))
@@ -212,6 +220,7 @@ class Verifier:
             timings_ms=(
                 ("load", load_ms),
                 ("mrz", (t1 - t0) * 1000),
+                ("print", print_ms),
                 ("viz", (t3 - t2) * 1000),
                 ("total", total),
             ),

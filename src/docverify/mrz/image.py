@@ -35,6 +35,10 @@ class ImageReading:
     result: MRZResult
     location: MRZLocation
     raw_lines: tuple[str, ...]
+    crops: tuple[LineCrop, ...] = ()
+    """The upright line crops the text was read from, one per line of ``location`` (top to bottom)."""
+    centres: tuple[tuple[float, ...], ...] = ()
+    """Per line, the x centre of every character cell read, in the pixels of that line's crop."""
 
 
 def _grid(glyphs: Sequence[Glyph], crop: LineCrop, count: int) -> npt.NDArray[np.float64]:
@@ -239,6 +243,7 @@ def _read_location(  # noqa: PLR0917 - an internal step of scan_image
                 lines = tuple("".join(g.char for g in row) for row in per_cell)
                 alternatives = [[list(g.alternatives) for g in row] for row in per_cell]
                 fit = float(np.mean([row[0][1] for line in alternatives for row in line if row]))
+                centres = tuple(tuple(g.center for g in row) for row in per_cell)
             else:
                 shapes = [score_cells(c.image, c.text_start, c.text_end, count) for c in crops]
                 lines = tuple(
@@ -246,13 +251,14 @@ def _read_location(  # noqa: PLR0917 - an internal step of scan_image
                     for g, c, sh in zip(free_glyphs, crops, shapes, strict=True)
                 )
                 fit = float(np.mean([sh.scores.max(axis=1).mean() for sh in shapes]))
+                centres = tuple(tuple(float(x) for x in sh.centers) for sh in shapes)
             try:
                 result = read_mrz(lines, reference_date=reference_date, config=config, alternatives=alternatives)
             except InputError:
                 continue
             score = _quality(result, fit)
             if best is None or score > best[0]:
-                best = (score, ImageReading(result, attempt, lines))
+                best = (score, ImageReading(result, attempt, lines, tuple(crops), centres))
         if _valid(best):
             break
     return best, False

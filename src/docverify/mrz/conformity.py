@@ -1,0 +1,872 @@
+"""MRZ print conformity: is the MRZ printed in OCR-B, at an even pitch, on one baseline, at the ICAO line
+spacing? A forger who retypes an MRZ in another font, or reprints a few characters, rarely gets all four.
+
+Works on what the reader already has (:class:`~docverify.mrz.image.ImageReading`): the upright line crops
+(:class:`~docverify.mrz.locate.LineCrop`, H×W uint8 gray, dark text on light, x right and y down, capitals
+about 32 px tall), the final MRZ text, the x centre of every character cell the reader used (crop pixels)
+and the crops' mapping back to the original image. Pure numpy/OpenCV; no model.
+
+Measurement, per line (:func:`measure_line`):
+
+1. The local cap height and baseline at every cell, from the ink row profiles of groups of neighbouring
+   glyphs against those of their OCR-B templates, fitted along the line (a photo's scale changes along it).
+2. Every cell resampled to the templates' scale (vertically from step 1, horizontally from the cell pitch:
+   a photo taken at an angle squeezes one direction more than the other) and aligned on the OCR-B template
+   of the character read: normalised correlation over ±0.4 pitch, refined to a small fraction of a pixel
+   by one Lucas–Kanade step. This gives each glyph's centre x, its baseline y and its similarity with the
+   template (``own``, −1…1), at several blurs of the template; and the capture's blur, from how soft the
+   ink's edges are in their softest direction (whatever the font).
+
+Tests, per document (:func:`assess`):
+
+- **font**: per line, the mean similarity of its glyphs with OCR-B, the templates blurred at most as much as
+  the capture (more blur would let them match another font too). Another font leaves every glyph a little
+  off; blur lowers the similarity too, so the threshold falls with the measured blur. Calibrated on scans
+  and phone captures (``benchmarks/bench_forgery.py``).
+- **pitch** and **baseline**: the glyph centres fitted against their index by a projective map (exact for a
+  straight line of evenly pitched characters photographed at an angle) and the baselines against x by a
+  quadratic, both robustly; then every run of 3–12 characters is tested for a common offset and a trend
+  of its residuals (a χ² with two degrees of freedom against the document's own noise), so that a run
+  reprinted at another pitch, height or angle stands out while the smooth distortion of a photo does not.
+- **line spacing**: the distance between consecutive baselines over the cap height, against ICAO 9303's
+  line pitch (TD1 4.2 mm, TD3 and MRV-A 6.35 mm, ±10 %) and cap height (2.4–2.6 mm); an info finding only.
+
+:func:`check_print` turns the measurements into :class:`~docverify.results.Finding` s (category
+``authenticity``, boxes in original-image pixels); only when the MRZ read is valid, since glyphs compared
+with the templates of misread characters would blame the print for the reader's mistakes. The left margin
+is not checked: it needs the document's edge, which is not located. It cannot prove a forgery: a worn or
+reprinted genuine document, an issuer's own OCR-B variant or printer, or a strongly curved page can look
+the same.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from docverify.errors import DependencyError
+from docverify.mrz.glyphs import ALPHABET, font_path
+from docverify.mrz.locate import LineCrop
+from docverify.mrz.spec import FILLER
+from docverify.results import Category, Finding, Severity, Span
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.intp]
+
+STAGE = "mrz.print"
+CAP = 20
+"""Cap height (px) of the OCR-B templates glyphs are compared with: about 0.12 mm a pixel on a document."""
+SEARCH = 0.4
+"""How far from its cell centre (fraction of the pitch) a glyph is looked for."""
+GROUP = 3
+"""Glyphs on each side of a cell pooled to measure the line's local height (step 1)."""
+BLURS = (0.0, 0.6, 1.0, 1.5, 2.1)
+"""Gaussian blurs (template px) tried on the templates: the best explains the capture's blur."""
+RUNS = (3, 12)
+"""Shortest and longest run of characters tested for a pitch or baseline anomaly."""
+RELIABLE_MIN = 0.5
+RELIABLE_DROP = 0.15
+"""A glyph's position is used when its similarity with its template is at least ``RELIABLE_MIN`` and no more
+than ``RELIABLE_DROP`` below the line's median."""
+NOISE_FLOOR = 0.012
+"""Least position noise assumed (fraction of pitch or cap height, about 0.03 mm): an excellent scan must
+not turn the printer's own jitter into a finding."""
+
+
+# --- thresholds (calibrated on genuine generated documents, see benchmarks/RESULTS.md) -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Decision thresholds of :func:`check_print`: ``*_warn`` gives a warning, ``*_note`` an info finding.
+
+    Calibrated on genuine generated documents (``bench_forgery.py --split calibration``: 300 flatbed scans,
+    600 phone photos, all formats) to at most 1 % of scans and 3 % of photos that would pass turned to
+    review, then checked against the real specimens of ``../shared/specimens`` (at most 5 % with a warning).
+    The blur is in template pixels (capitals :data:`CAP` px tall)."""
+
+    font_warn: float = 0.90
+    """A line of a sharp image whose glyphs' mean OCR-B similarity (−1…1, :attr:`LineMeasure.ocrb`) is below
+    this is not printed in OCR-B."""
+    font_blur: float = 0.25
+    """How much lower the similarity may be per pixel of the capture's blur (:attr:`LineMeasure.blur`)."""
+    font_note: float = 0.02
+    """An info finding when the similarity is within this above the warning threshold."""
+    run_warn: float = 100.0
+    """χ² (2 degrees of freedom, the document's own noise) of the worst run's offset and trend."""
+    run_note: float = 60.0
+    """The same χ², for an info finding."""
+    run_effect: float = 0.05
+    """Least displacement (fraction of pitch or cap height, about 0.1 mm) a run must show to be reported."""
+    spacing_tolerance: float = 0.10
+    """Tolerance on ICAO's line pitch (ICAO9303.md: ±10 %). Outside it, an info finding only: the line pitch
+    is derived from ICAO's figures and real documents (and some specimens) stray from it."""
+    min_cap_px: float = 9.0
+    """Capitals shorter than this in the original image (px) are too small to assess."""
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+LINE_PITCH_MM = {(3, 30): 4.2, (2, 44): 6.35}
+"""ICAO line pitch (mm) by lines × characters: TD1 about 4.2 mm, TD3 and MRV-A about 6.35 mm (ICAO9303.md).
+ICAO states none for the 2 × 36 layouts (TD2, MRV-B): their spacing is not tested."""
+CAP_MM = (2.4, 2.6)
+"""ICAO cap height range (mm)."""
+
+
+# --- OCR-B templates, rendered exactly --------------------------------------------------------------
+
+
+@functools.cache
+def _advance_per_cap() -> float:
+    """OCR-B's character advance (the pitch it is drawn for) over the height of its capital H."""
+    from PIL import ImageFont  # noqa: PLC0415 - only needed once
+
+    font = ImageFont.truetype(str(font_path()), size=400)
+    box = font.getbbox("H")
+    return float(font.getlength("H")) / (box[3] - box[1])
+
+
+@functools.lru_cache(maxsize=2)
+def templates(cap: int = CAP) -> tuple[npt.NDArray[np.float64], int, int, float]:
+    """OCR-B glyphs for the MRZ alphabet (37 × h × w, float64, ink = 1), capitals ``cap`` px tall, each
+    centred on its cell of one pitch (w) and drawn on a common baseline; and w, h and the baseline row.
+
+    Unlike :func:`docverify.mrz.glyphs.templates` (good enough for reading), glyphs are drawn 8 times larger
+    and reduced, so their positions are exact to a small fraction of a pixel: positions are what is measured.
+    """
+    from PIL import Image, ImageDraw, ImageFont  # noqa: PLC0415 - only needed when templates are built
+
+    up = 8
+    w = 2 * round(cap * _advance_per_cap() / 2)
+    h = 2 * round(cap * 1.3 / 2)
+    base = (h + cap) / 2
+    probe = ImageFont.truetype(str(font_path()), size=400)
+    box = probe.getbbox("H")
+    font = ImageFont.truetype(str(font_path()), size=round(400 * cap * up / (box[3] - box[1])))
+    out = np.zeros((len(ALPHABET), h, w), np.float64)
+    for i, ch in enumerate(ALPHABET):
+        img = Image.new("L", (w * up, h * up), 0)
+        draw = ImageDraw.Draw(img)
+        draw.text((w * up / 2 - font.getlength(ch) / 2, base * up), ch, font=font, fill=255, anchor="ls")
+        big = np.asarray(img, np.float32) / 255.0
+        out[i] = cv2.resize(big, (w, h), interpolation=cv2.INTER_AREA)
+    return out, w, h, base
+
+
+@functools.lru_cache(maxsize=2)
+def _prepared(cap: int = CAP) -> tuple[Floats, Floats, Floats, Floats, Floats]:
+    """Per blur of :data:`BLURS` (B), the templates zero-mean and unit-norm, and blurred as they are with
+    their x and y gradients (each B × 37 × h·w); and the templates' row-sum profiles (37 × h)."""
+    tmpl, _, _, _ = templates(cap)
+    sets, raw = [], []
+    for s in BLURS:
+        t = np.stack([cv2.GaussianBlur(x, (0, 0), s) if s > 0 else x for x in tmpl])
+        raw.append(t)
+        flat = t.reshape(len(ALPHABET), -1)
+        flat = flat - flat.mean(axis=1, keepdims=True)
+        sets.append(flat / (np.linalg.norm(flat, axis=1, keepdims=True) + 1e-9))
+    blurred = np.stack(raw)
+    gy, gx = np.gradient(blurred, axis=(2, 3))
+    size = (len(BLURS), len(ALPHABET), -1)
+    return np.stack(sets), blurred.reshape(size), gx.reshape(size), gy.reshape(size), tmpl.sum(axis=2)
+
+
+# --- measurement ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineMeasure:
+    """Per-character measurements of one MRZ line of N characters, in the pixels of its upright crop."""
+
+    chars: str
+    x: Floats
+    """Centre of each glyph (N), on its OCR-B template."""
+    baseline: Floats
+    """Baseline of each glyph (N, y)."""
+    cap: Floats
+    """Local cap height at each glyph (N, px)."""
+    own: Floats
+    """Similarity (normalised correlation, −1…1) of each glyph with the OCR-B template of the character
+    read, at each blur of :data:`BLURS` (N × B)."""
+    other: Floats
+    """Best similarity with the template of any other character, unblurred, where the glyph was aligned (N)."""
+    pitch: Floats
+    """Local cell pitch at each glyph (N, px), from the reader's cell centres."""
+    blur: float = 0.0
+    """The capture's blur (Gaussian sigma, template pixels) in the direction where the ink's edges are
+    softest: how far the print can be judged, whatever its font."""
+
+    @property
+    def ocrb(self) -> float:
+        """How much the line looks like OCR-B: the mean similarity of its glyphs with the templates blurred
+        at most as much as the capture (:attr:`blur`), at the best such blur. More blur would let the
+        templates match another font too."""
+        allowed = np.asarray(BLURS) <= self.blur + 1e-9
+        allowed[0] = True
+        return float(self.own.mean(axis=0)[allowed].max())
+
+
+def measure_line(crop: LineCrop, chars: str, centres: Sequence[float]) -> LineMeasure | None:
+    """Measure every glyph of one MRZ line (see the module's docstring). ``crop``: the line cut upright,
+    ``chars``: the text read (N characters of the MRZ alphabet), ``centres``: the x of every cell in crop
+    pixels. ``None`` when the line cannot be measured (too few cells, no ink)."""
+    ink = _ink(crop.image)
+    c = np.asarray(centres, dtype=np.float64)
+    n = len(c)
+    if n < 8 or n != len(chars) or any(ch not in ALPHABET for ch in chars) or np.any(np.diff(c) <= 0):
+        return None
+    idx = np.array([ALPHABET.index(ch) for ch in chars])
+    k = np.arange(n, dtype=np.float64)
+    local_pitch = np.polyval(np.polyder(np.polyfit(k, c, 2)), k)
+    pitch = float(np.median(local_pitch))
+    if pitch < 4 or np.any(local_pitch < 0.5 * pitch):
+        return None
+    sets, blurred, _, _, t_profiles = _prepared(CAP)
+    _, tw, th, t_base = templates(CAP)
+    scale_y = _line_scale(ink, c, pitch, idx, t_profiles=t_profiles, t_base=t_base)
+    if scale_y is None:
+        return None
+    qy, base0 = scale_y
+    qx = local_pitch / tw  # crop px per template px, horizontally
+    r = max(2, round(SEARCH * tw))
+    ry = max(2, round(0.3 * CAP))
+    pw, ph = tw + 2 * r, th + 2 * ry
+    # every cell resampled at once to the templates' scale, its expected baseline on theirs
+    u = np.arange(pw, dtype=np.float64) - (r + tw / 2 - 0.5)
+    v = np.arange(ph, dtype=np.float64) - (ry + t_base - 0.5)
+    map_x = np.broadcast_to(c[:, None, None] + u[None, None, :] * qx[:, None, None], (n, ph, pw))
+    map_y = np.broadcast_to(base0[:, None, None] + v[None, :, None] * qy[:, None, None], (n, ph, pw))
+    plain = cv2.remap(
+        ink.astype(np.float32),
+        map_x.reshape(n * ph, pw).astype(np.float32),
+        map_y.reshape(n * ph, pw).astype(np.float32),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0.0,
+    ).reshape(n, ph, pw)
+    patches = np.clip((plain - 0.35) / 0.3, 0.0, 1.0)  # light background print counts for nothing
+    # normalised correlation with the template of the character read at every shift, then the best shift
+    own0 = blurred[0, idx].reshape(n, th, tw).astype(np.float32)
+    res = np.stack([cv2.matchTemplate(patches[i], own0[i], cv2.TM_CCOEFF_NORMED) for i in range(n)])
+    res = np.nan_to_num(res, nan=-1.0)
+    iy, ix = np.unravel_index(res.reshape(n, -1).argmax(axis=1), res.shape[1:])
+    p = patches.astype(np.float64)
+    cells = np.arange(n)
+    views = np.lib.stride_tricks.sliding_window_view(p, (th, tw), axis=(1, 2))
+    # similarity at the aligned place and one pixel around it: with every blur of the own template,
+    # and unblurred with every other template
+    window = views[cells, iy, ix].reshape(n, th * tw)
+    unit = window - window.mean(axis=1, keepdims=True)
+    unit /= np.sqrt((unit * unit).sum(axis=1, keepdims=True)) + 1e-9
+    own = np.einsum("np,bnp->nb", unit, sets[:, idx])  # n × B
+    corr = np.einsum("np,cp->nc", unit, sets[0])  # n × 37
+    corr[cells, idx] = -1.0
+    # sub-pixel position against the template blurred like the line (an unblurred one biases the step)
+    b = int(own.mean(axis=0).argmax())
+    dx, dy = _lucas_kanade(window, b, idx)
+    x_out = c + (ix + dx - r) * qx
+    base_out = base0 + (iy + dy - ry) * qy
+    blur = float(np.sqrt(max(_edge_blur(plain) ** 2 - _template_blur() ** 2, 0.0)))
+    return LineMeasure(chars, x_out, base_out, qy * CAP, own, corr.max(axis=1), local_pitch, blur)
+
+
+def _ink(crop: npt.NDArray[np.uint8]) -> Floats:
+    """A line crop (H×W uint8 gray) as ink 0…1 (dark text high), stretched like
+    :func:`docverify.mrz.cells.normalise` but with the percentiles taken on every third pixel (faster)."""
+    f = crop.astype(np.float64)
+    lo, hi = np.percentile(f[::3, ::3], (1, 70))
+    hi = max(float(hi), float(lo) + 8.0)
+    return np.asarray(np.clip((hi - f) / (hi - lo), 0.0, 1.0), dtype=np.float64)
+
+
+def _edge_blur(patches: npt.NDArray[np.floating[Any]]) -> float:
+    """Sigma (px) of a Gaussian blur that would make the steepest ink edges of ``patches`` (n × H × W, ink
+    high) as soft as they are, in the direction where they are softest (motion blur is directional)."""
+    grads = np.gradient(patches.astype(np.float32), axis=(1, 2))
+    gy = np.asarray(grads[0], dtype=np.float32)[:, ::3, ::3].ravel()  # a ninth of the pixels is plenty
+    gx = np.asarray(grads[1], dtype=np.float32)[:, ::3, ::3].ravel()
+    d = np.float32(np.sqrt(0.5))
+    slopes = np.abs(np.stack([gx, gy, (gx + gy) * d, (gx - gy) * d]))
+    steep = np.percentile(slopes, 99.5, axis=1) + 1e-9
+    low, high = np.percentile(patches[:, ::3, ::3], (30, 98))
+    return float((high - low) / (steep.min() * np.sqrt(2 * np.pi)))
+
+
+@functools.cache
+def _template_blur() -> float:
+    """:func:`_edge_blur` of the templates themselves (their own edges are not perfectly sharp)."""
+    tmpl, _, _, _ = templates(CAP)
+    return _edge_blur(tmpl)
+
+
+def _line_scale(
+    ink: Floats, c: Floats, pitch: float, idx: Ints, *, t_profiles: Floats, t_base: float
+) -> tuple[Floats, Floats] | None:
+    """Step 1: at every cell, crop px per template px vertically and the baseline row, from the row
+    profiles of the glyphs around it (fillers left out: small, easily swamped by background print)
+    against their templates', fitted along the line. ``None`` when too few glyphs have ink."""
+    h, w = ink.shape
+    strong = np.clip((ink - 0.35) / 0.3, 0.0, 1.0)  # light background print counts for nothing
+    cum = np.concatenate([np.zeros((h, 1)), np.cumsum(strong, axis=1)], axis=1)
+    lo = np.clip(np.round(c - 0.4 * pitch).astype(np.intp), 0, w)
+    hi = np.clip(np.round(c + 0.4 * pitch).astype(np.intp), 0, w)
+    letters = (idx != ALPHABET.index(FILLER)).astype(np.float64)
+    kernel = np.ones(2 * GROUP + 1)
+    per_cell = (cum[:, hi] - cum[:, lo]) * letters  # H × N
+    per_cell[~_text_band(per_cell.sum(axis=1))] = 0.0  # a neighbouring line's ink at the crop's edge
+    rows = _pool(per_cell, kernel)
+    t_rows = _pool(t_profiles[idx].T * letters, kernel)  # template height × N
+    count = np.convolve(letters, kernel, mode="same")
+    mu, sd = _moments(rows, background=True)
+    t_mu, t_sd = _moments(t_rows, background=False)
+    use = (sd > 1.0) & (count >= GROUP + 1) & (letters > 0) & (t_sd > 0)
+    if use.sum() < 5:
+        return None
+    q = sd[use] / t_sd[use]
+    base = mu[use] + (t_base - 0.5 - t_mu[use]) * q  # rows are pixel indices; t_base is an edge
+    # a slope only where the glyphs used span most of the line: it is extrapolated over the rest
+    degree = 1 if np.ptp(c[use]) > 0.5 * np.ptp(c) else 0
+    q_fit = np.asarray(np.polyval(_trimmed_polyfit(c[use], q, degree), c), dtype=np.float64)
+    base_fit = np.asarray(np.polyval(_trimmed_polyfit(c[use], base, degree), c), dtype=np.float64)
+    if np.any(q_fit * CAP < 4):
+        return None
+    return q_fit, base_fit
+
+
+def _text_band(profile: Floats) -> npt.NDArray[np.bool_]:
+    """Rows of a line crop that belong to its text: the run of rows around the densest one whose ink
+    (``profile``: ink per row) stays above a quarter of it, widened by a fifth of its height each way."""
+    h = len(profile)
+    peak = int(np.argmax(profile))
+    low = profile < 0.25 * profile[peak]
+    rows = np.arange(h)
+    top = int(rows[(rows < peak) & low].max(initial=-1)) + 1
+    bottom = int(rows[(rows > peak) & low].min(initial=h)) - 1
+    margin = max(1, round(0.2 * (bottom - top + 1)))
+    return np.asarray((rows >= top - margin) & (rows <= bottom + margin), dtype=np.bool_)
+
+
+def _moments(rows: Floats, *, background: bool) -> tuple[Floats, Floats]:
+    """Centre and spread (standard deviation), in rows, of each column of ``rows`` (H × N row-sum
+    profiles). With ``background``, each profile's background level (its 20th percentile) is taken off
+    first and the moments are refined twice on the rows within 2.5 spreads of the centre, so that paper
+    texture and a neighbouring line's ink count little."""
+    y = np.arange(rows.shape[0], dtype=np.float64)[:, None]
+    wts = np.clip(rows - np.percentile(rows, 20, axis=0, keepdims=True), 0.0, None) if background else rows
+    near = wts
+    for _ in range(3 if background else 1):
+        total = near.sum(axis=0) + 1e-9
+        mu = (near * y).sum(axis=0) / total
+        sd = np.sqrt((near * (y - mu) ** 2).sum(axis=0) / total)
+        near = wts * (np.abs(y - mu) <= 2.5 * sd + 1.0)
+    return np.asarray(mu, dtype=np.float64), np.asarray(sd, dtype=np.float64)
+
+
+def _lucas_kanade(window: Floats, blur: int, idx: Ints) -> tuple[Floats, Floats]:
+    """Sub-pixel shift (x, y; template px, within ±1) of the templates ``idx`` at blur index ``blur``
+    that best explains each window (n × h·w) as ``a · template(p − shift) + b``: one Lucas–Kanade step
+    (least squares on the template, a constant and the template's x and y gradients)."""
+    _, blurred, gx, gy, _ = _prepared(CAP)
+    rhs = np.stack(
+        [
+            np.einsum("np,np->n", blurred[blur, idx], window),
+            window.sum(axis=1),
+            np.einsum("np,np->n", gx[blur, idx], window),
+            np.einsum("np,np->n", gy[blur, idx], window),
+        ],
+        axis=1,
+    )
+    a, _, cx, cy = np.linalg.solve(_normals(CAP)[blur, idx], rhs[..., None])[..., 0].T
+    a = np.where(np.abs(a) < 1e-6, 1e-6, a)
+    return np.clip(-cx / a, -1.0, 1.0), np.clip(-cy / a, -1.0, 1.0)
+
+
+@functools.lru_cache(maxsize=2)
+def _normals(cap: int = CAP) -> Floats:
+    """The normal matrices of :func:`_lucas_kanade`'s least squares, per blur and template (B × 37 × 4 × 4)."""
+    _, blurred, gx, gy, _ = _prepared(cap)
+    design = np.stack([blurred, np.ones_like(blurred), gx, gy], axis=3)  # B × 37 × P × 4
+    return np.asarray(np.einsum("bcpi,bcpj->bcij", design, design) + np.eye(4) * 1e-6, dtype=np.float64)
+
+
+def _pool(rows: Floats, kernel: Floats) -> Floats:
+    """Each column of ``rows`` (H × N) summed with its neighbours (``kernel`` along N)."""
+    pad = len(kernel) // 2
+    padded = np.pad(rows, ((0, 0), (pad, pad)))
+    cum = np.concatenate([np.zeros((rows.shape[0], 1)), np.cumsum(padded, axis=1)], axis=1)
+    return np.asarray(cum[:, len(kernel) :] - cum[:, : -len(kernel)], dtype=np.float64)
+
+
+def _trimmed_polyfit(x: Floats, y: Floats, degree: int) -> Floats:
+    """Polynomial coefficients of ``y`` on ``x``, refitted twice without the points beyond 3 robust sigmas."""
+    keep = np.ones(len(x), bool)
+    coef = np.polyfit(x, y, degree)
+    for _ in range(2):
+        r = y - np.polyval(coef, x)
+        s = 1.4826 * float(np.median(np.abs(r[keep] - np.median(r[keep])))) + 1e-9
+        keep = np.abs(r) < 3.0 * s
+        if keep.sum() <= degree + 2:
+            break
+        coef = np.polyfit(x[keep], y[keep], degree)
+    return np.asarray(coef, dtype=np.float64)
+
+
+# --- tests --------------------------------------------------------------------------------------------
+
+
+def _robust_residuals(design: Floats, y: Floats, start: Floats, use: npt.NDArray[np.bool_]) -> Floats:
+    """Residuals of ``y`` from a least-squares fit on the columns of ``design``, reweighted with Tukey's
+    biweight from the robust residuals ``start``: points far from the bulk (a reprinted run) get no
+    weight. Only the points ``use`` are fitted; every point gets its residual."""
+    r = start
+    ru = r[use]
+    # the scale stays that of the robust start: re-estimated from a tilted fit, it would grow until the
+    # run it should ignore is inside it
+    s = max(1.4826 * float(np.median(np.abs(ru - np.median(ru)))), 1e-6)
+    for _ in range(3):
+        u = r / (4.0 * s)
+        wts = np.where(np.abs(u) < 1, (1 - u * u) ** 2, 0.0) * use
+        if np.count_nonzero(wts) <= design.shape[1] + 1:
+            break
+        sw = np.sqrt(wts)
+        coef, *_ = np.linalg.lstsq(design * sw[:, None], y * sw, rcond=None)
+        r = y - design @ coef
+    return r
+
+
+def _lmeds_line(x: Floats, y: Floats, use: npt.NDArray[np.bool_]) -> Floats:
+    """Residuals of ``y`` from the line through two of the points ``use`` (at least a quarter of the span
+    apart) that leaves the smallest median absolute residual over them: right when most points agree."""
+    pts = np.nonzero(use)[0]
+    pts = pts[:: max(1, -(-len(pts) // 16))]
+    i, j = np.triu_indices(len(pts), 1)
+    i, j = pts[i], pts[j]
+    far = np.abs(x[j] - x[i]) >= 0.25 * np.ptp(x[use])
+    i, j = i[far], j[far]
+    slope = (y[j] - y[i]) / (x[j] - x[i])
+    resid = y[None, :] - (y[i][:, None] + slope[:, None] * (x[None, :] - x[i][:, None]))
+    best = int(np.argmin(np.median(np.abs(resid[:, use]), axis=1)))
+    return np.asarray(resid[best], dtype=np.float64)
+
+
+def _lmeds_projective(k: Floats, x: Floats, use: npt.NDArray[np.bool_]) -> Floats:
+    """Residuals of ``x`` from the projective map ``x = (a·k + b) / (c·k + 1)`` through three of the
+    points ``use`` (one from each third of the line) that leaves the smallest median absolute residual."""
+    pts = np.nonzero(use)[0]
+    thirds = np.array_split(pts, 3)
+    step = max(1, -(-len(pts) // 15))
+    i, j, last = (g[::step] for g in thirds)
+    if min(len(i), len(j), len(last)) == 0:
+        return _lmeds_line(k, x, use)
+    tri = np.stack(np.meshgrid(i, j, last, indexing="ij"), axis=-1).reshape(-1, 3)
+    kk, xx = k[tri], x[tri]
+    design = np.stack([kk, np.ones_like(kk), -kk * xx], axis=2)
+    ok = np.abs(np.linalg.det(design)) > 1e-9
+    coef = np.linalg.solve(design[ok], xx[ok][..., None])[..., 0]  # T × 3
+    denom = coef[:, 2:3] * k[None, :] + 1.0
+    pred = (coef[:, 0:1] * k[None, :] + coef[:, 1:2]) / np.where(np.abs(denom) < 1e-9, 1e-9, denom)
+    resid = x[None, :] - pred
+    best = int(np.argmin(np.median(np.abs(resid[:, use]), axis=1)))
+    return np.asarray(resid[best], dtype=np.float64)
+
+
+def residuals(m: LineMeasure, use: npt.NDArray[np.bool_] | None = None) -> tuple[Floats, Floats]:
+    """Horizontal residuals of the glyph centres (fraction of the local pitch) from a projective map of
+    their index (``x = (a·k + b) / (c·k + 1)``: evenly pitched characters on a straight line seen at an
+    angle), and vertical residuals of their baselines (fraction of the cap height) from a quadratic in x
+    (a straight line stays straight in a photo, but a passport page is often curved). Both are fitted
+    robustly on the glyphs ``use`` (default: all): the fit follows the majority, so a reprinted run keeps
+    its departure."""
+    n = len(m.x)
+    k = np.arange(n, dtype=np.float64)
+    use = np.ones(n, bool) if use is None else use
+    if use.sum() < 6:
+        use = np.ones(n, bool)
+    design = np.stack([k, np.ones(n), -k * m.x], axis=1)  # x = a k + b - c k x
+    rx = _robust_residuals(design, m.x, _lmeds_projective(k, m.x, use), use) / m.pitch
+    # a glyph a whole cell away is the reader's placement (a run of fillers is periodic), not the print
+    rx = rx - np.round(rx)
+    xs = (m.x - m.x.mean()) / (np.ptp(m.x) + 1e-9)
+    design = np.stack([np.ones(n), xs, xs * xs], axis=1)
+    ry = _robust_residuals(design, m.baseline, _lmeds_line(xs, m.baseline, use), use) / m.cap
+    return rx, ry
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """The run of characters ``start``..``end`` (end exclusive) of line ``line`` whose residuals depart
+    most from the line: their mean ``offset`` and the ``trend`` from the run's first to its last character
+    (both fractions of pitch or cap height), and ``chi2`` (two degrees of freedom) against the noise."""
+
+    line: int
+    start: int
+    end: int
+    offset: float
+    trend: float
+    chi2: float
+
+    @property
+    def effect(self) -> float:
+        """The largest displacement the run's offset and trend give one of its characters."""
+        return abs(self.offset) + abs(self.trend) / 2
+
+
+def worst_run(resid: Floats, sigma: float, line: int, lengths: tuple[int, int] = RUNS) -> Run | None:
+    """The run of ``lengths[0]``–``lengths[1]`` consecutive residuals that departs most from the line: the
+    largest χ² ``Σ (a + b·t)² / sigma²`` of a fitted offset ``a`` and trend ``b`` (``t``: position in the
+    run from its middle). Each run's χ² is the smallest over leaving out each of its glyphs in turn, so
+    one misplaced glyph cannot make a run (a reprinted run moves several together). NaN (unreliable)
+    residuals are left out. ``None`` when the line is shorter than the shortest run."""
+    n = len(resid)
+    sizes = np.arange(lengths[0], min(lengths[1], n) + 1)
+    if len(sizes) == 0:
+        return None
+    longest = int(sizes[-1])
+    # every run of every length at once: runs × starts × positions, positions past a run's end weigh 0
+    padded = np.concatenate([resid, np.full(longest, np.nan)])
+    win = np.lib.stride_tricks.sliding_window_view(padded, longest)[:n]  # starts × positions
+    j = np.arange(longest, dtype=np.float64)
+    inside = j[None, :] < sizes[:, None]  # runs × positions
+    starts_ok = np.arange(n)[None, :] <= n - sizes[:, None]  # runs × starts
+    w = (np.isfinite(win)[None] & inside[:, None, :] & starts_ok[..., None]).astype(np.float64)
+    y = np.nan_to_num(win, nan=0.0)[None]
+    t = (j[None, :] - (sizes[:, None] - 1) / 2)[:, None, :]  # runs × 1 × positions
+    # weighted sums of each run less the glyph left out: closed-form least squares for every choice
+    sw, st, stt, sy, sty = ((w * f).sum(axis=2, keepdims=True) - w * f for f in (1.0, t, t * t, y, t * y))
+    det = sw * stt - st * st
+    ok = (det > 1e-9) & (sw >= 2) & (w > 0)
+    slope = np.where(ok, (sw * sty - st * sy) / np.where(ok, det, 1.0), 0.0)
+    offset = np.where(ok, (sy - slope * st) / np.maximum(sw, 1e-12), 0.0)
+    chi = offset * offset * sw + 2 * offset * slope * st + slope * slope * stt
+    chi = np.where(ok, chi, np.inf) / (sigma * sigma)
+    # a run with no glyph to leave out (fewer than three present) counts for nothing
+    chi = np.where(np.isfinite(chi).any(axis=2, keepdims=True), chi, 0.0)
+    left_out = chi.argmin(axis=2)  # leaving this glyph out explains the run least: the robust χ²
+    robust = np.take_along_axis(chi, left_out[..., None], axis=2)[..., 0]  # runs × starts
+    r, s = np.unravel_index(int(np.argmax(robust)), robust.shape)
+    k = left_out[r, s]
+    size = int(sizes[r])
+    return Run(
+        line, int(s), int(s) + size, float(offset[r, s, k]), float(slope[r, s, k] * (size - 1)), float(robust[r, s])
+    )
+
+
+def reliable(m: LineMeasure) -> npt.NDArray[np.bool_]:
+    """Glyphs whose position can be trusted: those that match their template about as well as the rest of
+    the line (a misread or damaged glyph is aligned on the wrong shape)."""
+    own = m.own[:, 0]
+    return np.asarray(own >= max(RELIABLE_MIN, float(np.median(own)) - RELIABLE_DROP), dtype=np.bool_)
+
+
+def _noise(values: Sequence[Floats]) -> float:
+    """The document's position noise: a robust sigma of all residuals (NaN left out), at least
+    :data:`NOISE_FLOOR`."""
+    allr = np.concatenate(values)
+    allr = allr[np.isfinite(allr)]
+    if len(allr) == 0:
+        return NOISE_FLOOR
+    return max(1.4826 * float(np.median(np.abs(allr - np.median(allr)))), NOISE_FLOOR)
+
+
+# --- the document ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PrintAssessment:
+    """What :func:`assess` measured on one MRZ (all lines measured)."""
+
+    lines: tuple[LineMeasure, ...]
+    reliable: tuple[npt.NDArray[np.bool_], ...]
+    """Per line, the glyphs whose positions are used (see :func:`reliable`)."""
+    font: tuple[float, ...]
+    """Per line, the OCR-B similarity of its glyphs (:attr:`LineMeasure.ocrb`)."""
+    blur: tuple[float, ...]
+    """Per line, the capture's blur (:attr:`LineMeasure.blur`)."""
+    pitch: Run | None
+    """The run whose glyph centres depart most from even pitch (fractions of the pitch)."""
+    baseline: Run | None
+    """The run whose baselines depart most from the line's (fractions of the cap height)."""
+    noise: tuple[float, float]
+    """The document's position scatter: horizontal (pitch) and vertical (cap height) sigma."""
+    spacing: tuple[float, ...]
+    """Between consecutive lines: baseline-to-baseline distance over the cap height."""
+    cap_px: float
+    """Median cap height in original-image pixels."""
+
+
+def assess(
+    crops: Sequence[LineCrop], lines: Sequence[str], centres: Sequence[Sequence[float]]
+) -> PrintAssessment | None:
+    """Measure every line (:func:`measure_line`) and test the document: font, runs, line spacing. ``None``
+    when a line cannot be measured."""
+    if not lines or not (len(crops) == len(lines) == len(centres)):
+        return None
+    measures = [measure_line(c, t, x) for c, t, x in zip(crops, lines, centres, strict=True)]
+    if any(m is None for m in measures):
+        return None
+    ms = tuple(m for m in measures if m is not None)
+    ok = tuple(reliable(m) for m in ms)
+    resid = [residuals(m, u) for m, u in zip(ms, ok, strict=True)]
+    rx = [np.where(u, r[0], np.nan) for r, u in zip(resid, ok, strict=True)]
+    ry = [np.where(u, r[1], np.nan) for r, u in zip(resid, ok, strict=True)]
+    sx, sy = _noise(rx), _noise(ry)
+    runs_x = [worst_run(r, sx, i) for i, r in enumerate(rx)]
+    runs_y = [worst_run(r, sy, i) for i, r in enumerate(ry)]
+    scales = [float(np.sqrt(abs(np.linalg.det(c.to_original[:, :2])))) for c in crops]
+    cap_px = float(np.median(np.concatenate([m.cap * s for m, s in zip(ms, scales, strict=True)])))
+    return PrintAssessment(
+        ms,
+        ok,
+        tuple(m.ocrb for m in ms),
+        tuple(m.blur for m in ms),
+        max((r for r in runs_x if r is not None), key=lambda r: r.chi2, default=None),
+        max((r for r in runs_y if r is not None), key=lambda r: r.chi2, default=None),
+        (sx, sy),
+        _spacing(ms, ok, crops),
+        cap_px,
+    )
+
+
+def _spacing(
+    ms: Sequence[LineMeasure], ok: Sequence[npt.NDArray[np.bool_]], crops: Sequence[LineCrop]
+) -> tuple[float, ...]:
+    """Between consecutive lines, the distance (original-image pixels) from the middle of the lower
+    line's baseline to the upper line's baseline, over their mean cap height there."""
+    lines = []
+    for m, u, crop in zip(ms, ok, crops, strict=True):
+        use = u if u.sum() >= 2 else np.ones(len(u), bool)
+        coef = np.polyfit(m.x[use], m.baseline[use], 1)
+        xs = np.array([m.x[use][0], np.median(m.x[use]), m.x[use][-1]])
+        pts = np.stack([xs, np.polyval(coef, xs), np.ones(3)], axis=1) @ crop.to_original.T  # 3 × 2
+        scale = float(np.sqrt(abs(np.linalg.det(crop.to_original[:, :2]))))
+        lines.append((pts, float(np.median(m.cap[use])) * scale))
+    out = []
+    for (upper, cap_u), (lower, cap_l) in itertools.pairwise(lines):
+        along = (upper[2] - upper[0]) / (np.linalg.norm(upper[2] - upper[0]) + 1e-9)
+        normal = np.array([-along[1], along[0]])
+        out.append(abs(float((lower[1] - upper[0]) @ normal)) / ((cap_u + cap_l) / 2))
+    return tuple(out)
+
+
+# --- findings ------------------------------------------------------------------------------------------
+
+PITCH_MM = 2.54
+"""ICAO: OCR-B size 1 at 10 characters per inch."""
+NOMINAL_CAP_MM = 2.5
+"""Middle of ICAO's cap height range, to put vertical displacements in millimetres."""
+NOT_ASSESSED = "print.mrz.not_assessed"
+LIMITS_OF_THE_CUE = (
+    "It cannot prove a forgery: wear, a crease or curve of the page, a smudge, glare or a fault of the "
+    "issuer's printer can do the same; examine the print under magnification."
+)
+
+
+def check_print(
+    crops: Sequence[LineCrop],
+    lines: Sequence[str],
+    centres: Sequence[Sequence[float]],
+    *,
+    valid: bool = True,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
+) -> tuple[Finding, ...]:
+    """The print-conformity findings of one MRZ read from an image.
+
+    ``crops``: the upright line crops the MRZ was read from (top line first); ``lines``: the final MRZ
+    text; ``centres``: per line, the x of each character cell in its crop (pixels); ``valid``: whether
+    that text passed every check digit and rule. Boxes are polygons in the original image's pixels
+    (through each crop's ``to_original``). Nothing when no line was given; an info finding (category
+    ``quality``) when the print could not be assessed: the characters could not be measured, are too
+    small, or the text is not ``valid`` (then the characters read may be wrong, and the glyphs would be
+    compared with the wrong shapes: a misreading is not a forgery cue).
+
+    >>> check_print(reading.crops, reading.result.lines, reading.centres)  # doctest: +SKIP
+    """
+    if not lines:
+        return ()
+    if not valid:
+        return (_not_assessed("the MRZ did not read as valid, so the characters compared may be misread"),)
+    try:
+        found = assess(crops, lines, centres)
+    except DependencyError as exc:  # the OCR-B font is missing: the MRZ was still read and checked
+        return (_not_assessed(str(exc)),)
+    if found is None:
+        return (_not_assessed("the characters could not be measured on the image"),)
+    if found.cap_px < thresholds.min_cap_px:
+        return (_not_assessed(f"the characters are only {found.cap_px:.0f} pixels tall on the image"),)
+    out: list[Finding] = []
+    for i, (score, blur) in enumerate(zip(found.font, found.blur, strict=True)):
+        floor = thresholds.font_warn - thresholds.font_blur * blur
+        severity = _severity(-score, -floor, -(floor + thresholds.font_note))
+        if severity is not None:
+            out.append(_font_finding(found, crops, i, score, floor=floor, severity=severity))
+    for run, axis in ((found.pitch, "pitch"), (found.baseline, "baseline")):
+        if run is None or run.effect < thresholds.run_effect:
+            continue
+        severity = _severity(run.chi2, thresholds.run_warn, thresholds.run_note)
+        if severity is not None:
+            out.append(_run_finding(found, crops, run, axis, severity=severity, t=thresholds))
+    out.extend(_spacing_findings(found, crops, len(lines), thresholds))
+    return tuple(out)
+
+
+def _severity(value: float, warn: float, note: float) -> Severity | None:
+    if value >= warn:
+        return Severity.WARNING
+    if value >= note:
+        return Severity.INFO
+    return None
+
+
+def _not_assessed(why: str) -> Finding:
+    return Finding(
+        NOT_ASSESSED,
+        Severity.INFO,
+        Category.QUALITY,
+        f"The MRZ print (OCR-B shapes, pitch, baseline, line spacing) was not assessed: {why}.",
+        STAGE,
+    )
+
+
+def _box(m: LineMeasure, crop: LineCrop, start: int, end: int) -> tuple[tuple[float, float], ...]:
+    """The polygon (original-image pixels; top-left, top-right, bottom-right, bottom-left as read) around
+    characters ``start``..``end`` (exclusive) of a measured line."""
+    x0 = float(m.x[start] - 0.55 * m.pitch[start])
+    x1 = float(m.x[end - 1] + 0.55 * m.pitch[end - 1])
+    top = float(np.min(m.baseline[start:end] - 1.15 * m.cap[start:end]))
+    bottom = float(np.max(m.baseline[start:end] + 0.15 * m.cap[start:end]))
+    corners = np.array([[x0, top, 1.0], [x1, top, 1.0], [x1, bottom, 1.0], [x0, bottom, 1.0]])
+    pts = corners @ crop.to_original.T  # OpenCV's pixel coordinates in both, like the MRZ's polygon
+    return tuple((round(float(x), 1), round(float(y), 1)) for x, y in pts)
+
+
+def _font_finding(
+    found: PrintAssessment, crops: Sequence[LineCrop], line: int, score: float, *, floor: float, severity: Severity
+) -> Finding:
+    m = found.lines[line]
+    n = len(m.chars)
+    best = m.own.max(axis=1)
+    lowest = np.argsort(best)[:3]
+    worst = ", ".join(f"{m.chars[k]!r} at position {k + 1}" for k in sorted(lowest))
+    strength = "clearly" if severity is Severity.WARNING else "slightly"
+    message = (
+        f"MRZ line {line + 1} does not look printed in OCR-B: its characters match the OCR-B shapes of the "
+        f"characters read with a mean similarity of {score:.2f}, {strength} below the {floor:.2f} that genuine "
+        f"OCR-B gives in an image this sharp; the least alike are {worst}. ICAO 9303 requires OCR-B in the "
+        "MRZ, so a line retyped in another font is a sign that it was altered. "
+        "It cannot prove a forgery: a very blurred or low-resolution image, heavy wear or an issuer's own "
+        "OCR-B variant can lower the similarity too; compare the glyph shapes (0, 1, 7, <) under magnification."
+    )
+    evidence: tuple[tuple[str, str | int | float | bool], ...] = (
+        ("line", line + 1),
+        ("ocrb_similarity", round(score, 3)),
+        ("expected_at_least", round(floor, 3)),
+        ("blur_cap_fraction", round(found.blur[line] / CAP, 3)),
+        ("glyphs_below_0.8", int((best < 0.8).sum())),
+        ("glyphs_closer_to_another_character", int((m.other > m.own[:, 0]).sum())),
+    )
+    return Finding(
+        "print.mrz.font",
+        severity,
+        Category.AUTHENTICITY,
+        message,
+        STAGE,
+        spans=(Span(line, 0, n),),
+        evidence=evidence,
+        box=_box(m, crops[line], 0, n),
+    )
+
+
+def _run_finding(
+    found: PrintAssessment, crops: Sequence[LineCrop], run: Run, axis: str, *, severity: Severity, t: Thresholds
+) -> Finding:
+    m = found.lines[run.line]
+    span = Span(run.line, run.start, run.end)
+    mm = PITCH_MM if axis == "pitch" else NOMINAL_CAP_MM
+    unit = "character pitch" if axis == "pitch" else "character height"
+    noise = found.noise[0] if axis == "pitch" else found.noise[1]
+    if axis == "pitch":
+        what = (
+            "are out of step with the rest of the line: their centres depart from an even pitch by up to "
+            f"{run.effect * mm:.2f} mm ({run.effect:.0%} of the {unit})"
+        )
+        why = "OCR-B is printed at a fixed pitch of 2.54 mm in one pass"
+    else:
+        what = (
+            "do not sit on the line's baseline: they are raised, lowered or tilted by up to "
+            f"{run.effect * mm:.2f} mm ({run.effect:.0%} of the {unit})"
+        )
+        why = "an MRZ line is printed on one straight baseline in one pass"
+    message = (
+        f"MRZ {span.human()} {what}, against a scatter of {noise * mm:.2f} mm in the rest of this image "
+        f"(χ² {run.chi2:.0f}; a warning from {t.run_warn:.0f}). {why}, so characters that depart together "
+        f"may have been reprinted after the document was issued. {LIMITS_OF_THE_CUE}"
+    )
+    evidence: tuple[tuple[str, str | int | float | bool], ...] = (
+        ("line", run.line + 1),
+        ("start", run.start + 1),
+        ("end", run.end),
+        ("offset", round(run.offset, 4)),
+        ("trend", round(run.trend, 4)),
+        ("displacement_mm", round(run.effect * mm, 3)),
+        ("chi2", round(run.chi2, 1)),
+        ("noise", round(noise, 4)),
+        ("threshold_warning", t.run_warn),
+        ("threshold_info", t.run_note),
+    )
+    return Finding(
+        f"print.mrz.{axis}",
+        severity,
+        Category.AUTHENTICITY,
+        message,
+        STAGE,
+        spans=(span,),
+        evidence=evidence,
+        box=_box(m, crops[run.line], run.start, run.end),
+    )
+
+
+def _spacing_findings(found: PrintAssessment, crops: Sequence[LineCrop], n_lines: int, t: Thresholds) -> list[Finding]:
+    pitch_mm = LINE_PITCH_MM.get((n_lines, len(found.lines[0].chars)))
+    if pitch_mm is None:
+        return []
+    lo = pitch_mm * (1 - t.spacing_tolerance) / CAP_MM[1]
+    hi = pitch_mm * (1 + t.spacing_tolerance) / CAP_MM[0]
+    out = []
+    for i, ratio in enumerate(found.spacing):
+        if lo <= ratio <= hi:
+            continue
+        upper, lower = found.lines[i], found.lines[i + 1]
+        mm = ratio * NOMINAL_CAP_MM
+        message = (
+            f"MRZ lines {i + 1} and {i + 2} are {ratio:.2f} character heights apart (about {mm:.1f} mm for "
+            f"capitals {NOMINAL_CAP_MM} mm tall); ICAO 9303 spaces them {pitch_mm} mm ± 10 % apart with "
+            f"capitals 2.4–2.6 mm tall, i.e. {lo:.2f}–{hi:.2f} character heights. A line reprinted on its own "
+            f"rarely lands at the right distance. {LIMITS_OF_THE_CUE}"
+        )
+        box = (*_box(upper, crops[i], 0, len(upper.chars))[:2], *_box(lower, crops[i + 1], 0, len(lower.chars))[2:])
+        out.append(
+            Finding(
+                "print.mrz.line_spacing",
+                Severity.INFO,
+                Category.AUTHENTICITY,
+                message,
+                STAGE,
+                spans=(Span(i, 0, len(upper.chars)), Span(i + 1, 0, len(lower.chars))),
+                evidence=(
+                    ("lines", f"{i + 1}-{i + 2}"),
+                    ("spacing_over_cap_height", round(ratio, 3)),
+                    ("expected_min", round(lo, 3)),
+                    ("expected_max", round(hi, 3)),
+                ),
+                box=box,
+            )
+        )
+    return out

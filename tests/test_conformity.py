@@ -1,0 +1,235 @@
+"""MRZ print conformity (``docverify.mrz.conformity``): glyph positions and OCR-B similarity measured on
+synthetic line crops with known geometry, the findings they lead to, and one generated forgery end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from docverify.mrz import conformity
+from docverify.mrz.conformity import check_print, measure_line
+from docverify.mrz.glyphs import font_path
+from docverify.mrz.locate import LineCrop
+from docverify.pipeline import Verifier, VerifierConfig
+from docverify.results import Category, Finding, MRZFormat, Severity
+from docverify.synth.dataset import synthesize
+
+LINES = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+CAP = 33.0
+PITCH = 34.5
+BASE = 48.0
+LEFT = 20.0
+MONO = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
+# the crop's pixels map to the original image scaled by 2 and moved: boxes must follow
+TO_ORIGINAL = np.array([[2.0, 0.0, 100.0], [0.0, 2.0, 300.0]])
+
+
+def render_line(
+    text: str,
+    *,
+    dx: npt.ArrayLike | None = None,
+    dy: npt.ArrayLike | None = None,
+    font: str | None = None,
+    blur: float = 0.7,
+    seed: int = 0,
+    origin: tuple[float, float] = (0.0, 0.0),
+) -> tuple[LineCrop, list[float]]:
+    """A line crop (64 px tall, H×W uint8 gray, dark on light) with ``text`` printed at an even pitch, each
+    character moved by ``dx``/``dy`` pixels, drawn 4× larger and reduced (sub-pixel exact); and the cell
+    centres (pixel indices) where the reader would put them."""
+    n = len(text)
+    shift_x = np.zeros(n) if dx is None else np.asarray(dx, float)
+    shift_y = np.zeros(n) if dy is None else np.asarray(dy, float)
+    up = 4
+    path = font or str(font_path())
+    probe = ImageFont.truetype(path, 400)
+    box = probe.getbbox("H")
+    face = ImageFont.truetype(path, round(400 * CAP * up / (box[3] - box[1])))
+    width = int(2 * LEFT + PITCH * n)
+    img = Image.new("L", (width * up, 64 * up), 235)
+    draw = ImageDraw.Draw(img)
+    for i, ch in enumerate(text):
+        cx = LEFT + (i + 0.5) * PITCH + shift_x[i]
+        draw.text((cx * up - face.getlength(ch) / 2, (BASE + shift_y[i]) * up), ch, font=face, fill=30, anchor="ls")
+    a = cv2.resize(np.asarray(img, np.float32), (width, 64), interpolation=cv2.INTER_AREA)
+    a = cv2.GaussianBlur(a, (0, 0), blur) + np.random.default_rng(seed).normal(0.0, 2.0, a.shape)
+    crop = LineCrop(np.clip(a, 0, 255).astype(np.uint8), LEFT, LEFT + n * PITCH, TO_ORIGINAL.copy())
+    crop.to_original[1, 2] += origin[1]
+    return crop, [LEFT + (i + 0.5) * PITCH - 0.5 for i in range(n)]
+
+
+def two_lines(**line2: object) -> tuple[list[LineCrop], list[list[float]]]:
+    """The two lines of ``LINES``, the second drawn with ``line2`` (see :func:`render_line`), 2.6 cap
+    heights apart in the original image (ICAO: 6.35 mm for capitals about 2.45 mm tall)."""
+    first, c1 = render_line(LINES[0], seed=1)
+    second, c2 = render_line(LINES[1], seed=2, origin=(0.0, 2 * 2.6 * CAP), **line2)  # type: ignore[arg-type]
+    return [first, second], [c1, c2]
+
+
+def codes(findings: tuple[Finding, ...], severity: Severity = Severity.WARNING) -> set[str]:
+    return {f.code for f in findings if f.severity is severity}
+
+
+# --- measurement --------------------------------------------------------------------------------------------
+
+
+def test_glyph_positions_are_measured_to_a_fraction_of_a_pixel() -> None:
+    rng = np.random.default_rng(3)
+    dx, dy = rng.uniform(-1.5, 1.5, len(LINES[1])), rng.uniform(-1.5, 1.5, len(LINES[1]))
+    crop, centres = render_line(LINES[1], dx=dx, dy=dy)
+    m = measure_line(crop, LINES[1], centres)
+    assert m is not None
+    err_x = m.x - (np.asarray(centres) + dx)
+    err_y = m.baseline - (BASE - 0.5 + dy)
+    assert np.abs(err_x - np.median(err_x)).max() < 0.6 and np.std(err_x) < 0.3
+    assert np.abs(err_y - np.median(err_y)).max() < 0.6 and np.std(err_y) < 0.3
+    assert np.median(m.cap) == pytest.approx(CAP, rel=0.05)
+    assert m.ocrb > 0.9  # OCR-B glyphs match their templates
+
+
+def test_another_font_matches_ocrb_less() -> None:
+    if not MONO.exists():
+        pytest.skip("DejaVu Sans Mono is not installed")
+    crop, centres = render_line(LINES[1])
+    other, other_centres = render_line(LINES[1], font=str(MONO))
+    genuine, retyped = measure_line(crop, LINES[1], centres), measure_line(other, LINES[1], other_centres)
+    assert genuine is not None and retyped is not None
+    assert genuine.ocrb - retyped.ocrb > 0.1
+
+
+def test_a_line_that_cannot_be_measured_gives_none() -> None:
+    crop, centres = render_line(LINES[1])
+    assert measure_line(crop, LINES[1][:7], centres[:7]) is None  # too few cells
+    assert measure_line(crop, LINES[1], centres[::-1]) is None  # cells not left to right
+    blank = LineCrop(np.full_like(crop.image, 235), crop.text_start, crop.text_end, crop.to_original)
+    assert measure_line(blank, LINES[1], centres) is None  # no ink
+
+
+# --- findings -----------------------------------------------------------------------------------------------
+
+
+def test_an_even_ocrb_print_gives_no_finding() -> None:
+    crops, centres = two_lines()
+    assert check_print(crops, LINES, centres) == ()
+
+
+def test_a_run_on_another_baseline_is_reported_where_it_is() -> None:
+    dy = np.zeros(len(LINES[1]))
+    dy[20:26] = -0.12 * CAP  # six characters raised by 0.3 mm
+    crops, centres = two_lines(dy=dy)
+    findings = check_print(crops, LINES, centres)
+    assert codes(findings) == {"print.mrz.baseline"}
+    (f,) = findings
+    assert f.category is Category.AUTHENTICITY and f.stage == conformity.STAGE
+    (span,) = f.spans
+    assert span.line == 1 and span.start <= 21 and span.end >= 25 and span.end - span.start <= 9
+    ev = dict(f.evidence)
+    assert ev["displacement_mm"] == pytest.approx(0.3, abs=0.08) and ev["chi2"] > conformity.Thresholds().run_warn
+    # the box is in original-image pixels: the crop's pixels doubled and moved by (100, 300 + line offset)
+    xs, ys = [p[0] for p in f.box], [p[1] for p in f.box]
+    y0 = 300 + 2 * 2.6 * CAP
+    assert 100 + 2 * (LEFT + 19.5 * PITCH) < min(xs) < 100 + 2 * (LEFT + 21 * PITCH)
+    assert 100 + 2 * (LEFT + 25 * PITCH) < max(xs) < 100 + 2 * (LEFT + 27.5 * PITCH)
+    assert y0 + 2 * (BASE - 1.5 * CAP) < min(ys) < max(ys) < y0 + 2 * (BASE + 0.5 * CAP)
+    assert "line 2, positions" in f.message and "cannot prove" in f.message
+
+
+def test_a_run_at_another_pitch_is_reported() -> None:
+    dx = np.zeros(len(LINES[1]))
+    dx[30:36] = (np.arange(6) - 2.5) * 0.08 * PITCH  # six characters spread 8 % wider about their middle
+    crops, centres = two_lines(dx=dx)
+    findings = check_print(crops, LINES, centres)
+    assert codes(findings) == {"print.mrz.pitch"}
+    (span,) = next(f for f in findings if f.code == "print.mrz.pitch").spans
+    assert span.line == 1 and span.start <= 31 and span.end >= 35
+
+
+def test_one_stray_glyph_is_not_a_run() -> None:
+    dy = np.zeros(len(LINES[1]))
+    dy[17] = 0.2 * CAP
+    crops, centres = two_lines(dy=dy)
+    assert codes(check_print(crops, LINES, centres)) == set()
+
+
+def test_a_line_in_another_font_is_reported_with_its_box() -> None:
+    if not MONO.exists():
+        pytest.skip("DejaVu Sans Mono is not installed")
+    crops, centres = two_lines(font=str(MONO))
+    findings = check_print(crops, LINES, centres)
+    fonts = [f for f in findings if f.code == "print.mrz.font"]
+    assert [(f.severity, f.spans[0].line) for f in fonts] == [(Severity.WARNING, 1)]
+    assert dict(fonts[0].evidence)["ocrb_similarity"] < conformity.Thresholds().font_warn
+    assert len(fonts[0].box) == 4 and min(p[1] for p in fonts[0].box) > 300 + 2 * 2.6 * CAP
+
+
+def test_lines_too_far_apart_are_noted() -> None:
+    first, c1 = render_line(LINES[0], seed=1)
+    second, c2 = render_line(LINES[1], seed=2, origin=(0.0, 2 * 3.4 * CAP))
+    findings = check_print([first, second], LINES, [c1, c2])
+    assert codes(findings, Severity.INFO) == {"print.mrz.line_spacing"} and codes(findings) == set()
+    (f,) = findings
+    assert dict(f.evidence)["spacing_over_cap_height"] == pytest.approx(3.4, abs=0.15)
+    assert [s.line for s in f.spans] == [0, 1] and len(f.box) == 4
+    # ICAO states no line pitch for the 2 × 36 layouts: not tested there
+    short = [render_line(t[:36], seed=i, origin=(0.0, i * 2 * 3.4 * CAP)) for i, t in enumerate(LINES)]
+    assert check_print([c for c, _ in short], [t[:36] for t in LINES], [x for _, x in short]) == ()
+
+
+def test_not_assessed_when_the_reading_or_the_image_is_not_good_enough() -> None:
+    crops, centres = two_lines()
+    assert check_print([], (), []) == ()
+    for findings in (
+        check_print(crops, LINES, centres, valid=False),
+        check_print(crops, LINES, [c[::-1] for c in centres]),
+        check_print(crops, LINES, centres, thresholds=conformity.Thresholds(min_cap_px=100.0)),
+    ):
+        assert [(f.code, f.severity, f.category) for f in findings] == [
+            (conformity.NOT_ASSESSED, Severity.INFO, Category.QUALITY)
+        ]
+
+
+def test_without_the_ocrb_font_the_print_is_not_assessed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from docverify.errors import DependencyError
+
+    def missing() -> Path:
+        raise DependencyError("the OCR-B font is missing")
+
+    crops, centres = two_lines()
+    monkeypatch.setattr(conformity, "font_path", missing)
+    conformity.templates.cache_clear()
+    conformity._prepared.cache_clear()
+    try:
+        (f,) = check_print(crops, LINES, centres)
+        assert f.code == conformity.NOT_ASSESSED and "font is missing" in f.message
+    finally:
+        conformity.templates.cache_clear()
+        conformity._prepared.cache_clear()
+
+
+# --- end to end -----------------------------------------------------------------------------------------------
+
+SEED = 5
+
+
+@functools.cache
+def _verifier() -> Verifier:
+    return Verifier(config=VerifierConfig(reference_date=dt.date(2026, 1, 1), cross_check_viz=False))
+
+
+def test_a_generated_wrong_font_document_gets_the_font_finding_and_its_genuine_twin_none() -> None:
+    forged = _verifier().verify(synthesize(SEED, MRZFormat.TD3, "flatbed", forgeries=("mrz.wrong_font",)).image)
+    genuine = _verifier().verify(synthesize(SEED, MRZFormat.TD3, "flatbed").image)
+    assert forged.mrz is not None and genuine.mrz is not None
+    fonts = [f for f in forged.findings if f.code == "print.mrz.font" and f.severity is Severity.WARNING]
+    assert fonts and all(len(f.box) == 4 for f in fonts)
+    assert forged.verdict.value != "pass"
+    assert [f.code for f in genuine.findings if f.stage == conformity.STAGE] == []
+    assert genuine.verdict.value == "pass"
+    assert "print" in dict(genuine.timings_ms)
