@@ -14,13 +14,13 @@ import os
 import struct
 import threading
 import time
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, features
 
+from badinputs import pdf_from_objects, png_with_header
 from docverify.config import DEFAULT_LIMITS, Limits
 from docverify.errors import InputError, InputTooLargeError
 from docverify.io import Page, load_page, load_pages
@@ -54,35 +54,6 @@ def write(path: Path, data: bytes) -> Path:
 
 def close_to(pixel: np.ndarray, colour: tuple[int, int, int], tol: int = 0) -> bool:
     return bool(np.all(np.abs(pixel.astype(int) - np.array(colour)) <= tol))
-
-
-def png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def png_with_header(width: int, height: int) -> bytes:
-    """A PNG whose IHDR claims ``width`` × ``height`` RGB pixels, followed by a tiny IDAT: a bomb header."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + png_chunk(b"IHDR", ihdr)
-        + png_chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + png_chunk(b"IEND", b"")
-    )
-
-
-def pdf_from_objects(objects: list[bytes], trailer_extra: bytes = b"") -> bytes:
-    """A PDF with ``objects`` as objects 1..n (object 1 is the catalog) and a correct cross-reference table."""
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, trailer_extra, xref)
-    return bytes(out)
 
 
 def blank_pdf(pages: int, size: tuple[float, float] = (72, 72)) -> bytes:
