@@ -75,11 +75,17 @@ def score(truth: list[str], read: list[str] | None) -> dict[str, Any]:
 
 
 def run_docverify(images: list[Path], engine: str = "model") -> list[tuple[list[str] | None, float]]:
-    from docverify.mrz.recognizer import CellRecognizer
+    from docverify.mrz.recognizer import CellRecognizer, LineRecognizer, MRZRecognizer
     from docverify.ocr import OCRBackend, TesseractBackend
     from docverify.pipeline import Verifier, VerifierConfig
 
-    backend: OCRBackend = CellRecognizer() if engine == "model" else TesseractBackend()
+    backends: dict[str, OCRBackend] = {
+        "model": MRZRecognizer(),
+        "line": LineRecognizer(),
+        "cell": CellRecognizer(),
+        "tesseract": TesseractBackend(),
+    }
+    backend = backends[engine]
     verifier = Verifier(ocr=backend, config=VerifierConfig(reference_date=REF))
     out: list[tuple[list[str] | None, float]] = []
     for path in images:
@@ -174,6 +180,7 @@ def main() -> int:
     ap.add_argument("--peers", action="store_true", help="also run PassportEye and FastMRZ (own venv)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--only", default="", help="run only the image sets whose name contains this text")
+    ap.add_argument("--engines", default="", help="comma-separated parts of docverify engine names to run")
     args = ap.parse_args()
 
     sets: dict[str, list[tuple[Path, list[str]]]] = {}
@@ -198,9 +205,13 @@ def main() -> int:
 
     sets = {k: v for k, v in sets.items() if args.only in k}
     engines: dict[str, Any] = {
-        "docverify (recognizer)": run_docverify,
+        "docverify (default: line model, cell model 2nd)": run_docverify,
+        "docverify (line model only)": lambda imgs: run_docverify(imgs, "line"),
+        "docverify (cell model only)": lambda imgs: run_docverify(imgs, "cell"),
         "docverify (--ocr tesseract)": lambda imgs: run_docverify(imgs, "tesseract"),
     }
+    if args.engines:
+        engines = {k: v for k, v in engines.items() if any(e in k for e in args.engines.split(","))}
     if args.peers:
         ensure_peers()
         tessdata = str(SHARED / "tessdata") if (SHARED / "tessdata" / "mrz.traineddata").exists() else ""
@@ -214,7 +225,7 @@ def main() -> int:
             rows = [score(t, read) for (_, t), (read, _) in zip(items, outs, strict=True)]
             summary = summarise(rows, [s for _, s in outs])
             result["results"].setdefault(name, {})[engine] = summary
-            print(f"{engine:34s} {name:34s} {json.dumps(summary)}", flush=True)
+            print(f"{engine:48s} {name:34s} {json.dumps(summary)}", flush=True)
     print(f"machine: {result['machine']}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -27,7 +27,7 @@ import cv2
 
 from docverify.io import load_page
 from docverify.mrz.image import read_mrz_image
-from docverify.mrz.recognizer import CellRecognizer
+from docverify.mrz.recognizer import MRZRecognizer
 from docverify.viz import cross_check
 from machine import machine
 
@@ -48,7 +48,7 @@ def dataset(kind: str, condition: str, count: int, seed: int) -> list[Path]:
 
 
 def evaluate(paths: list[Path], reference: dt.date | None) -> dict[str, float]:
-    ocr = CellRecognizer()
+    ocr = MRZRecognizer()
     read = compared = flagged = 0
     times = []
     for path in paths:

@@ -122,7 +122,7 @@ def test_reports_record_how_they_were_made() -> None:
     report = docverify.verify(TD3.read_bytes(), reference_date=ref, name="upload")
     engine = report.to_dict()["engine"]
     assert engine["docverify"] == docverify.__version__
-    assert engine["reference_date"] == "2026-01-01" and engine["ocr"] == "docverify-cnn"
+    assert engine["reference_date"] == "2026-01-01" and engine["ocr"] == "docverify"
     assert engine["models"] == model_hashes() and len(engine["models"]["mrz_char"]) == 64
     assert engine["limits"]["max_pixels"] == docverify.Limits().max_pixels
     assert report.source == "upload" and report.pages_total == 1

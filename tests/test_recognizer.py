@@ -1,4 +1,5 @@
-"""The shipped MRZ character recognizer: integrity checks, pre/post-processing, and reading."""
+"""The shipped MRZ recognizers (per-cell CNN and CNN + CTC line model): integrity checks, pre/post-processing,
+and reading."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from docverify import MRZFormat
 from docverify.mrz import recognizer
 from docverify.mrz.cells import PATCH_H, PATCH_W, grid, normalise, patches
 from docverify.mrz.glyphs import ALPHABET
-from docverify.mrz.recognizer import CellRecognizer, ModelIntegrityError, softmax
+from docverify.mrz.locate import LineCrop
+from docverify.mrz.recognizer import CellRecognizer, LineRecognizer, ModelIntegrityError, softmax
 
 
-def test_registry_hash_matches_the_shipped_model() -> None:
+@pytest.mark.parametrize("name", ["mrz_char", "mrz_line"])
+def test_registry_hash_matches_the_shipped_model(name: str) -> None:
     reg = json.loads(resources.files("docverify.models").joinpath("registry.json").read_text())
-    entry = reg["mrz_char"]
+    entry = reg[name]
     data = resources.files("docverify.models").joinpath(entry["file"]).read_bytes()
     assert hashlib.sha256(data).hexdigest() == entry["sha256"]
     assert entry["labels"] == ALPHABET
@@ -69,14 +72,53 @@ def test_normalise_maps_dark_ink_high() -> None:
     assert n[10, 10] > 0.9 and n[0, 0] < 0.1
 
 
-def test_reads_a_generated_document() -> None:
+@pytest.mark.parametrize(
+    ("backend", "fmt", "condition"),
+    [
+        (CellRecognizer(), MRZFormat.TD3, "flatbed"),
+        (LineRecognizer(), MRZFormat.TD3, "flatbed"),
+        (LineRecognizer(), MRZFormat.TD1, "phone"),
+    ],
+    ids=["cell-flatbed", "line-flatbed", "line-phone"],
+)
+def test_reads_a_generated_document(backend: object, fmt: MRZFormat, condition: str) -> None:
     from docverify.mrz.image import read_mrz_image
     from docverify.synth.dataset import synthesize
 
-    cap = synthesize(424242, MRZFormat.TD3, "flatbed")
-    reading = read_mrz_image(cap.image, CellRecognizer(), reference_date=__import__("datetime").date(2026, 1, 1))
+    cap = synthesize(424242, fmt, condition)
+    reading = read_mrz_image(cap.image, backend, reference_date=__import__("datetime").date(2026, 1, 1))  # type: ignore[arg-type]
     assert reading is not None
     assert list(reading.result.lines) == list(cap.truth.mrz_lines)
+
+
+def _crop(width: int, height: int = 64) -> LineCrop:
+    return LineCrop(np.full((height, width), 230, np.uint8), 10.0, width - 10.0, np.eye(2, 3))
+
+
+def test_line_input_is_one_padded_batch_32_px_high() -> None:
+    batch, frames, back = recognizer._line_input([_crop(800), _crop(500, 40)])
+    assert batch.shape[:3] == (2, 1, recognizer.LINE_HEIGHT) and batch.shape[3] % recognizer.LINE_STRIDE == 0
+    assert frames == [400 // recognizer.LINE_STRIDE, 400 // recognizer.LINE_STRIDE]
+    assert back[0] == pytest.approx(2.0) and back[1] == pytest.approx(500 / 400)
+    assert float(batch.max()) <= 1.0 and float(batch.min()) >= 0.0
+
+
+def test_smoothed_centres_follow_a_changing_pitch_and_ignore_an_outlier() -> None:
+    k = np.arange(44, dtype=np.float64)
+    true = 10 + 6.0 * k + 0.02 * k**2  # the pitch grows along the line, as under perspective
+    noisy = true + np.where(k % 2 == 0, 0.5, -0.5)
+    noisy[20] += 6.0
+    out = recognizer._smooth_centres(noisy)
+    assert np.abs(out - true).max() < 1.0
+    assert np.all(np.diff(out) > 0)
+
+
+def test_the_line_recognizer_needs_a_count_and_gives_nothing_for_an_impossible_one() -> None:
+    with pytest.raises(ValueError, match="number of characters"):
+        LineRecognizer().read_lines([_crop(400)])
+    assert LineRecognizer().read_lines([], 44) == []
+    # a blank crop reads as (almost) nothing: it cannot be forced into 44 characters
+    assert LineRecognizer().read_lines([_crop(900)], 44) == [[]]
 
 
 def test_the_model_ships_in_the_wheel_and_loads_from_it(tmp_path: object) -> None:
@@ -103,7 +145,9 @@ def test_the_model_ships_in_the_wheel_and_loads_from_it(tmp_path: object) -> Non
         "import docverify, numpy as np; from docverify.mrz import recognizer as r; "
         f"assert docverify.__file__.startswith({site!r}), docverify.__file__; "
         "s = r.session(); y = s.run(None, {'patches': np.zeros((2, 1, 40, 32), np.float32)})[0]; "
-        "assert y.shape == (2, 37); print('ok')"
+        "assert y.shape == (2, 37); "
+        "s = r.session('mrz_line'); y = s.run(None, {'lines': np.zeros((2, 1, 32, 400), np.float32)})[0]; "
+        "assert y.shape == (2, 100, 38), y.shape; print('ok')"
     )
     env = {"PYTHONPATH": site, "PATH": "/usr/bin:/bin"}
     result = subprocess.run(

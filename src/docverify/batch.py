@@ -136,9 +136,9 @@ def _verifier(options: BatchOptions) -> Any:
 
             ocr: Any = TesseractBackend()
         else:
-            from docverify.mrz.recognizer import CellRecognizer  # noqa: PLC0415
+            from docverify.mrz.recognizer import MRZRecognizer  # noqa: PLC0415
 
-            ocr = CellRecognizer()
+            ocr = MRZRecognizer()
         ref = dt.date.fromisoformat(options.reference_date) if options.reference_date else None
         config = VerifierConfig(reference_date=ref, limits=options.limits, cross_check_viz=options.viz)
         verifier = Verifier(ocr=ocr, config=config)

@@ -270,12 +270,12 @@ def check_command(
     5 docverify could not run (e.g. tesseract missing).
     """
     from docverify.io import display_name  # noqa: PLC0415 - keeps `docverify mrz` light
-    from docverify.mrz.recognizer import CellRecognizer  # noqa: PLC0415
+    from docverify.mrz.recognizer import MRZRecognizer  # noqa: PLC0415
     from docverify.ocr import TesseractBackend  # noqa: PLC0415
     from docverify.pipeline import Verifier, VerifierConfig  # noqa: PLC0415
     from docverify.render.annotate import annotate, write_png  # noqa: PLC0415
 
-    engine = CellRecognizer() if ocr == "model" else TesseractBackend()
+    engine = MRZRecognizer() if ocr == "model" else TesseractBackend()
     verifier = Verifier(ocr=engine, config=VerifierConfig(reference_date=reference_date, cross_check_viz=viz))
     console = Console(highlight=False, soft_wrap=True)
     codes: list[ExitCode] = []

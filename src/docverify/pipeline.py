@@ -29,7 +29,7 @@ from docverify.io import Page, load_pages
 from docverify.mrz.conformity import check_print
 from docverify.mrz.image import ImageReading, scan_image
 from docverify.mrz.locate import MRZLine
-from docverify.mrz.recognizer import CellRecognizer
+from docverify.mrz.recognizer import MRZRecognizer
 from docverify.mrz.repair import RepairConfig
 from docverify.ocr import OCRBackend
 from docverify.results import Category, Finding, MRZResult, Report, Severity, Verdict
@@ -114,7 +114,7 @@ class Verifier:
     backend that is itself safe to share; models are loaded once per process, on first use."""
 
     def __init__(self, *, ocr: OCRBackend | None = None, config: VerifierConfig | None = None) -> None:
-        self._ocr: OCRBackend = CellRecognizer() if ocr is None else ocr
+        self._ocr: OCRBackend = MRZRecognizer() if ocr is None else ocr
         self._config = config or VerifierConfig()
 
     @property
@@ -285,7 +285,7 @@ def verify(
         if verifier is None:
             from docverify.ocr import TesseractBackend  # noqa: PLC0415
 
-            verifier = Verifier(ocr=CellRecognizer() if ocr == "model" else TesseractBackend(), config=config)
+            verifier = Verifier(ocr=MRZRecognizer() if ocr == "model" else TesseractBackend(), config=config)
             if len(_default_verifiers) > 32:
                 _default_verifiers.clear()
             _default_verifiers[(ocr, config)] = verifier

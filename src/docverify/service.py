@@ -549,10 +549,10 @@ class _Gate:
 
 def default_engines() -> dict[str, OCRBackend]:
     """The OCR engines selectable with ``?ocr=``: docverify's recognizer (``model``) and ``tesseract``."""
-    from docverify.mrz.recognizer import CellRecognizer  # noqa: PLC0415
+    from docverify.mrz.recognizer import MRZRecognizer  # noqa: PLC0415
     from docverify.ocr import TesseractBackend  # noqa: PLC0415
 
-    return {"model": CellRecognizer(), "tesseract": TesseractBackend()}
+    return {"model": MRZRecognizer(), "tesseract": TesseractBackend()}
 
 
 class _Service:

@@ -214,6 +214,13 @@ MAX_CANDIDATES = 2
 _Scored = tuple[tuple[int, float, int, int], ImageReading]
 
 
+def engines_of(ocr: OCRBackend) -> tuple[OCRBackend, ...]:
+    """The engines behind ``ocr``, in the order they are tried: an OCR backend may carry a tuple of
+    ``engines`` (a first reader and second opinions), otherwise it is its own only engine."""
+    inner = getattr(ocr, "engines", None)
+    return tuple(inner) if inner else (ocr,)
+
+
 def _read_location(  # noqa: PLR0917 - an internal step of scan_image
     gray: Image,
     location: MRZLocation,
@@ -223,42 +230,78 @@ def _read_location(  # noqa: PLR0917 - an internal step of scan_image
     deadline: float | None = None,
 ) -> tuple[_Scored | None, bool]:
     """The best reading of ``location``, tried both ways round and at every character count that fits;
-    and whether ``deadline`` passed before every way was tried."""
+    and whether ``deadline`` passed before every way was tried.
+
+    With several engines (:func:`engines_of`), a later engine is asked only when the earlier ones found
+    no valid reading, and its reading replaces theirs only when it is valid."""
     best: _Scored | None = None
     steps = 0
-    for attempt in (location, location.flipped()):
-        if steps and _passed(deadline):
-            return best, True
-        crops = [cut_line(gray, line) for line in attempt.lines]
-        free_glyphs = None if ocr.cell_aligned else ocr.read_lines(crops)
-        for count in _line_counts(len(crops)):
+    crops_of: dict[int, list[LineCrop]] = {}
+    for engine in engines_of(ocr):
+        own: _Scored | None = None
+        for turn, attempt in enumerate((location, location.flipped())):
             if steps and _passed(deadline):
-                return best, not _valid(best)
-            steps += 1
-            alternatives: list[list[list[tuple[str, float]]]] | None = None
-            if free_glyphs is None:
-                # a cell reader: one glyph per cell, with its probabilities for the repair; the right
-                # character count puts every cell on a glyph, where the recognizer is confident
-                per_cell = ocr.read_lines(crops, count)
-                lines = tuple("".join(g.char for g in row) for row in per_cell)
-                alternatives = [[list(g.alternatives) for g in row] for row in per_cell]
-                fit = float(np.mean([row[0][1] for line in alternatives for row in line if row]))
-                centres = tuple(tuple(g.center for g in row) for row in per_cell)
-            else:
-                shapes = [score_cells(c.image, c.text_start, c.text_end, count) for c in crops]
-                lines = tuple(
-                    _fillers_by_shape(cells(g, c, count), sh)
-                    for g, c, sh in zip(free_glyphs, crops, shapes, strict=True)
-                )
-                fit = float(np.mean([sh.scores.max(axis=1).mean() for sh in shapes]))
-                centres = tuple(tuple(float(x) for x in sh.centers) for sh in shapes)
-            try:
-                result = read_mrz(lines, reference_date=reference_date, config=config, alternatives=alternatives)
-            except InputError:
-                continue
-            score = _quality(result, fit)
-            if best is None or score > best[0]:
-                best = (score, ImageReading(result, attempt, lines, tuple(crops), centres))
+                return _prefer(best, own), True
+            if turn not in crops_of:
+                crops_of[turn] = [cut_line(gray, line) for line in attempt.lines]
+            crops = crops_of[turn]
+            free_glyphs = None if engine.cell_aligned else engine.read_lines(crops)
+            for count in _line_counts(len(crops)):
+                if steps and _passed(deadline):
+                    best = _prefer(best, own)
+                    return best, not _valid(best)
+                steps += 1
+                scored = _read_count(engine, crops, free_glyphs, count, reference_date, config)
+                if scored is None:
+                    continue
+                score, lines, result, centres = scored
+                if own is None or score > own[0]:
+                    own = (score, ImageReading(result, attempt, lines, tuple(crops), centres))
+            if _valid(own):
+                break
+        best = _prefer(best, own)
         if _valid(best):
             break
     return best, False
+
+
+def _prefer(first: _Scored | None, later: _Scored | None) -> _Scored | None:
+    """An earlier engine's reading, unless there is none or a later engine's reading is valid."""
+    if first is None or (later is not None and later[1].result.valid and not first[1].result.valid):
+        return later if later is not None else first
+    return first
+
+
+def _read_count(  # noqa: PLR0917 - an internal step of _read_location
+    engine: OCRBackend,
+    crops: list[LineCrop],
+    free_glyphs: list[list[Glyph]] | None,
+    count: int,
+    reference_date: dt.date | None,
+    config: RepairConfig | None,
+) -> tuple[tuple[int, float, int, int], tuple[str, ...], MRZResult, tuple[tuple[float, ...], ...]] | None:
+    """One engine's reading of the crops as lines of ``count`` characters, repaired and ranked; ``None``
+    when the lines cannot be read at that count."""
+    alternatives: list[list[list[tuple[str, float]]]] | None = None
+    if free_glyphs is None:
+        # a cell reader: one glyph per cell, with its probabilities for the repair; the right
+        # character count puts every cell on a glyph, where the recognizer is confident
+        per_cell = engine.read_lines(crops, count)
+        if not all(per_cell):
+            return None  # a line that cannot be read as ``count`` characters
+        lines = tuple("".join(g.char for g in row) for row in per_cell)
+        alternatives = [[list(g.alternatives) for g in row] for row in per_cell]
+        fit = float(np.mean([row[0][1] for line in alternatives for row in line if row]))
+        centres = tuple(tuple(g.center for g in row) for row in per_cell)
+    else:
+        shapes = [score_cells(c.image, c.text_start, c.text_end, count) for c in crops]
+        lines = tuple(
+            _fillers_by_shape(cells(g, c, count), sh) for g, c, sh in zip(free_glyphs, crops, shapes, strict=True)
+        )
+        fit = float(np.mean([sh.scores.max(axis=1).mean() for sh in shapes]))
+        centres = tuple(tuple(float(x) for x in sh.centers) for sh in shapes)
+    try:
+        result = read_mrz(lines, reference_date=reference_date, config=config, alternatives=alternatives)
+    except InputError:
+        return None
+    return _quality(result, fit), lines, result, centres

@@ -89,8 +89,12 @@ def _strokes(gray: Image) -> Image:
     """Binary mask (255 = ink) of dark strokes thinner than about 13 px, background removed."""
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (13, 13))
     blackhat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel)
-    _, binary = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    return np.asarray(binary, dtype=np.uint8)
+    otsu, _ = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    # On a noisy photo of a document with fine background print, Otsu's level falls between paper and
+    # the faint background lines, which then glue the characters together; the strongest strokes (the
+    # top half percent of the image, mostly print) set a floor under it.
+    level = max(float(otsu), 0.45 * float(np.percentile(blackhat, 99.5)))
+    return np.asarray(np.where(blackhat > level, 255, 0), dtype=np.uint8)
 
 
 def _components(binary: Image) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -157,10 +161,14 @@ class _Box:
         return self.y + self.h / 2
 
 
+MAX_HEIGHTS = 6
+"""Character heights tried per direction: small print (many components) must not crowd out a large MRZ."""
+
+
 def _char_heights(heights: npt.NDArray[np.int32]) -> list[float]:
     """Character heights worth trying: the heights shared by many components (an MRZ has 60–88)."""
     hist = np.bincount(np.clip(heights, 0, 130), minlength=131).astype(float)
-    # heights in bands of about ±15 %, the most populated first, at most four
+    # heights in bands of about ±15 %, the most populated first, at most MAX_HEIGHTS
     counted: list[tuple[float, float]] = []
     h = 6.0
     while h <= 100:
@@ -169,7 +177,7 @@ def _char_heights(heights: npt.NDArray[np.int32]) -> list[float]:
         if n >= 25:
             counted.append((n, h))
         h *= 1.25
-    return [h for _, h in sorted(counted, reverse=True)[:4]]
+    return [h for _, h in sorted(counted, reverse=True)[:MAX_HEIGHTS]]
 
 
 def _text_lines(binary: Image) -> list[tuple[_Box, float]]:
@@ -187,10 +195,37 @@ def _text_lines(binary: Image) -> list[tuple[_Box, float]]:
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, round(ch * 1.3)), 1))
         closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
         _, _, st, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
-        for x, y, w, h, area in st[1:]:
-            if 0.6 * ch <= h <= 2.0 * ch and w >= 12 * h and area >= 0.25 * w * h:
+        for x, y, w, h, area in _merge_pieces(st[1:], ch):
+            # a line up to about 3.5° off the working angle still counts (in a phone photo the MRZ's
+            # lines are not quite parallel to the rest of the text): the tilt refinement straightens it
+            if (
+                0.6 * ch <= h <= 2.0 * ch + 0.06 * w
+                and w >= 12 * min(h, 2.0 * ch)
+                and area >= 0.2 * w * min(h, 1.5 * ch)
+            ):
                 found.append((_Box(int(x), int(y), int(w), int(h)), ch))
     return found
+
+
+def _merge_pieces(stats: npt.NDArray[np.int32], ch: float) -> list[tuple[int, int, int, int, int]]:
+    """Boxes ``(x, y, w, h, area)`` of closed text pieces, with pieces of one line joined: a line broken by
+    glare or by a wider gap at the near end of a tilted photo comes back whole. Pieces join when they
+    overlap vertically by half the smaller height and the gap between them is under 3 character heights."""
+    joinable = (stats[:, 3] >= 0.6 * ch) & (stats[:, 3] <= 2.5 * ch) & (stats[:, 2] >= 3 * ch)
+    pieces = sorted(tuple(int(v) for v in row) for row in stats[joinable])
+    out: list[list[int]] = []
+    for x, y, w, h, area in pieces:
+        for box in out[:-40:-1]:  # the last pieces started are the only ones near enough
+            bx, by, bw, bh, _ = box
+            overlap = min(by + bh, y + h) - max(by, y)
+            if overlap >= 0.5 * min(bh, h) and x - (bx + bw) <= 3.0 * ch and x >= bx:
+                nx1, ny0, ny1 = max(bx + bw, x + w), min(by, y), max(by + bh, y + h)
+                box[:] = [bx, ny0, nx1 - bx, ny1 - ny0, box[4] + area]
+                break
+        else:
+            out.append([x, y, w, h, area])
+    other = [tuple(int(v) for v in row) for row in stats[~joinable]]
+    return [(b[0], b[1], b[2], b[3], b[4]) for b in out] + [(o[0], o[1], o[2], o[3], o[4]) for o in other]
 
 
 def _groups(lines: list[tuple[_Box, float]]) -> list[tuple[list[_Box], float, float]]:
@@ -251,12 +286,20 @@ def iter_locations(image: Image) -> Iterator[MRZLocation]:
     centroids, size = _components(binary)
     tried: set[int] = set()
     for base in _orientations(centroids, size):
-        for angle in (base, base + 90.0):  # the text direction, then across it (TD1 lines are close)
+        # The text direction first; when its best place is not the MRZ, the places across it (TD1 lines
+        # are close; an open passport's other page may be printed sideways) compete by score with its rest.
+        rest: list[MRZLocation] = []
+        for angle in (base, base + 90.0):
             key = round(angle * 2) % 360  # half-degree buckets, mod 180°
             if key in tried:
                 continue
             tried.add(key)
-            yield from _find_at(binary, angle, scale)
+            found = _find_at(binary, angle, scale)
+            if not rest and angle == base and found:
+                yield found[0]
+                found = found[1:]
+            rest.extend(found)
+        yield from sorted(rest, key=lambda loc: -loc.score)
 
 
 def locate_mrz(image: Image) -> MRZLocation | None:
@@ -301,12 +344,34 @@ def _location(  # noqa: PLR0917 - an internal step of _find_at
     for b in group:
         # MRZ lines are equally long and left-aligned: a line whose trailing '<' run came apart from
         # the rest is given the full extent.
-        cx, cy = (x0 + x1) / 2, b.cy
+        cx = (x0 + x1) / 2
+        cy, height, tilt = _line_fit(upright, b, cx)
         ox = inverse[0, 0] * cx + inverse[0, 1] * cy + inverse[0, 2]
         oy = inverse[1, 0] * cx + inverse[1, 1] * cy + inverse[1, 2]
-        out.append(MRZLine((ox / scale, oy / scale), (x1 - x0) / scale, b.h / scale, angle % 360.0))
+        out.append(MRZLine((ox / scale, oy / scale), (x1 - x0) / scale, height / scale, (angle + tilt) % 360.0))
     location = MRZLocation(tuple(out), angle % 360.0, char_h / scale, score)
     return location.flipped() if below > above else location
+
+
+def _line_fit(upright: Image, box: _Box, cx: float) -> tuple[float, float, float]:
+    """One line's own middle (y at ``cx``), height across its ink and residual slope (degrees, as
+    :func:`_tilt`) in the upright image. In a phone photo the lines of one MRZ are not quite parallel:
+    a line's box then grows with its slant, and a crop cut from the box shrinks its characters."""
+    ys, xs = np.nonzero(upright[box.y : box.y + box.h, box.x : box.x + box.w])
+    if len(xs) < 20:
+        return box.cy, float(box.h), 0.0
+    if len(xs) > 3000:
+        pick = np.linspace(0, len(xs) - 1, 3000).astype(np.int64)
+        xs, ys = xs[pick], ys[pick]
+    vx, vy, px, py = cv2.fitLine(np.column_stack([xs, ys]).astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+    if abs(vx) < 0.9:  # not a text line after all: keep the box
+        return box.cy, float(box.h), 0.0
+    slope = float(vy / vx)
+    resid = ys - (py + slope * (xs - px))
+    lo, hi = np.percentile(resid, [2.0, 98.0])
+    height = float(np.clip(hi - lo + 1.0, 0.5 * box.h, box.h))
+    mid = float(py + slope * (cx - box.x - px) + (lo + hi) / 2) + box.y
+    return mid, height, float(np.degrees(np.arctan(slope)))
 
 
 def _tilt(upright: Image, group: list[_Box]) -> float:

@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
 from docverify.errors import DependencyError
 from docverify.mrz.cells import grid, normalise, patches, track
+from docverify.mrz.ctc import decode_fixed, greedy
 from docverify.mrz.glyphs import ALPHABET
 from docverify.mrz.locate import LineCrop
 from docverify.ocr import Glyph
@@ -137,3 +139,119 @@ class CellRecognizer:
                 glyphs.append(Glyph(ALPHABET[order[0]], float(placed[k]) - 1, float(placed[k]) + 1, alts))
             out.append(glyphs)
         return out
+
+
+LINE_MODEL_NAME = "mrz_line"
+LINE_HEIGHT = 32
+"""Input height of the line model: line crops with characters about 16 px tall."""
+LINE_STRIDE = 4
+"""Crop pixels per output frame of the line model."""
+MAX_LENGTH_GAP = 4
+"""A line whose best unconstrained reading is further than this from the asked count is not forced to it."""
+
+
+def _line_input(crops: Sequence[LineCrop]) -> tuple[npt.NDArray[np.float32], list[int], list[float]]:
+    """Crops as one N × 1 × 32 × W batch (ink high, padded with paper), their frame counts, and the factor
+    from model-input x back to crop x."""
+    images, frames, back = [], [], []
+    for c in crops:
+        h, w = c.image.shape[:2]
+        width = max(LINE_STRIDE * 2, round(w * LINE_HEIGHT / h))
+        small = cv2.resize(c.image, (width, LINE_HEIGHT), interpolation=cv2.INTER_AREA)
+        images.append(normalise(small))
+        frames.append(width // LINE_STRIDE)
+        back.append(w / width)
+    width = -(-max(im.shape[1] for im in images) // LINE_STRIDE) * LINE_STRIDE
+    batch = np.zeros((len(images), 1, LINE_HEIGHT, width), np.float32)
+    for i, im in enumerate(images):
+        batch[i, 0, :, : im.shape[1]] = im
+    return batch, frames, back
+
+
+def _smooth_centres(frames: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Character centres (frame units) from the frames where each character was read: a quadratic in the
+    character's index fitted to them, outliers dropped (a line's pitch changes smoothly, even under
+    perspective; a single frame is only good to a few pixels)."""
+    n = len(frames)
+    if n < 6:
+        return frames
+    k = np.arange(n, dtype=np.float64)
+    keep = np.ones(n, bool)
+    fitted = frames
+    for _ in range(3):
+        coef = np.polyfit(k[keep], frames[keep], 2)
+        fitted = np.asarray(np.polyval(coef, k), dtype=np.float64)
+        resid = np.abs(frames - fitted)
+        limit = max(1.0, 3.0 * float(np.median(resid[keep])))
+        new = resid <= limit
+        if new.sum() < n // 2 or np.array_equal(new, keep):
+            break
+        keep = new
+    if np.all(np.diff(fitted) > 0):
+        return np.asarray(fitted, dtype=np.float64)
+    return frames
+
+
+@dataclass(frozen=True, slots=True)
+class LineRecognizer:
+    """An :class:`~docverify.ocr.OCRBackend` that reads whole MRZ lines with a CNN + CTC model.
+
+    No cell grid is placed: the model finds the characters along the line itself, so a pitch that changes
+    under perspective or a line located a little too long does not shift them. The frames are decoded into
+    exactly ``count`` characters (:func:`docverify.mrz.ctc.decode_fixed`); each glyph carries the
+    probabilities of its most certain frame as alternatives for the check-digit repair. A line whose
+    reading is more than :data:`MAX_LENGTH_GAP` characters away from ``count`` comes back empty.
+    """
+
+    top_k: int = 4
+    name: str = "docverify-ctc"
+    cell_aligned: bool = True
+
+    def read_lines(self, crops: Sequence[LineCrop], count: int | None = None) -> list[list[Glyph]]:
+        """``count`` glyphs per crop (or none for a line that cannot have that many), left to right."""
+        if count is None:
+            raise ValueError("the line recognizer needs the number of characters per line")
+        if not crops:
+            return []
+        batch, frames, back = _line_input(crops)
+        logits = np.asarray(session(LINE_MODEL_NAME).run(None, {"lines": batch})[0], dtype=np.float32)
+        blank = len(ALPHABET)
+        out: list[list[Glyph]] = []
+        for i, n_frames in enumerate(frames):
+            z = logits[i, :n_frames]
+            z = z - z.max(axis=1, keepdims=True)
+            log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            if abs(len(greedy(log_probs, blank)) - count) > MAX_LENGTH_GAP:
+                out.append([])
+                continue
+            decoded = decode_fixed(log_probs, count, blank)
+            if not decoded.labels:
+                out.append([])
+                continue
+            probs = np.exp(log_probs[:, :blank])
+            xs = _smooth_centres(np.asarray(decoded.frames, dtype=np.float64) + 0.5) * LINE_STRIDE * back[i]
+            glyphs = []
+            for label, t, x in zip(decoded.labels, decoded.frames, xs, strict=True):
+                row = probs[t]  # not renormalised: a character forced onto a blank frame stays unlikely
+                order = np.argsort(-row)[: self.top_k]
+                if order[0] != label:  # the path's character leads (it may differ from the frame's arg-max)
+                    order = np.concatenate([[label], order[order != label]])[: self.top_k]
+                alts = tuple((ALPHABET[j], float(row[j])) for j in order)
+                glyphs.append(Glyph(ALPHABET[label], x - 1, x + 1, alts))
+            out.append(glyphs)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class MRZRecognizer:
+    """docverify's MRZ reader (the default ``ocr="model"``): the line model first, and the cell model as a
+    second opinion on a place where the line model's reading does not validate (see
+    :func:`docverify.mrz.image.engines_of`). Used on its own, it reads like the line model."""
+
+    name: str = "docverify"
+    cell_aligned: bool = True
+    engines: tuple[LineRecognizer | CellRecognizer, ...] = (LineRecognizer(), CellRecognizer())
+
+    def read_lines(self, crops: Sequence[LineCrop], count: int | None = None) -> list[list[Glyph]]:
+        """The first engine's reading (see :class:`LineRecognizer`)."""
+        return self.engines[0].read_lines(crops, count)

@@ -228,11 +228,13 @@ def _candidates_from_alternatives(
             if cost < best.get(ch, math.inf):
                 best[ch] = cost
     # The classic confusions of the recognizer's first choice stay possible, at a low prior: a
-    # recognizer that is sure of a '0' inside a name still leaves the 'O' a name needs.
+    # recognizer that is sure of a '0' inside a name still leaves the 'O' a name needs. The prior is a
+    # ceiling on the cost also of a confusion the recognizer proposed at a tiny probability (an 'O' at
+    # 0.3 % must not lose to a 'D' it gave no probability at all).
     top = alts[0][0] if alts else observed
     for alt, cost in CONFUSIONS.get(top, ()):
-        if alt in charset and alt not in best:
-            best[alt] = config.confusion_prior_cost + cost
+        if alt in charset:
+            best[alt] = min(best.get(alt, math.inf), config.confusion_prior_cost + cost)
     if not best:
         return [(observed, 0.0)] if observed in charset else [(c, config.unknown_cost) for c in sorted(charset)]
     return sorted(best.items(), key=lambda kv: kv[1])
@@ -560,7 +562,9 @@ def _country_reading(
     positions = [(field.line, c) for c in range(field.start, field.end)]
     if all(lines[li][c] in {ch for ch, _ in cands[(li, c)]} for li, c in positions):
         observed = field.read(lines).rstrip(FILLER)
-        if observed and FILLER not in observed and countries.status(observed) is not countries.CodeStatus.UNKNOWN:
+        if not observed:
+            return {}  # read as left empty (some issuers do): the validator reports it; no code is made up
+        if FILLER not in observed and countries.status(observed) is not countries.CodeStatus.UNKNOWN:
             return {}  # already a known code
     readings: list[tuple[float, tuple[str, ...]]] = []
     for combo in itertools.product(*(cands[p][:4] for p in positions)):
