@@ -88,3 +88,23 @@ def test_matches_brute_force_on_tiny_alphabets(noise: list[float], count: int) -
             best = max(best, float(sum(sub[t, p] for t, p in enumerate(path))))
     assert d.score == pytest.approx(best, abs=1e-4)
     assert len(d.labels) == count
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.floats(0.3, 3.0))
+def test_the_best_path_shortcut_gives_the_searched_answer(seed: int, sharpness: float) -> None:
+    """When the frames' arg-max path already has ``count`` characters, the shortcut and the full Viterbi
+    search agree on characters and score (frames may differ only between equally likely ones)."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0.0, sharpness, (40, CLASSES))
+    logits[:, BLANK] += rng.uniform(0.0, 2.0)
+    lp = (logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))).astype(np.float32)
+    count = len(greedy(lp, BLANK))
+    if count == 0:
+        return
+    fast, full = decode_fixed(lp, count, BLANK), decode_fixed(lp, count, BLANK, search=True)
+    assert fast.labels == full.labels
+    assert fast.score == pytest.approx(full.score, abs=1e-6)
+    assert [lp[t, c] for t, c in zip(fast.frames, fast.labels, strict=True)] == pytest.approx(
+        [lp[t, c] for t, c in zip(full.frames, full.labels, strict=True)]
+    )

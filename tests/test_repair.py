@@ -8,6 +8,7 @@ import math
 import pytest
 
 from docverify import MRZFormat, MRZFormatError, Severity, read_mrz
+from docverify.mrz.generate import MRZData, build_mrz
 from docverify.mrz.repair import RepairConfig, normalize_characters, repair
 from docverify.mrz.spec import LAYOUTS
 
@@ -96,6 +97,31 @@ def test_recognizer_alternatives_drive_the_repair() -> None:
     assert (corr.line, corr.column, corr.original, corr.corrected, corr.verified) == (1, 1, "6", "8", True)
 
 
+def _confident(lines: tuple[str, ...]) -> list[list[list[tuple[str, float]]]]:
+    return [[[(ch, 1.0)] for ch in line] for line in lines]
+
+
+def test_unsure_characters_no_check_digit_covers_are_reported() -> None:
+    alts = _confident(TD3)
+    alts[0][20] = [("M", 0.5), ("N", 0.42)]  # a name letter: nothing else can confirm it
+    alts[0][22] = [("R", 0.6), ("8", 0.4)]  # '8' is not allowed in a name: not a real doubt
+    alts[1][14] = [("4", 0.5), ("7", 0.45)]  # the birth date: its check digit confirms it
+    r = read_mrz(TD3, reference_date=REF, alternatives=alts)
+    unsure = [f for f in r.findings if f.code == "mrz.read.low_confidence"]
+    assert len(unsure) == 1 and unsure[0].severity is Severity.WARNING
+    assert [(s.line, s.start) for s in unsure[0].spans] == [(0, 20)]
+    assert "'M', or 'N'" in unsure[0].message
+    assert r.lines == TD3 and not r.corrections
+
+
+def test_confident_readings_raise_no_doubt() -> None:
+    alts = _confident(TD3)
+    alts[0][20] = [("M", 0.8), ("N", 0.2)]
+    r = read_mrz(TD3, reference_date=REF, alternatives=alts)
+    assert not any(f.code == "mrz.read.low_confidence" for f in r.findings)
+    assert not any(f.code == "mrz.read.low_confidence" for f in read_mrz(TD3, reference_date=REF).findings)
+
+
 def test_recognizer_alternatives_shape_is_checked() -> None:
     with pytest.raises(ValueError, match="one entry per character"):
         repair(LAYOUTS[MRZFormat.TD3], TD3, alternatives=[[[("P", 1.0)]]])
@@ -165,3 +191,17 @@ def test_td1_repair_uses_the_composite() -> None:
     r = read_mrz(noisy, reference_date=REF)
     assert r.lines == TD1
     assert all(c.verified for c in r.corrections)
+
+
+def test_optional_data_after_a_long_document_number_is_not_filler() -> None:
+    """A 'K' that opens the optional data after a long number's '<' is data (found by hypothesis)."""
+    data = MRZData(
+        MRZFormat.TD1, "I", "AUT", "A", "", "0000000000", "AUT", "000101", "M", "260102", "K", ""
+    )  # fmt: skip
+    lines = build_mrz(data)
+    assert lines[0][15:19] == "00<K"
+    r = read_mrz(lines, reference_date=REF)
+    assert r.valid and r.lines == lines and not r.corrections
+    # the same 'K' where the filler of an ordinary number's optional data runs is still a misread '<'
+    plain = (sub(TD1[0], 20, "K"), TD1[1], TD1[2])
+    assert read_mrz(plain, reference_date=REF).lines[0][20] == "<"

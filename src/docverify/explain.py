@@ -145,6 +145,15 @@ CATALOGUE: tuple[Explanation, ...] = (
         "altered character, so confirm it by eye.",
     ),
     Explanation(
+        "mrz.read.low_confidence",
+        "A character was read with low confidence where no check digit can confirm it",
+        "The recognizer gave a second reading almost as much probability as the first (an O that may be a D, "
+        "an N that may be an M) in a place that no passing check digit covers: the names, the state and "
+        "nationality codes, the sex, unprotected optional data. A misread there would otherwise go unnoticed.",
+        "Compare the named characters with the printed MRZ and with the same data in the visual zone.",
+        "It is about image quality and reading, not about the document: a worn, blurred or small MRZ does it.",
+    ),
+    Explanation(
         "mrz.input.*",
         "The input text was cleaned up",
         "White space, extra lines or line lengths were adjusted before reading.",

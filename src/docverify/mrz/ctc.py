@@ -43,17 +43,41 @@ def greedy(log_probs: npt.NDArray[np.float32], blank: int) -> list[int]:
     return out
 
 
-def decode_fixed(log_probs: npt.NDArray[np.float32], count: int, blank: int) -> FixedDecoding:
+def _best_path(lp: npt.NDArray[np.float64], count: int, blank: int) -> FixedDecoding | None:
+    """The best path (each frame's arg-max) when it already emits ``count`` characters, else ``None``.
+
+    The best path is the most probable alignment of all; when it has the right length no alignment of
+    that length beats it, so the Viterbi search below is not needed (the usual case)."""
+    best = lp.argmax(axis=1)
+    starts = np.flatnonzero((best != blank) & np.concatenate([[True], best[1:] != best[:-1]]))
+    if len(starts) != count:
+        return None
+    frame_lp = lp[np.arange(len(best)), best]
+    ends = np.empty_like(starts)
+    for k, t in enumerate(starts.tolist()):  # each run ends where the label changes
+        e = t + 1
+        while e < len(best) and best[e] == best[t]:
+            e += 1
+        ends[k] = e
+    frames = tuple(int(t + frame_lp[t:e].argmax()) for t, e in zip(starts.tolist(), ends.tolist(), strict=True))
+    return FixedDecoding(tuple(int(best[t]) for t in starts), frames, float(frame_lp.sum()))
+
+
+def decode_fixed(log_probs: npt.NDArray[np.float32], count: int, blank: int, *, search: bool = False) -> FixedDecoding:
     """The most probable CTC alignment of ``log_probs`` (T × C) that emits exactly ``count`` characters.
 
     States after each frame: ``n`` characters emitted and the frame is blank, or ``n`` emitted and the
     frame shows character class ``c`` (the n-th, entered on this frame or repeated). A character may
-    follow the same character only across a blank, as in CTC.
+    follow the same character only across a blank, as in CTC. The best path is returned at once when
+    it has the right length (the same answer); ``search`` forces the full search.
     """
     t_len, n_cls = log_probs.shape
     if count <= 0 or t_len < count:
         return FixedDecoding((), (), float("-inf"))
     lp = log_probs.astype(np.float64)
+    fast = None if search else _best_path(lp, count, blank)
+    if fast is not None:
+        return fast
     chars = np.array([c for c in range(n_cls) if c != blank])
     nc = len(chars)
     blank_state = np.full(count + 1, NEG)  # B[n]

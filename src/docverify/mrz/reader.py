@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from docverify.errors import InputError, InputTooLargeError, MRZFormatError
 from docverify.mrz.parse import parse
 from docverify.mrz.repair import Alternatives, RepairConfig, correction_finding, normalize_characters, repair
-from docverify.mrz.spec import ALPHABET, CLEAN_LINE, FILLER, LAYOUTS, SUPPORTED_SHAPES, detect_format
+from docverify.mrz.spec import ALPHABET, CHARSETS, CLEAN_LINE, FILLER, LAYOUTS, SUPPORTED_SHAPES, Layout, detect_format
 from docverify.mrz.validate import validate
-from docverify.results import Category, CheckDigit, Correction, Finding, MRZFormat, MRZResult, Severity
+from docverify.results import Category, CheckDigit, Correction, Finding, MRZFormat, MRZResult, Severity, Span
 
 STAGE = "mrz.read"
 MAX_TEXT_CHARS = 10_000
@@ -253,6 +253,8 @@ def read_mrz(
             validation = validate(parse(layout, lines), reference)
     findings[len(prepared.findings) : len(prepared.findings)] = [correction_finding(c) for c in corrections]
     findings.extend(validation.findings)
+    if alternatives is not None:
+        findings.extend(_low_confidence(layout, lines, alternatives, validation.check_digits, corrections))
     return MRZResult(
         format=fmt,
         lines=lines,
@@ -265,6 +267,65 @@ def read_mrz(
         reference_date=reference,
         repaired=lines != prepared.given,
     )
+
+
+LOW_CONFIDENCE_MARGIN = 0.25
+"""A character is read with low confidence when the recognizer gave the runner-up a probability within
+this margin of the character's own."""
+
+
+def _low_confidence(
+    layout: Layout,
+    lines: tuple[str, ...],
+    alternatives: Alternatives,
+    checks: Sequence[CheckDigit],
+    corrections: Sequence[Correction],
+) -> list[Finding]:
+    """A warning naming the characters the recognizer was unsure of that no passing check digit covers
+    (names, codes, sex, unprotected optional data): nothing else would catch a misread there. Only rivals
+    the field allows count (a name's 'O' is not in doubt because the recognizer also saw a '0').
+
+    ``alternatives``: per line, per column ``(char, probability)`` as given to the repair; a reading whose
+    shape differs from ``lines`` (a line was lengthened or shortened) is not judged."""
+    if len(alternatives) != len(lines) or any(len(a) != len(t) for a, t in zip(alternatives, lines, strict=True)):
+        return []
+    covered = {(c.position.line, c.position.start) for c in checks if c.ok}
+    for c in checks:
+        if c.ok:
+            covered |= {(s.line, col) for s in c.covers for col in range(s.start, s.end)}
+    corrected = {(c.line, c.column) for c in corrections}  # each already has its own finding
+    unsure: list[tuple[int, int, str, str, float]] = []
+    for li, (text, row) in enumerate(zip(lines, alternatives, strict=True)):
+        for col, (ch, options) in enumerate(zip(text, row, strict=True)):
+            if (li, col) in covered or (li, col) in corrected or not options:
+                continue
+            probs = dict(options)
+            own = probs.get(ch, 0.0)
+            allowed = CHARSETS[layout.kind_at(li, col)]
+            rival, rival_p = max(
+                ((c, p) for c, p in options if c != ch and c in allowed), key=lambda o: o[1], default=("", 0.0)
+            )
+            if rival and own - rival_p < LOW_CONFIDENCE_MARGIN:
+                unsure.append((li, col, ch, rival, rival_p))
+    if not unsure:
+        return []
+    spans = tuple(Span(li, col, col + 1) for li, col, *_ in unsure)
+    listed = "; ".join(
+        f"{Span(li, col, col + 1).human()}: '{ch}', or '{rival}' ({rival_p:.0%})"
+        for li, col, ch, rival, rival_p in unsure[:6]
+    )
+    return [
+        Finding(
+            "mrz.read.low_confidence",
+            Severity.WARNING,
+            Category.QUALITY,
+            f"Characters read with low confidence where no check digit can confirm them ({listed}"
+            + ("; …" if len(unsure) > 6 else "")
+            + "). Compare them with the printed MRZ and the visual zone.",
+            STAGE,
+            spans,
+        )
+    ]
 
 
 def _merge(first: list[Correction], second: Sequence[Correction]) -> list[Correction]:

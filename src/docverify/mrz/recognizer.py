@@ -192,6 +192,22 @@ def _smooth_centres(frames: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return frames
 
 
+_recent = threading.local()
+
+
+def _line_logits(crops: Sequence[LineCrop]) -> tuple[npt.NDArray[np.float32], list[int], list[float]]:
+    """The line model's logits (N × T × 38) for ``crops``, with :func:`_line_input`'s frame counts and
+    scales. The reader asks for the same crops once per possible character count: the last batch of each
+    thread is kept (with the crops themselves, so identity cannot be reused) and not run again."""
+    last = getattr(_recent, "entry", None)
+    if last is not None and len(last[0]) == len(crops) and all(a is b for a, b in zip(last[0], crops, strict=True)):
+        return last[1], last[2], last[3]
+    batch, frames, back = _line_input(crops)
+    logits = np.asarray(session(LINE_MODEL_NAME).run(None, {"lines": batch})[0], dtype=np.float32)
+    _recent.entry = (tuple(crops), logits, frames, back)
+    return logits, frames, back
+
+
 @dataclass(frozen=True, slots=True)
 class LineRecognizer:
     """An :class:`~docverify.ocr.OCRBackend` that reads whole MRZ lines with a CNN + CTC model.
@@ -213,8 +229,7 @@ class LineRecognizer:
             raise ValueError("the line recognizer needs the number of characters per line")
         if not crops:
             return []
-        batch, frames, back = _line_input(crops)
-        logits = np.asarray(session(LINE_MODEL_NAME).run(None, {"lines": batch})[0], dtype=np.float32)
+        logits, frames, back = _line_logits(crops)
         blank = len(ALPHABET)
         out: list[list[Glyph]] = []
         for i, n_frames in enumerate(frames):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from docverify.mrz import checkdigit, countries
-from docverify.mrz.parse import parse
+from docverify.mrz.parse import find_long_number, parse
 from docverify.mrz.spec import ALPHABET, CHARSETS, CLEAN_LINE, DIGITS, FILLER, CheckSpec, FieldKind, FieldSpec, Layout
 from docverify.results import Category, Correction, Finding, MRZFormat, Severity, Span
 
@@ -214,7 +214,11 @@ def _in_trailing_filler(layout: Layout, lines: tuple[str, ...], pos: Pos) -> boo
         text = line[field.start : col]
         first = text.find("<<")
         return text.find("<<<", 1) >= 0 or (first >= 0 and text.find("<<", first + 2) >= 0)
-    left = line[col - 1] if col > field.start else ""  # a lone first character may be real data
+    start = field.start
+    ln = find_long_number(layout, lines) if layout.long_number else None
+    if ln is not None and ln.check.line == li and field.start <= ln.check.column < col:
+        start = ln.check.column + 2  # the optional data proper starts after the long number and its '<'
+    left = line[col - 1] if col > start else ""  # a lone first character may be real data
     return left == FILLER and set(line[col + 1 : field.end]) <= {FILLER}
 
 
