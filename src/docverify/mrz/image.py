@@ -208,7 +208,7 @@ def _passed(deadline: float | None) -> bool:
     return deadline is not None and time.monotonic() >= deadline
 
 
-MAX_CANDIDATES = 2
+MAX_CANDIDATES = 5
 """Places tried per image before giving up on a valid reading."""
 
 _Scored = tuple[tuple[int, float, int, int], ImageReading]

@@ -106,6 +106,12 @@ def _components(binary: Image) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.
     return centroids[keep], size[keep]
 
 
+MAX_DIRECTIONS = 4
+"""Text directions examined per image, strongest first (each with the direction across it)."""
+PER_DIRECTION = 3
+"""Places handed out per direction (with the direction across it), best first."""
+
+
 def _orientations(centroids: npt.NDArray[np.float64], size: npt.NDArray[np.float64]) -> list[float]:
     """Candidate text directions (degrees in [0, 180)), strongest first, from neighbour directions."""
     if len(size) < 8:
@@ -125,15 +131,18 @@ def _orientations(centroids: npt.NDArray[np.float64], size: npt.NDArray[np.float
     hist, _ = np.histogram(angles, bins=180, range=(0.0, 180.0))
     smooth = np.convolve(np.concatenate([hist[-2:], hist, hist[:2]]), np.ones(5), "valid")
     peaks: list[float] = []
-    for _ in range(2):
+    strongest = float(smooth.max())
+    for _ in range(MAX_DIRECTIONS):
         k = int(np.argmax(smooth))
-        if smooth[k] <= 0:
+        if smooth[k] <= 0 or smooth[k] < 0.2 * strongest:
             break
         # refine to a fraction of a degree: circular mean (period 180°) of the directions near the peak
         diff = (angles - k + 90.0) % 180.0 - 90.0
         near_peak = np.abs(diff) <= 3.0
         peaks.append(float((k + diff[near_peak].mean()) % 180.0))
-        for off in range(-12, 13):
+        # a line is found up to about 3.5° off the working angle: the next direction is further away (an
+        # MRZ under perspective may run a few degrees off the visual zone's text above it)
+        for off in range(-6, 7):
             smooth[(k + off) % 180] = 0
     return peaks
 
@@ -230,6 +239,12 @@ def _merge_pieces(stats: npt.NDArray[np.int32], ch: float) -> list[tuple[int, in
     return [(b[0], b[1], b[2], b[3], b[4]) for b in out] + [(o[0], o[1], o[2], o[3], o[4]) for o in other]
 
 
+WIDTH_SLACK = 0.4
+"""MRZ lines are printed equally long, but glare, a shadow or the wider spacing at the near end of a
+tilted photo can break one short: left-aligned lines this much shorter still group (the score prefers
+equal ones, and every line of a group is read over the longest's extent)."""
+
+
 def _groups(lines: list[tuple[_Box, float]]) -> list[tuple[list[_Box], float, float]]:
     """Groups of 2 or 3 lines that look like an MRZ, best first: (lines, score, character height)."""
     found: dict[tuple[int, int], tuple[list[_Box], float, float]] = {}
@@ -246,7 +261,7 @@ def _groups(lines: list[tuple[_Box, float]]) -> list[tuple[list[_Box], float, fl
                     continue
                 if pitch > 3.6 * ch:
                     break
-                if abs(other.x - first.x) > 1.5 * ch or abs(other.w - first.w) > 0.12 * first.w:
+                if abs(other.x - first.x) > 1.5 * ch or abs(other.w - first.w) > WIDTH_SLACK * max(first.w, other.w):
                     continue
                 group.append(other)
                 if len(group) == 3:
@@ -291,17 +306,20 @@ def iter_locations(image: Image) -> Iterator[MRZLocation]:
         # The text direction first; when its best place is not the MRZ, the places across it (TD1 lines
         # are close; an open passport's other page may be printed sideways) compete by score with its rest.
         rest: list[MRZLocation] = []
+        handed = 0
         for angle in (base, base + 90.0):
             key = round(angle * 2) % 360  # half-degree buckets, mod 180°
             if key in tried:
                 continue
             tried.add(key)
             found = _find_at(binary, angle, scale)
-            if not rest and angle == base and found:
+            if angle == base and found:
                 yield found[0]
-                found = found[1:]
+                handed, found = 1, found[1:]
             rest.extend(found)
-        yield from sorted(rest, key=lambda loc: -loc.score)
+        # a direction's weaker places give way to the next direction (the stripes of a wood grain or a
+        # fabric can fill a strong direction with line-like places)
+        yield from sorted(rest, key=lambda loc: -loc.score)[: PER_DIRECTION - handed]
 
 
 def locate_mrz(image: Image) -> MRZLocation | None:
