@@ -110,6 +110,7 @@ def _one(item: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     a = _state.get("assessment")
     if a is not None:
         row["font"] = min(a.font)
+        row["font_lines"] = [[float(f), float(b)] for f, b in zip(a.font, a.blur, strict=True)]
         row["runs"] = max((r.chi2 for r in (a.pitch, a.baseline) if r is not None), default=0.0)
         row["runs_effect"] = {
             name: (r.chi2, r.effect, r.line, r.start, r.end)
