@@ -151,6 +151,28 @@ def test_a_run_at_another_pitch_is_reported() -> None:
     assert span.line == 1 and span.start <= 31 and span.end >= 35
 
 
+def test_a_smooth_bend_of_the_line_is_not_a_run() -> None:
+    # a curved page photographed close up: the centres drift smoothly from an even pitch, by up to 0.45
+    # pitch at the start of the line and 0.2 at its end (as measured on real phone photos of passports)
+    k = np.linspace(-1.0, 1.0, len(LINES[1]))
+    bend = (0.3 * k**3 - 0.05 * k**2 + 0.05 * k) * PITCH
+    bend -= np.where(k < 0, 0.15 * k**2, 0.0) * PITCH
+    assert np.ptp(bend) > 0.6 * PITCH
+    crops, centres = two_lines(dx=bend)
+    assert codes(check_print(crops, LINES, centres)) == set()
+
+
+def test_a_run_at_the_end_of_a_bent_line_is_still_reported() -> None:
+    k = np.linspace(-1.0, 1.0, len(LINES[1]))
+    dx = 0.25 * k**3 * PITCH
+    dx[-8:] += (np.arange(8) - 3.5) * 0.09 * PITCH  # the last eight characters 9 % wider
+    crops, centres = two_lines(dx=dx)
+    findings = check_print(crops, LINES, centres)
+    assert codes(findings) == {"print.mrz.pitch"}
+    (span,) = next(f for f in findings if f.code == "print.mrz.pitch").spans
+    assert span.line == 1 and span.end >= len(LINES[1]) - 2
+
+
 def test_one_stray_glyph_is_not_a_run() -> None:
     dy = np.zeros(len(LINES[1]))
     dy[17] = 0.2 * CAP

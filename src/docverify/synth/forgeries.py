@@ -115,6 +115,7 @@ MRZ_WRONG_FONTS = (
     "ubuntu/UbuntuMono-R.ttf",
     "hack/Hack-Regular.ttf",
     "crosextra/Cousine-Regular.ttf",
+    "croscore/Cousine-Regular.ttf",
     "urw-base35/NimbusMonoPS-Regular.otf",
 )
 """Monospace fonts for ``mrz.wrong_font``, relative to :data:`FONT_DIRS`; those installed are used."""
