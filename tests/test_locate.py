@@ -80,3 +80,34 @@ def test_specimens_locate_with_the_right_line_count() -> None:
         expected = len(rec["mrz_lines"]) if rec["mrz_lines"] else 0
         hits += (len(loc.lines) if loc else 0) == expected
     assert hits >= 38, f"{hits} of {len(truth)}"
+
+
+# --- text lines in a binary image (synthetic blocks: 10-px "characters" at a 9-px pitch) -------------------
+
+
+def _line_of_blocks(img: np.ndarray, y: int, count: int = 44, x0: int = 20, skip: range = range(0)) -> None:
+    """Draw ``count`` 6×10 ink blocks from ``x0`` at a 9-px pitch on row ``y``; the cells in ``skip`` get
+    only a 2×2 fragment (a character broken up by faint print or a background pattern)."""
+    for i in range(count):
+        x = x0 + 9 * i
+        if i in skip:
+            img[y + 4 : y + 6, x + 2 : x + 4] = 255
+        else:
+            img[y : y + 10, x : x + 6] = 255
+
+
+def _lines(img: np.ndarray) -> set[tuple[int, int, int]]:
+    """The (y, height, width) of every long line :func:`_text_lines` finds, at every character height."""
+    from docverify.mrz.locate import _text_lines
+
+    return {(b.y, b.h, b.w) for b, _ in _text_lines(img) if b.w > 100}
+
+
+def test_a_line_broken_into_fragments_is_joined_but_not_across_empty_space() -> None:
+    broken = np.zeros((80, 440), np.uint8)
+    _line_of_blocks(broken, 30, skip=range(16, 22))  # six characters in fragments: a 60-px gap
+    assert any(w > 380 for _, _, w in _lines(broken)), _lines(broken)
+    apart = np.zeros((80, 440), np.uint8)
+    _line_of_blocks(apart, 30, count=16)
+    _line_of_blocks(apart, 30, count=22, x0=20 + 9 * 22)  # the same gap, empty: two columns of text
+    assert not any(w > 380 for _, _, w in _lines(apart)), _lines(apart)

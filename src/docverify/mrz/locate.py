@@ -206,7 +206,7 @@ def _text_lines(binary: Image) -> list[tuple[_Box, float]]:
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, round(ch * 1.3)), 1))
         closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
         _, _, st, _ = cv2.connectedComponentsWithStats(closed, connectivity=8, ltype=ltype)
-        for x, y, w, h, area in _merge_pieces(st[1:], ch):
+        for x, y, w, h, area in _merge_pieces(st[1:], ch, binary):
             # a line up to about 3.5° off the working angle still counts (in a phone photo the MRZ's
             # lines are not quite parallel to the rest of the text): the tilt refinement straightens it
             if (
@@ -218,10 +218,18 @@ def _text_lines(binary: Image) -> list[tuple[_Box, float]]:
     return found
 
 
-def _merge_pieces(stats: npt.NDArray[np.int32], ch: float) -> list[tuple[int, int, int, int, int]]:
+BRIDGE = 8.0
+"""Widest gap (character heights) between two pieces of one line that still join when the gap is inked."""
+
+
+def _merge_pieces(stats: npt.NDArray[np.int32], ch: float, binary: Image) -> list[tuple[int, int, int, int, int]]:
     """Boxes ``(x, y, w, h, area)`` of closed text pieces, with pieces of one line joined: a line broken by
     glare or by a wider gap at the near end of a tilted photo comes back whole. Pieces join when they
-    overlap vertically by half the smaller height and the gap between them is under 3 character heights."""
+    overlap vertically by half the smaller height and the gap between them is under 3 character heights,
+    or under :data:`BRIDGE` when ink of ``binary`` (the upright binary image, 255 = ink) runs along the gap
+    at the line's height (:func:`_inked`): characters broken into fragments by faint print, a background
+    pattern or light, too small to count as characters, but not the empty space between two columns of
+    text."""
     joinable = (stats[:, 3] >= 0.6 * ch) & (stats[:, 3] <= 2.5 * ch) & (stats[:, 2] >= 3 * ch)
     pieces = sorted(tuple(int(v) for v in row) for row in stats[joinable])
     out: list[list[int]] = []
@@ -229,7 +237,12 @@ def _merge_pieces(stats: npt.NDArray[np.int32], ch: float) -> list[tuple[int, in
         for box in out[:-40:-1]:  # the last pieces started are the only ones near enough
             bx, by, bw, bh, _ = box
             overlap = min(by + bh, y + h) - max(by, y)
-            if overlap >= 0.5 * min(bh, h) and x - (bx + bw) <= 3.0 * ch and x >= bx:
+            gap = x - (bx + bw)
+            if x < bx or overlap < 0.5 * min(bh, h):
+                continue
+            if gap <= 3.0 * ch or (
+                gap <= BRIDGE * ch and _inked(binary, bx + bw, x, max(by, y), max(by, y) + overlap, ch=ch)
+            ):
                 nx1, ny0, ny1 = max(bx + bw, x + w), min(by, y), max(by + bh, y + h)
                 box[:] = [bx, ny0, nx1 - bx, ny1 - ny0, box[4] + area]
                 break
@@ -237,6 +250,18 @@ def _merge_pieces(stats: npt.NDArray[np.int32], ch: float) -> list[tuple[int, in
             out.append([x, y, w, h, area])
     other = [tuple(int(v) for v in row) for row in stats[~joinable]]
     return [(b[0], b[1], b[2], b[3], b[4]) for b in out] + [(o[0], o[1], o[2], o[3], o[4]) for o in other]
+
+
+def _inked(binary: Image, x0: int, x1: int, y0: int, y1: int, *, ch: float) -> bool:
+    """Whether ink of ``binary`` between rows ``y0..y1`` runs all along the columns ``x0..x1``: no stretch of
+    empty columns longer than 1.5 character heights ``ch`` (the fragments of broken characters recur at the
+    pitch; the space between two columns of text is empty)."""
+    if x1 <= x0 or y1 <= y0:
+        return False
+    inked = np.count_nonzero(binary[max(0, y0) : y1, max(0, x0) : x1], axis=0) > 0
+    edges = np.flatnonzero(np.diff(np.concatenate([[1], inked.astype(np.int8), [1]])))
+    longest_empty = int(np.max(edges[1::2] - edges[::2])) if len(edges) else 0
+    return longest_empty <= 1.5 * ch
 
 
 WIDTH_SLACK = 0.4
