@@ -111,3 +111,13 @@ def test_a_line_broken_into_fragments_is_joined_but_not_across_empty_space() -> 
     _line_of_blocks(apart, 30, count=16)
     _line_of_blocks(apart, 30, count=22, x0=20 + 9 * 22)  # the same gap, empty: two columns of text
     assert not any(w > 380 for _, _, w in _lines(apart)), _lines(apart)
+
+
+def test_a_line_swollen_by_print_beside_it_is_cut_back_to_its_characters() -> None:
+    from docverify.mrz.locate import _Box, _densest_band
+
+    img = np.zeros((100, 440), np.uint8)
+    _line_of_blocks(img, 50)  # the line: rows 50–59
+    img[40:43, 20:410:5] = 255  # a dotted row of microprint just above it, taken into the line's box
+    cy, height, tilt = _densest_band(img, _Box(20, 40, 400, 20), 10.0, (50.0, 20.0, 0.3))
+    assert cy == pytest.approx(55.0, abs=1.0) and height == 10.0 and tilt == 0.3

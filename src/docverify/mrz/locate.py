@@ -396,16 +396,35 @@ def _location(  # noqa: PLR0917 - an internal step of _find_at
     below = _ink(upright, x0, x1, bottom + span // 4, bottom + 4 * span)
     inverse = cv2.invertAffineTransform(m)
     out: list[MRZLine] = []
-    for b in group:
-        # MRZ lines are equally long and left-aligned: a line whose trailing '<' run came apart from
-        # the rest is given the full extent.
-        cx = (x0 + x1) / 2
-        cy, height, tilt = _line_fit(upright, b, cx)
+    # MRZ lines are equally long and left-aligned: a line whose trailing '<' run came apart from the rest
+    # is given the full extent.
+    cx = (x0 + x1) / 2
+    fits = [_line_fit(upright, b, cx) for b in group]
+    least = min(h for _, h, _ in fits)
+    for b, fit in zip(group, fits, strict=True):
+        cy, height, tilt = fit if fit[1] <= SWOLLEN * least else _densest_band(upright, b, least, fit)
         ox = inverse[0, 0] * cx + inverse[0, 1] * cy + inverse[0, 2]
         oy = inverse[1, 0] * cx + inverse[1, 1] * cy + inverse[1, 2]
         out.append(MRZLine((ox / scale, oy / scale), (x1 - x0) / scale, height / scale, (angle + tilt) % 360.0))
     location = MRZLocation(tuple(out), angle % 360.0, char_h / scale, score)
     return location.flipped() if below > above else location
+
+
+SWOLLEN = 1.5
+"""A line measured this many times taller than the group's shortest took in print just above or below it."""
+
+
+def _densest_band(
+    upright: Image, box: _Box, height: float, fit: tuple[float, float, float]
+) -> tuple[float, float, float]:
+    """A line whose box took in print just above or below it (a row of microprint, a signature): its middle
+    at the band of ``height`` rows (the other lines' height) in the box with the most ink, its height
+    ``height``; the slope of ``fit`` (:func:`_line_fit`) kept."""
+    rows = np.count_nonzero(upright[box.y : box.y + box.h, box.x : box.x + box.w], axis=1).astype(np.float64)
+    span = max(1, min(len(rows), round(height)))
+    sums = np.convolve(rows, np.ones(span), mode="valid")
+    top = int(np.argmax(sums))
+    return box.y + top + span / 2, float(height), fit[2]
 
 
 def _line_fit(upright: Image, box: _Box, cx: float) -> tuple[float, float, float]:
