@@ -121,3 +121,27 @@ def test_a_line_swollen_by_print_beside_it_is_cut_back_to_its_characters() -> No
     img[40:43, 20:410:5] = 255  # a dotted row of microprint just above it, taken into the line's box
     cy, height, tilt = _densest_band(img, _Box(20, 40, 400, 20), 10.0, (50.0, 20.0, 0.3))
     assert cy == pytest.approx(55.0, abs=1.0) and height == 10.0 and tilt == 0.3
+
+
+def test_a_line_whose_characters_shrink_along_it_is_found_whole() -> None:
+    # a steep phone photo: the near end's characters are twice the height of the far end's, so each
+    # character height finds only part of the line; pieces at neighbouring heights join
+    from docverify.mrz.locate import _across_heights, _Box
+
+    near, far = (_Box(20, 40, 300, 20), 18.0), (_Box(250, 44, 200, 13), 14.4)
+    joined = _across_heights([near, far])
+    assert {(b.x, b.w) for b, _ in joined} == {(20, 430)}
+    assert {ch for _, ch in joined} == {18.0, 14.4}  # listed at both heights
+    # not across lines, nor across a wide gap, nor at the same height
+    assert _across_heights([near, (_Box(250, 70, 200, 13), 14.4)]) == []
+    assert _across_heights([near, (_Box(400, 44, 200, 13), 14.4)]) == []
+    assert _across_heights([near, (_Box(250, 44, 200, 13), 18.0)]) == []
+
+
+def test_lines_of_an_upside_down_mrz_align_on_the_right() -> None:
+    # left-aligned MRZ lines upside down: aligned on the right, one of them found shorter at its far end
+    from docverify.mrz.locate import _Box, _groups
+
+    lines = [(_Box(60, 40, 380, 12), 10.0), (_Box(20, 62, 420, 12), 10.0)]
+    groups = _groups(lines)
+    assert groups and len(groups[0][0]) == 2

@@ -15,6 +15,7 @@ round when the text does not read.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -225,7 +226,31 @@ def _text_lines(binary: Image) -> list[tuple[_Box, float]]:
                 and area >= 0.2 * w * min(h, 1.5 * ch)
             ):
                 found.append((_Box(int(x), int(y), int(w), int(h)), ch))
-    return found
+    return found + _across_heights(found)
+
+
+def _across_heights(found: list[tuple[_Box, float]]) -> list[tuple[_Box, float]]:
+    """Lines of a photo taken at a steep angle: its characters shrink along the line, so no one character
+    height finds the whole line, only pieces of it at neighbouring heights. Collinear pieces found at two
+    different heights (overlapping vertically by half the smaller, no more than 3 characters apart) give
+    their union, which adds at least 2 characters of length, listed at both heights so that the lines of
+    one MRZ meet at one of them."""
+    out: list[tuple[_Box, float]] = []
+    for (a, cha), (b, chb) in itertools.combinations(found, 2):
+        if cha == chb or not 0.7 < cha / chb < 1.45:
+            continue
+        small = min(cha, chb)
+        if min(a.y + a.h, b.y + b.h) - max(a.y, b.y) < 0.5 * min(a.h, b.h):
+            continue
+        if max(a.x, b.x) - min(a.x + a.w, b.x + b.w) > 3.0 * small:
+            continue
+        x0, x1 = min(a.x, b.x), max(a.x + a.w, b.x + b.w)
+        if x1 - x0 < max(a.w, b.w) + 2.0 * small:
+            continue
+        y0, y1 = min(a.y, b.y), max(a.y + a.h, b.y + b.h)
+        union = _Box(x0, y0, x1 - x0, y1 - y0)
+        out.extend((union, ch) for ch in (cha, chb) if union.h <= 2.0 * ch + 0.06 * union.w)
+    return out
 
 
 BRIDGE = 8.0
@@ -296,7 +321,9 @@ def _groups(lines: list[tuple[_Box, float]]) -> list[tuple[list[_Box], float, fl
                     continue
                 if pitch > 3.6 * ch:
                     break
-                if abs(other.x - first.x) > 1.5 * ch or abs(other.w - first.w) > WIDTH_SLACK * max(first.w, other.w):
+                # MRZ lines are left-aligned: on the left, or on the right when the page is upside down
+                aligned = min(abs(other.x - first.x), abs(other.x + other.w - first.x - first.w)) <= 1.5 * ch
+                if not aligned or abs(other.w - first.w) > WIDTH_SLACK * max(first.w, other.w):
                     continue
                 group.append(other)
                 if len(group) == 3:
