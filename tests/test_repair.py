@@ -205,3 +205,24 @@ def test_optional_data_after_a_long_document_number_is_not_filler() -> None:
     # the same 'K' where the filler of an ordinary number's optional data runs is still a misread '<'
     plain = (sub(TD1[0], 20, "K"), TD1[1], TD1[2])
     assert read_mrz(plain, reference_date=REF).lines[0][20] == "<"
+
+
+def test_a_confidently_read_character_changed_for_the_check_digits_is_a_warning() -> None:
+    # A forged document number (…52521 → …25214: its check digit 4 belongs to the old number). With the
+    # recognizer sure of every character, the only repair changes a clearly read '2' to 'Z': possible,
+    # but the image does not support it, so it must not be reported as confirmed (the document is reviewed).
+    lines = ("I<CAN4798125214<<<<<<<<<<<<<<<", "0907051F2711254CAN3JNAPNUB3H31", "TOZAR<<XAGAQUXA<MIRWERANOV<<<<")
+    alts = _confident(lines)
+    r = read_mrz(lines, reference_date=REF, alternatives=alts)
+    (corr,) = [f for f in r.findings if f.code == "mrz.repair.corrected"]
+    assert corr.severity is Severity.WARNING and "changed to satisfy the check digits" in corr.message
+    # when the recognizer itself hesitated between the two, the check digits confirm its second choice
+    alts[0][10] = [("2", 0.7), ("Z", 0.3)]
+    r = read_mrz(lines, reference_date=REF, alternatives=alts)
+    (corr,) = [f for f in r.findings if f.code == "mrz.repair.corrected"]
+    assert corr.severity is Severity.INFO and r.lines[0][10] == "Z"
+    # the threshold is a knob of the repair
+    loose = repair(
+        LAYOUTS[MRZFormat.TD1], lines, alternatives=_confident(lines), config=RepairConfig(evidence_probability=0.0)
+    )
+    assert all(f.severity is Severity.INFO for f in loose.findings if f.code == "mrz.repair.corrected")

@@ -184,7 +184,8 @@ class Correction:
     """True when every check digit covering this position confirms the change."""
     forced: bool = False
     """True when the change had evidence of its own: the character read is not allowed where it stands
-    (a letter in a date, ``#``), or a recognizer ranked the new character as a likely alternative.
+    (a letter in a date, ``#``), or a recognizer gave the new character real probability
+    (:attr:`~docverify.mrz.repair.RepairConfig.evidence_probability`).
     False when a legal character was changed only to satisfy the check digits."""
 
     def to_dict(self) -> dict[str, Any]:

@@ -95,6 +95,11 @@ class RepairConfig:
     """Recognizer alternatives below this probability are ignored."""
     confusion_prior_cost: float = 2.5
     """With recognizer alternatives: extra cost of a classic confusion the recognizer did not propose."""
+    evidence_probability: float = 0.05
+    """With recognizer alternatives: a legal character changed to satisfy the check digits counts as
+    evidenced (an info finding) only when the recognizer gave the new character at least this probability.
+    Below it the image shows the character read clearly, and the check digit disagrees: a misread, a
+    misprint, or an altered digit or check digit; a warning, so the document is reviewed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -531,7 +536,9 @@ def _repair_core(
             continue
         ok = (li, col) in verified and (li, col) not in unconfirmable
         reason = _reason(layout, lines, (li, col), original, checked=ok)
-        forced = (li, col) not in legal or alternatives is not None
+        forced = (li, col) not in legal or (
+            alternatives is not None and sum(p for c, p in alternatives[li][col] if c == ch) >= cfg.evidence_probability
+        )
         corrections.append(Correction(li, col, original, ch, reason, ok, forced))
         new_lines[li][col] = ch
     findings = [correction_finding(c) for c in corrections]
@@ -597,8 +604,9 @@ def correction_finding(c: Correction) -> Finding:
     """The finding that reports one correction.
 
     Info when the check digits confirm a change that had to be made (the character read was not
-    allowed there, or a recognizer gave the alternative); a warning otherwise: a legal character
-    changed only to satisfy the check digits may hide a genuinely wrong digit.
+    allowed there, or a recognizer gave the new character at least
+    :attr:`RepairConfig.evidence_probability`); a warning otherwise: a legal character changed only to
+    satisfy the check digits may hide a genuinely wrong digit, or an altered one.
     """
     span = Span(c.line, c.column, c.column + 1)
     if c.verified and c.forced:
