@@ -210,3 +210,28 @@ def test_report_covers_resumed_and_new_rows(tmp_path: Path) -> None:
     assert f">{surname}<" not in html  # masked by default
     CliRunner().invoke(main, ["batch", str(tmp_path / "*.jpg"), "--resume", "--show-personal-data", *args])
     assert f">{surname}<" in report.read_text(encoding="utf-8")
+
+
+def test_a_feeder_thread_cut_off_by_the_shutdown_prints_no_traceback() -> None:
+    # On Ctrl-C the pool is torn down while its queue feeder may still write into a closed pipe.
+    import threading
+
+    from docverify import batch as batch_module
+
+    seen: list[tuple[str, type[BaseException]]] = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: seen.append((args.thread.name if args.thread else "", args.exc_type))
+    try:
+        batch_module._quiet_feeder_threads()
+        batch_module._quiet_feeder_threads()  # installed once
+
+        def fail(exc: BaseException) -> None:
+            raise exc
+
+        for name, exc in (("QueueFeederThread", OSError(9, "Bad file descriptor")), ("other", ValueError("x"))):
+            t = threading.Thread(target=fail, args=(exc,), name=name)
+            t.start()
+            t.join()
+    finally:
+        threading.excepthook = previous
+    assert seen == [("other", ValueError)]  # the feeder's expected error kept out of sight, any other shown

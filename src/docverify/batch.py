@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import signal
 import stat
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -276,9 +277,30 @@ def _drain(  # noqa: PLR0917 - private, called once
             for i in itertools.islice(queue, len(done)):
                 running[pool.submit(fn, inputs[i], options)] = i
     except BaseException:
+        _quiet_feeder_threads()
         _kill_workers(pool)
         pool.shutdown(wait=False, cancel_futures=True)
         raise
+
+
+def _quiet_feeder_threads() -> None:
+    """While a pool is torn down on Ctrl-C, its queue feeder thread may still be sending a work item into a
+    pipe that is already closed; the ``OSError`` it then raises is expected and must not reach the user as
+    a traceback. Installed once (``threading.excepthook``); every other thread exception goes to the
+    previous hook."""
+    previous = threading.excepthook
+    if getattr(previous, "_docverify_quiet", False):
+        return
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        name = args.thread.name if args.thread is not None else ""
+        if name == "QueueFeederThread" and issubclass(args.exc_type, OSError):
+            log.debug("queue feeder stopped by the pool's shutdown: %s", args.exc_value)
+            return
+        previous(args)
+
+    hook._docverify_quiet = True  # type: ignore[attr-defined]
+    threading.excepthook = hook
 
 
 def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
