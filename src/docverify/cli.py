@@ -440,7 +440,12 @@ def batch_command(
             f"docverify: interrupted: {written} of {len(todo)} rows written to {jsonl}; "
             "run the same command with --resume to finish"
         )
-        sys.exit(130)
+        # The output file is closed and the workers are stopped. Leave at once: the process pool's own
+        # exit handlers would wake a manager thread through a pipe the interrupted shutdown may have
+        # closed, and print an OSError traceback after the message above.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     except DependencyError as exc:
         _fail(str(exc), ExitCode.ERROR, as_json=False)
     except Exception as exc:  # e.g. the cluster went away: the rows written so far stay valid
