@@ -7,6 +7,7 @@ import hashlib
 import json
 from importlib import resources
 
+import cv2
 import numpy as np
 import pytest
 
@@ -101,6 +102,20 @@ def test_line_input_is_one_padded_batch_32_px_high() -> None:
     assert frames == [400 // recognizer.LINE_STRIDE, 400 // recognizer.LINE_STRIDE]
     assert back[0] == pytest.approx(2.0) and back[1] == pytest.approx(500 / 400)
     assert float(batch.max()) <= 1.0 and float(batch.min()) >= 0.0
+
+
+def test_a_crop_cut_from_a_thumbnail_is_smoothed_before_reading() -> None:
+    # a hard-edged pattern, as cubic enlargement of a 5-px character leaves it
+    img = np.full((64, 800), 230, np.uint8)
+    img[20:44, ::8] = 20
+    img[20:44, 1::8] = 20
+    normal = LineCrop(img, 10.0, 790.0, np.eye(2, 3))  # one original pixel per crop pixel
+    thumb = LineCrop(img, 10.0, 790.0, np.eye(2, 3) * 0.15)  # the crop enlarged about 6.7 times
+    plain, _, _ = recognizer._line_input([normal])
+    soft, _, _ = recognizer._line_input([thumb])
+    direct = normalise(cv2.resize(img, (400, 32), interpolation=cv2.INTER_AREA))
+    assert np.array_equal(plain[0, 0, :, :400], direct)  # ordinary crops untouched
+    assert float(np.abs(np.diff(soft[0, 0], axis=1)).mean()) < float(np.abs(np.diff(plain[0, 0], axis=1)).mean())
 
 
 def test_smoothed_centres_follow_a_changing_pitch_and_ignore_an_outlier() -> None:
