@@ -169,3 +169,19 @@ def test_the_model_ships_in_the_wheel_and_loads_from_it(tmp_path: object) -> Non
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_recording_a_trained_model_reproduces_the_shipped_registry(tmp_path: object) -> None:
+    # the bookkeeping of models/*/train.py: metrics.json beside the card, the entry in registry.json
+    from pathlib import Path
+
+    from docverify.models import record_trained
+
+    root = Path(__file__).resolve().parents[1]
+    shipped = root / "src" / "docverify" / "models" / "registry.json"
+    out = Path(str(tmp_path))
+    (out / "registry.json").write_text(json.dumps({"mrz_char": json.loads(shipped.read_text())["mrz_char"]}))
+    metrics = json.loads((root / "models" / "mrz_line" / "metrics.json").read_text())
+    record_trained("mrz_line", out / "mrz_line.onnx", metrics, out)
+    assert json.loads((out / "metrics.json").read_text()) == metrics
+    assert (out / "registry.json").read_text() == shipped.read_text()

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from docverify.models import record_trained
 from docverify.mrz.cells import CROP_CHAR_HEIGHT, PATCH_H, PATCH_W, normalise, patches
 from docverify.mrz.glyphs import ALPHABET
 from docverify.mrz.locate import MRZLine, cut_line
@@ -162,11 +163,7 @@ def main() -> None:
         "labels": ALPHABET,
         "input": [1, PATCH_H, PATCH_W],
     }
-    (HERE / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    registry_path = OUT.parent / "registry.json"
-    registry = json.loads(registry_path.read_text()) if registry_path.exists() else {}
-    registry["mrz_char"] = {"file": OUT.name, "sha256": metrics["sha256"], "labels": ALPHABET}
-    registry_path.write_text(json.dumps(registry, indent=2) + "\n")
+    record_trained("mrz_char", OUT, metrics, HERE)
     print(json.dumps(metrics, indent=2))
 
 

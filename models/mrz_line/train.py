@@ -42,6 +42,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from docverify.models import record_trained
 from docverify.mrz.cells import normalise
 from docverify.mrz.glyphs import ALPHABET
 from docverify.mrz.locate import MRZLine, cut_line
@@ -361,11 +362,7 @@ def main() -> None:
         "input": [1, HEIGHT, "w"],
         "stride": STRIDE,
     }
-    (HERE / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    registry_path = OUT.parent / "registry.json"
-    registry = json.loads(registry_path.read_text()) if registry_path.exists() else {}
-    registry["mrz_line"] = {"file": OUT.name, "sha256": metrics["sha256"], "labels": ALPHABET}
-    registry_path.write_text(json.dumps(registry, indent=2) + "\n")
+    record_trained("mrz_line", OUT, metrics, HERE)
     print(json.dumps(metrics, indent=2))
 
 

@@ -1,1 +1,19 @@
 """ONNX models shipped with docverify (package data), listed with their SHA-256 in ``registry.json``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def record_trained(name: str, onnx: Path, metrics: dict[str, Any], card_dir: Path) -> None:
+    """Training-time bookkeeping of a freshly exported model (``models/*/train.py``): ``metrics`` (with its
+    ``sha256`` and ``labels``) written to ``card_dir/metrics.json``, and the model's entry (file name,
+    SHA-256, labels) set in the ``registry.json`` beside ``onnx``, the file the runtime checks models
+    against."""
+    (card_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    registry_path = onnx.parent / "registry.json"
+    registry = json.loads(registry_path.read_text()) if registry_path.exists() else {}
+    registry[name] = {"file": onnx.name, "sha256": metrics["sha256"], "labels": metrics["labels"]}
+    registry_path.write_text(json.dumps(registry, indent=2) + "\n")
