@@ -64,6 +64,8 @@ OTHER_KINDS = (
 ``pass``, whatever the cue): where docverify stands on each of issue 5's detection floors."""
 RIGHT_CODES = {"mrz.wrong_font": ("print.mrz.font",), "mrz.pitch_anomaly": ("print.mrz.pitch", "print.mrz.baseline")}
 TARGET_FALSE_ALARMS = {"flatbed": 0.01, "phone": 0.03}
+REGION_CUES = ("portrait.substitution", "print.reprint")
+"""The region models' cues (advisory info by default; warnings with ``VerifierConfig.region_warnings``)."""
 
 
 def dataset(split: str, condition: str, kind: str, count: int, *, index: int | None = None) -> Path:
@@ -120,6 +122,8 @@ def _one(item: tuple[str, dict[str, Any]]) -> dict[str, Any]:
         "verdict_without": decide_verdict(report.mrz, others).value,
         "findings": [(f.code, f.severity.value, [s.to_dict() for s in f.spans], bool(f.box)) for f in ours],
         "print_ms": dict(report.timings_ms).get("print"),
+        "score": report.score,
+        "region_cues": [f.code for f in report.findings if f.code in REGION_CUES],
         "codes": [f.code for f in report.findings if f.severity.value != "info"],
         "forgery": forgery["params"] if forgery else None,
     }
@@ -204,6 +208,9 @@ def summarise(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
                 for code in set(r["codes"]) or {"(not read)"}:
                     causes[code] = causes.get(code, 0) + 1
         out["not_pass_codes"] = dict(sorted(causes.items(), key=lambda kv: -kv[1])[:8])
+        # the region models' cues are advisory (info) by default: how many genuine documents they flag
+        out["region_cue"] = {c: sum(c in r["region_cues"] for r in rows) for c in REGION_CUES}
+        out["not_pass_or_region_cue"] = sum(r["verdict"] != "pass" or bool(r["region_cues"]) for r in rows)
     else:
         codes = RIGHT_CODES[kind]
         hits = [r for r in read if _warned(r, codes)]
@@ -229,6 +236,7 @@ def verdicts(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "images": len(rows),
         "read": len(read),
+        "region_cue": {c: sum(c in r["region_cues"] for r in rows) for c in REGION_CUES},
         "not_pass": sum(r["verdict"] != "pass" for r in rows),
         "not_pass_rate": round(sum(r["verdict"] != "pass" for r in rows) / len(rows), 4) if rows else None,
         "not_pass_of_read": round(sum(r["verdict"] != "pass" for r in read) / len(read), 4) if read else None,
@@ -236,17 +244,33 @@ def verdicts(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def by_score(genuine: Sequence[float], forged: Sequence[float]) -> dict[str, Any]:
+    """The report ``score`` as a detector: ROC-AUC against the genuine set of the same condition, and the
+    share of forged documents scoring above the genuine set's 99th percentile (detection at 1 % false
+    alarms; ties at the threshold do not count)."""
+    if not genuine or not forged:
+        return {}
+    threshold = sorted(genuine)[min(len(genuine) - 1, math.ceil(0.99 * len(genuine)) - 1)]
+    value = auc(genuine, forged)
+    return {
+        "score_auc": None if value is None else round(value, 4),
+        "score_threshold_1pct": threshold,
+        "detected_at_1pct": round(sum(v > threshold for v in forged) / len(forged), 4),
+    }
+
+
 def timing(folders: Sequence[Path], per_set: int) -> dict[str, float]:
-    """Median and p95 of the stage's own time (``timings_ms['print']``), one process, no recording."""
+    """Median and p95 of the authenticity stages' own time (``timings_ms`` print + regions + viz), one
+    process, no recording."""
     from docverify.synth import load_ground_truth
 
     _init(record=False)
     values = []
     for folder in folders:
-        for t in load_ground_truth(folder)[:per_set]:
-            v = dict(_state["verifier"].verify(str(folder / t.file)).timings_ms).get("print")
-            if v is not None:
-                values.append(v)
+        for truth in load_ground_truth(folder)[:per_set]:
+            t = dict(_state["verifier"].verify(str(folder / truth.file)).timings_ms)
+            if "print" in t:
+                values.append(sum(t.get(k, 0.0) for k in ("print", "regions", "viz")))
     values.sort()
     if not values:
         return {"images": 0}
@@ -259,8 +283,7 @@ def timing(folders: Sequence[Path], per_set: int) -> dict[str, float]:
 
 
 def specimens() -> dict[str, Any]:
-    """The real specimen images: how many have an authenticity finding above info from this stage."""
-    from docverify.mrz.conformity import STAGE
+    """The real specimen images: how many have an authenticity finding above info (any stage)."""
     from docverify.results import Category, Severity
 
     truth = json.loads((SPECIMENS / "ground_truth.json").read_text())
@@ -268,12 +291,15 @@ def specimens() -> dict[str, Any]:
     rows = []
     for rec in truth:
         report = _state["verifier"].verify(str(SPECIMENS / "images" / rec["file"]))
-        ours = [f for f in report.findings if f.stage == STAGE]
-        above = [f.code for f in ours if f.category is Category.AUTHENTICITY and f.severity.rank > Severity.INFO.rank]
+        ours = [f for f in report.findings if f.category is Category.AUTHENTICITY]
+        above = [f.code for f in ours if f.severity.rank > Severity.INFO.rank]
         rows.append(
             {
+                "region_cues": [f.code for f in ours if f.code in REGION_CUES],
                 "file": rec["file"],
                 "read": report.mrz is not None,
+                "verdict": report.verdict.value,
+                "score": report.score,
                 "above_info": above,
                 "info": [f.code for f in ours if f.severity is Severity.INFO],
             }
@@ -286,6 +312,8 @@ def specimens() -> dict[str, Any]:
         "clean_share": round(1 - len(flagged) / len(rows), 4),
         "flagged": {r["file"]: r["above_info"] for r in flagged},
         "with_info_only": sum(bool(r["info"]) and not r["above_info"] for r in rows),
+        "verdicts": {v: sum(r["verdict"] == v for r in rows) for v in ("pass", "review", "fail", "inconclusive")},
+        "with_region_cue": {r["file"]: r["region_cues"] for r in rows if r["region_cues"]},
     }
 
 
@@ -341,10 +369,11 @@ def main() -> int:
                 rows = run_set(folder, args.workers, record=False)
                 rows_by[(condition, kind)] = rows
                 summary = verdicts(rows)
+                summary |= by_score([r["score"] for r in rows_by[(condition, "genuine")]], [r["score"] for r in rows])
                 result["other_kinds"][f"{condition} {kind}"] = summary
                 print(f"{condition:8s} {kind:22s} {json.dumps(summary)}", flush=True)
     result["timing"] = timing(folders, args.timing)
-    print(f"print stage time per image: {json.dumps(result['timing'])}")
+    print(f"authenticity stages (print + regions) time per image: {json.dumps(result['timing'])}")
     if args.specimens and (SPECIMENS / "ground_truth.json").exists():
         result["specimens"] = specimens()
         print(f"specimens: {json.dumps(result['specimens'])}")

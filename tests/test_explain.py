@@ -24,6 +24,10 @@ PIPELINE_CODES = [
     "print.mrz.font",
     "print.mrz.pitch",
     "print.mrz.baseline",
+    "portrait.substitution",
+    "portrait.substitution.not_assessed",
+    "print.reprint",
+    "print.reprint.not_assessed",
 ]
 
 
@@ -54,6 +58,8 @@ def test_every_emitted_code_is_explained() -> None:
         assert entry.title and entry.meaning and entry.confirm and entry.cannot_prove, entry.pattern
     assert explain("mrz.check_digit.optional_data.unused").pattern == "mrz.check_digit.*.unused"
     assert explain("no.such.code") is None
+    assert explain("print.reprint.not_assessed").title != explain("print.reprint").title
+    assert explain("portrait.substitution.not_assessed").title != explain("portrait.substitution").title
 
 
 def test_explain_command() -> None:

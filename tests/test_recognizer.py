@@ -162,7 +162,11 @@ def test_the_model_ships_in_the_wheel_and_loads_from_it(tmp_path: object) -> Non
         "s = r.session(); y = s.run(None, {'patches': np.zeros((2, 1, 40, 32), np.float32)})[0]; "
         "assert y.shape == (2, 37); "
         "s = r.session('mrz_line'); y = s.run(None, {'lines': np.zeros((2, 1, 32, 400), np.float32)})[0]; "
-        "assert y.shape == (2, 100, 38), y.shape; print('ok')"
+        "assert y.shape == (2, 100, 38), y.shape; "
+        "s = r.session('portrait'); y = s.run(None, {'image': np.zeros((1, 3, 456, 336), np.float32)})[0]; "
+        "assert y.shape == (1, 1), y.shape; "
+        "s = r.session('reprint'); y = s.run(None, {'image': np.zeros((1, 3, 320, 512), np.float32)})[0]; "
+        "assert y.shape == (1, 1), y.shape; print('ok')"
     )
     env = {"PYTHONPATH": site, "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
@@ -180,7 +184,9 @@ def test_recording_a_trained_model_reproduces_the_shipped_registry(tmp_path: obj
     root = Path(__file__).resolve().parents[1]
     shipped = root / "src" / "docverify" / "models" / "registry.json"
     out = Path(str(tmp_path))
-    (out / "registry.json").write_text(json.dumps({"mrz_char": json.loads(shipped.read_text())["mrz_char"]}))
+    registry = json.loads(shipped.read_text())
+    registry["mrz_line"] = {"file": "old.onnx", "sha256": "0" * 64, "labels": ""}  # an older model, same place
+    (out / "registry.json").write_text(json.dumps(registry))
     metrics = json.loads((root / "models" / "mrz_line" / "metrics.json").read_text())
     record_trained("mrz_line", out / "mrz_line.onnx", metrics, out)
     assert json.loads((out / "metrics.json").read_text()) == metrics

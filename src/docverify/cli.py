@@ -245,6 +245,12 @@ def report_exit_code(report: Report) -> ExitCode:
     help="Also compare the MRZ with the printed visual zone (tesseract; slower, and false alarms on "
     "some genuine documents: see the README).",
 )
+@click.option(
+    "--region-warnings",
+    is_flag=True,
+    help="Let the portrait and reprint models' cues drive the verdict (warnings) instead of only the "
+    "score (info): trained on synthetic documents, they also flag some genuine ones (see the README).",
+)
 def check_command(
     *,
     images: Sequence[str],
@@ -254,6 +260,7 @@ def check_command(
     ocr: str,
     mask: bool,
     viz: bool,
+    region_warnings: bool,
 ) -> None:
     """Check document images: find and read the MRZ at any rotation, validate it, give a verdict.
 
@@ -276,7 +283,8 @@ def check_command(
     from docverify.render.annotate import annotate, write_png  # noqa: PLC0415
 
     engine = MRZRecognizer() if ocr == "model" else TesseractBackend()
-    verifier = Verifier(ocr=engine, config=VerifierConfig(reference_date=reference_date, cross_check_viz=viz))
+    config = VerifierConfig(reference_date=reference_date, cross_check_viz=viz, region_warnings=region_warnings)
+    verifier = Verifier(ocr=engine, config=config)
     console = Console(highlight=False, soft_wrap=True)
     codes: list[ExitCode] = []
     many = len(images) > 1

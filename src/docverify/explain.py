@@ -200,6 +200,46 @@ CATALOGUE: tuple[Explanation, ...] = (
         "Blur, perspective and low resolution also distort print; it is a cue for a closer look.",
     ),
     Explanation(
+        "portrait.substitution.not_assessed",
+        "The portrait zone was not checked",
+        "The portrait zone, placed from the MRZ's position and size, lies partly outside the image.",
+        "Capture the whole data page, or inspect the portrait by eye.",
+        "Nothing either way.",
+    ),
+    Explanation(
+        "portrait.substitution",
+        "The portrait may have been replaced",
+        "A small model trained on generated documents scored the portrait zone (found from the MRZ's "
+        "geometry, ICAO zone V) as pasted in: a seam or shadow around the photo, a photo tilted or "
+        "shifted against its printed frame, or a sharpness, colour, grain or JPEG texture unlike the page "
+        "around it. The box marks the zone that was scored.",
+        "Look at the portrait's edges under magnification and raking light for a cut, a lifted laminate or "
+        "glue; check that security print (guilloche, ghost image, laser perforation) continues across the "
+        "photo; compare the face with the ghost image and the chip.",
+        "It is a statistical cue from a model trained on synthetic data: an unusual genuine layout, a "
+        "worn laminate or glare can trigger it, and a careful substitution can escape it. It cannot tell "
+        "who is pictured.",
+    ),
+    Explanation(
+        "print.reprint.not_assessed",
+        "The visual zone's print was not checked",
+        "The visual zone, placed from the MRZ's position and size, lies partly outside the image.",
+        "Capture the whole data page, or inspect the print by eye.",
+        "Nothing either way.",
+    ),
+    Explanation(
+        "print.reprint",
+        "The page may be a reprint",
+        "A small model trained on generated documents scored the printed visual zone as reproduced on an "
+        "office or colour printer: fine guilloche lines blurred or broken, a regular halftone dot screen, "
+        "washed-out or shifted colours. Genuine data pages are printed with continuous fine lines (offset, "
+        "intaglio) and personalised by laser or inkjet.",
+        "Look at the background print under a 10× loupe: genuine fine lines are continuous and sharp, a "
+        "reprint shows dots (rosettes) or ragged lines; check UV features, which a reprint lacks.",
+        "A statistical cue from synthetic training data: a blurred or heavily compressed image can look "
+        "like a reprint, and a good reproduction can escape it. It says nothing about the chip or UV print.",
+    ),
+    Explanation(
         "image.mrz.not_found",
         "No MRZ was found or read",
         "The image holds no machine readable zone docverify could read: nothing else was checked.",

@@ -32,38 +32,18 @@ import numpy.typing as npt
 
 from docverify.mrz.locate import MRZLocation
 from docverify.mrz.spec import LAYOUTS
+from docverify.regions import page_frame
 from docverify.results import Category, Finding, MRZFormat, MRZResult, Severity, Span
 
 STAGE = "viz"
 PX_PER_MM = 8.0
 """Resolution of the upright page handed to OCR, at TD3 print size (smaller formats get more, see
-:data:`PAGES`): visual-zone text 2–3 mm tall becomes 16–24 px, what tesseract reads best."""
+:data:`docverify.regions.PAGES`): visual-zone text 2–3 mm tall becomes 16–24 px, what tesseract reads best."""
 INK_RATIO = 0.5
 """A pixel is ink when darker than this fraction of the brightest pixel around it (2.6 mm window)."""
 MIN_FOUND = 3
 """Fields that must be found before a missing one counts as a mismatch (else OCR simply failed)."""
 
-
-@dataclass(frozen=True, slots=True)
-class PageSpec:
-    """Size of a format's page and where its MRZ starts (mm, ICAO 9303); ``scale``: VIZ print size
-    relative to TD3."""
-
-    width_mm: float
-    height_mm: float
-    left_mm: float
-    bottom_mm: float
-    scale: float
-
-
-PAGES: dict[MRZFormat, PageSpec] = {
-    MRZFormat.TD3: PageSpec(125.0, 88.0, 6.0, 4.8, 1.0),
-    MRZFormat.MRVA: PageSpec(120.0, 80.0, 4.0, 4.5, 0.91),
-    MRZFormat.TD2: PageSpec(105.0, 74.0, 4.0, 4.5, 0.84),
-    MRZFormat.MRVB: PageSpec(105.0, 74.0, 4.0, 4.5, 0.84),
-    MRZFormat.FRA_ID: PageSpec(105.0, 74.0, 4.0, 4.5, 0.84),
-    MRZFormat.TD1: PageSpec(85.6, 53.98, 5.0, 3.0, 0.61),
-}
 
 CHECKED_FIELDS = ("surname", "given_names", "document_number", "birth_date", "expiry_date")
 
@@ -82,27 +62,12 @@ def page_transform(
 ) -> tuple[npt.NDArray[np.float64], tuple[int, int]]:
     """The 3×3 perspective matrix from original-image pixels to the upright page above the MRZ, and that
     page's size (width, height) in pixels. ``count`` is the number of characters per MRZ line."""
-    spec = PAGES[fmt]
-    first, last = location.lines[0], location.lines[-1]
-    px_mm = first.length / ((count - 0.3) * 2.54)
-    a = np.radians(first.angle)
-    u = np.array([np.cos(a), np.sin(a)])
-    v = np.array([-np.sin(a), np.cos(a)])
-    centre = np.array(first.center)
-    top_left = centre - u * first.length / 2 - v * first.height / 2
-    band_mm = (float(np.dot(np.array(last.center) - centre, v)) + (first.height + last.height) / 2) / px_mm
-    top_mm = -(spec.height_mm - band_mm - spec.bottom_mm)  # the page's top edge, above the MRZ's top
-    x0, x1 = -spec.left_mm - 2.0, spec.width_mm - spec.left_mm + 2.0
-    y0, y1 = top_mm - 2.0, -0.5
+    frame = page_frame(location, fmt, count)
+    spec = frame.spec
+    box = (-2.0, -2.0, spec.width_mm + 2.0, frame.mrz_top_mm - 0.5)
     out = PX_PER_MM / spec.scale
-
-    def at(x: float, y: float) -> npt.NDArray[np.float64]:
-        return np.asarray(top_left + u * x * px_mm + v * y * px_mm, dtype=np.float64)
-
-    src = np.array([at(x0, y0), at(x1, y0), at(x1, y1), at(x0, y1)], dtype=np.float32)
-    w, h = round((x1 - x0) * out), round((y1 - y0) * out)
-    dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
-    return np.asarray(cv2.getPerspectiveTransform(src, dst), dtype=np.float64), (w, h)
+    size = round((box[2] - box[0]) * out), round((box[3] - box[1]) * out)
+    return frame.matrix(box, size), size
 
 
 def read_viz(gray: npt.NDArray[np.uint8], matrix: npt.NDArray[np.float64], size: tuple[int, int]) -> list[Word]:

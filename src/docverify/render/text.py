@@ -120,7 +120,7 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
     console.print(
         Text.assemble(
             (report.verdict.value.upper(), _VERDICT_STYLE[report.verdict.value]),
-            f"  {report.source}  ({ms:.0f} ms)",
+            f"  {report.source}  (tampering score {report.score:.2f}, {ms:.0f} ms)",
         )
     )
     if report.mrz is not None:
@@ -134,7 +134,8 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
             )
     console.print(
         Text(
-            "  Not checked: UV and IR features, holograms, the chip, and forgery cues beyond the MRZ text.",
+            "  Not checked: UV and IR features, watermarks, holograms, the chip; of the visible print, only the "
+            "MRZ, the portrait zone and the visual zone's print were checked.",
             style="dim",
         )
     )

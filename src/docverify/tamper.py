@@ -1,0 +1,148 @@
+"""Security-region models: the portrait zone and the visual zone, cut from the page frame
+(:mod:`docverify.regions`), scored by small ONNX models for a substituted portrait and a reprint.
+
+Pure pre-processing (:func:`model_input`), one onnxruntime call per region, pure post-processing (logit →
+score → finding). Each model's score threshold is calibrated on genuine generated captures (see
+:data:`MODELS`); a score above it gives a warning, with the region's box on the image.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from docverify.regions import REGIONS, PageFrame
+from docverify.results import Category, Finding, Severity
+
+STAGE = "regions"
+
+
+@dataclass(frozen=True, slots=True)
+class RegionModel:
+    """A shipped region model: ONNX ``file`` (registry name = key of :data:`MODELS`), the
+    :data:`~docverify.regions.REGIONS` entry it reads."""
+
+    file: str
+    region: str
+
+
+MODELS: dict[str, RegionModel] = {
+    "portrait": RegionModel("portrait.onnx", "portrait"),
+    "reprint": RegionModel("reprint.onnx", "background"),
+}
+
+
+def model_input(region: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """A region crop (H×W×3 uint8, RGB) as the models' input: 1×3×H×W float32, each channel standardised
+    over the crop (mean 0, standard deviation 1, floor 4 grey levels), so exposure and white balance do
+    not count, while differences inside the crop do."""
+    x = region.astype(np.float32).transpose(2, 0, 1)
+    mean = x.mean(axis=(1, 2), keepdims=True)
+    std = np.maximum(x.std(axis=(1, 2), keepdims=True), 4.0)
+    return np.asarray(((x - mean) / std)[None], dtype=np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Logit at or above which a model's cue is a warning. Calibrated by ``benchmarks/calibrate_regions.py``
+    on the genuine captures of the calibration split (seeds from 5100, never the evaluation's): the higher
+    of the 99.5th percentiles on 300 flatbed scans and 596 phone photos, so each model alone flags about
+    0.5 % of genuine captures (figures in benchmarks/RESULTS.md)."""
+
+    portrait: float = 1.594
+    reprint: float = 2.035
+
+
+THRESHOLDS = Thresholds()
+MIN_INSIDE = 0.75
+"""A region is scored only when at least this share of it lies inside the image."""
+
+
+@dataclass(frozen=True, slots=True)
+class RegionScore:
+    """One model's verdict on its region: the raw ``logit``, ``score`` = sigmoid(logit − threshold) (0.5 at
+    the calibrated threshold), and the region's polygon in original-image pixels."""
+
+    model: str
+    logit: float
+    score: float
+    polygon: tuple[tuple[float, float], ...]
+
+
+def region_logit(name: str, crop: npt.NDArray[np.uint8]) -> float:
+    """Model ``name``'s logit for a region crop (H×W×3 uint8 RGB, the region's size)."""
+    from docverify.mrz.recognizer import session  # noqa: PLC0415 - onnxruntime loads on first use
+
+    out = session(name).run(None, {"image": model_input(crop)})[0]
+    return float(np.asarray(out).reshape(-1)[0])
+
+
+ADVISORY = (
+    " Advisory: the model is trained on synthetic documents and also flags some genuine ones, so this cue "
+    "counts in the score but not in the verdict."
+)
+_CUES = {
+    "portrait": (
+        "portrait.substitution",
+        "The portrait zone looks pasted in: its edges, sharpness, colour or print texture differ from the "
+        "page around it",
+    ),
+    "reprint": (
+        "print.reprint",
+        "The visual zone looks reprinted: fine background lines blurred, a halftone dot screen or shifted "
+        "colours instead of the issuer's print",
+    ),
+}
+
+
+def score_regions(
+    image: npt.NDArray[np.uint8],
+    frame: PageFrame,
+    thresholds: Thresholds = THRESHOLDS,
+    *,
+    severity: Severity = Severity.WARNING,
+) -> tuple[tuple[RegionScore, ...], tuple[Finding, ...]]:
+    """Each model's score on its region of ``image`` (H×W×3 uint8 RGB, original pixels) located by
+    ``frame``, and the findings: one of ``severity`` per score at or above 0.5 (the pipeline makes them
+    info unless asked, see ``VerifierConfig.region_warnings``), an info per region that lies too far
+    outside the image to be scored."""
+    scores: list[RegionScore] = []
+    findings: list[Finding] = []
+    for name, spec in MODELS.items():
+        region = REGIONS[spec.region]
+        box = frame.region_mm(region)
+        polygon = frame.polygon(box)
+        code, what = _CUES[name]
+        if frame.inside(box, image.shape) < MIN_INSIDE:
+            findings.append(
+                Finding(
+                    f"{code}.not_assessed",
+                    Severity.INFO,
+                    Category.AUTHENTICITY,
+                    f"The {region.name} zone, placed from the MRZ, lies partly outside the image; it was not "
+                    "checked. Capture the whole page to check it.",
+                    STAGE,
+                )
+            )
+            continue
+        logit = region_logit(name, frame.warp(image, region))
+        score = 1.0 / (1.0 + math.exp(-(logit - getattr(thresholds, name))))
+        scores.append(RegionScore(name, logit, score, polygon))
+        if score >= 0.5:
+            findings.append(
+                Finding(
+                    code,
+                    severity,
+                    Category.AUTHENTICITY,
+                    f"{what} (model score {score:.2f}, threshold 0.50). Examine the zone under magnification "
+                    "and compare it with a genuine document of the same series."
+                    + (ADVISORY if severity is Severity.INFO else ""),
+                    STAGE,
+                    box=polygon,
+                    evidence=(("score", round(score, 3)), ("logit", round(logit, 3))),
+                )
+            )
+    return tuple(scores), tuple(findings)

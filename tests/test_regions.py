@@ -1,0 +1,146 @@
+"""Security-feature regions found from the MRZ (page frame), the region models' pre-processing, scores and
+findings, and the one tamper score of a report."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from docverify.mrz.image import scan_image
+from docverify.mrz.recognizer import MRZRecognizer
+from docverify.pipeline import SCORE_FLOOR, Verifier, VerifierConfig, tamper_score
+from docverify.regions import REGIONS, page_frame
+from docverify.results import Category, Finding, MRZFormat, Severity
+from docverify.synth import synthesize
+from docverify.tamper import ADVISORY, MODELS, RegionScore, Thresholds, model_input, score_regions
+
+REF = dt.date(2026, 1, 1)
+
+
+def _inside(quad: tuple[tuple[float, float], ...], poly: tuple[tuple[float, float], ...]) -> float:
+    """Share of ``quad``'s corners inside the convex polygon ``poly`` (both in image pixels)."""
+    import cv2
+
+    contour = np.array(poly, np.float32).reshape(-1, 1, 2)
+    return float(np.mean([cv2.pointPolygonTest(contour, (float(x), float(y)), False) >= 0 for x, y in quad]))
+
+
+@pytest.mark.parametrize(
+    ("seed", "fmt", "condition"),
+    [
+        (11, MRZFormat.TD3, "flatbed"),
+        (12, MRZFormat.TD1, "rotated"),
+        (13, MRZFormat.TD2, "flatbed"),
+        (14, MRZFormat.MRVA, "rotated"),
+    ],
+)
+def test_the_portrait_region_holds_the_printed_portrait(seed: int, fmt: MRZFormat, condition: str) -> None:
+    shot = synthesize(seed, fmt, condition)
+    reading = scan_image(shot.image, MRZRecognizer(), reference_date=REF).reading
+    assert reading is not None
+    frame = page_frame(reading.location, reading.result.format, len(reading.result.lines[0]))
+    portrait = frame.polygon(frame.region_mm(REGIONS["portrait"]))
+    assert _inside(shot.truth.portrait_quad, portrait) == 1.0
+    # the page outline from the MRZ lies within a couple of millimetres of the true one
+    page = frame.polygon((0.0, 0.0, frame.spec.width_mm, frame.spec.height_mm))
+    err = np.abs(np.array(page) - np.array(shot.truth.document_quad)).max() / frame.px_per_mm
+    assert err < 2.5, err
+    crop = frame.warp(shot.image, REGIONS["portrait"])
+    w, h = REGIONS["portrait"].size
+    assert crop.shape == (h, w, 3) and crop.dtype == np.uint8
+
+
+def test_inside_share_of_a_region() -> None:
+    shot = synthesize(11, MRZFormat.TD3, "flatbed")
+    reading = scan_image(shot.image, MRZRecognizer(), reference_date=REF).reading
+    assert reading is not None
+    frame = page_frame(reading.location, reading.result.format, len(reading.result.lines[0]))
+    box = frame.region_mm(REGIONS["portrait"])
+    assert frame.inside(box, shot.image.shape) == pytest.approx(1.0)
+    # the same page with its left half cut away: the portrait zone is (mostly) gone
+    cut = np.ascontiguousarray(shot.image[:, shot.image.shape[1] // 2 :])
+    shifted = dataclasses.replace(frame, origin=(frame.origin[0] - shot.image.shape[1] // 2, frame.origin[1]))
+    assert shifted.inside(box, cut.shape) < 0.5
+    scores, findings = score_regions(cut, shifted)
+    assert "portrait" not in {s.model for s in scores}
+    assert "portrait.substitution.not_assessed" in {f.code for f in findings}
+
+
+def test_model_input_standardises_each_channel() -> None:
+    rng = np.random.default_rng(0)
+    crop = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    x = model_input(crop)
+    assert x.shape == (1, 3, 20, 30) and x.dtype == np.float32
+    assert np.allclose(x.mean(axis=(2, 3)), 0, atol=1e-4)
+    assert np.allclose(x.std(axis=(2, 3)), 1, atol=1e-3)
+    # exposure does not count
+    brighter = np.clip(crop.astype(np.int16) // 2 + 60, 0, 255).astype(np.uint8)
+    assert np.corrcoef(model_input(brighter).ravel(), x.ravel())[0, 1] > 0.99
+    flat = np.full((8, 8, 3), 128, np.uint8)  # no division by zero on a flat crop
+    assert np.isfinite(model_input(flat)).all()
+
+
+def test_scores_follow_their_thresholds() -> None:
+    shot = synthesize(11, MRZFormat.TD3, "flatbed")
+    reading = scan_image(shot.image, MRZRecognizer(), reference_date=REF).reading
+    assert reading is not None
+    frame = page_frame(reading.location, reading.result.format, len(reading.result.lines[0]))
+    scores, _ = score_regions(shot.image, frame)
+    assert {s.model for s in scores} == set(MODELS)
+    low = Thresholds(**{s.model: s.logit - 5 for s in scores})
+    high = Thresholds(**{s.model: s.logit + 5 for s in scores})
+    flagged, findings = score_regions(shot.image, frame, low)
+    assert all(s.score > 0.99 for s in flagged)
+    assert {f.code for f in findings} == {"portrait.substitution", "print.reprint"}
+    assert all(f.severity is Severity.WARNING and f.category is Category.AUTHENTICITY and f.box for f in findings)
+    _, advisory = score_regions(shot.image, frame, low, severity=Severity.INFO)
+    assert {f.severity for f in advisory} == {Severity.INFO}
+    assert all(f.message.endswith(ADVISORY) for f in advisory)
+    quiet, findings = score_regions(shot.image, frame, high)
+    assert all(s.score < 0.01 for s in quiet) and findings == ()
+
+
+def test_tamper_score_is_the_strongest_cue() -> None:
+    def finding(category: Category, severity: Severity) -> Finding:
+        return Finding("x.y", severity, category, "m", "test")
+
+    assert tamper_score(()) == 0.0
+    assert (
+        tamper_score((finding(Category.VALIDITY, Severity.ERROR), finding(Category.QUALITY, Severity.WARNING))) == 0.0
+    )
+    assert tamper_score((finding(Category.AUTHENTICITY, Severity.WARNING),)) == SCORE_FLOOR[Severity.WARNING]
+    assert tamper_score((finding(Category.INTEGRITY, Severity.ERROR),)) == SCORE_FLOOR[Severity.ERROR]
+    model = RegionScore("portrait", 1.0, 0.73, ())
+    assert tamper_score((finding(Category.AUTHENTICITY, Severity.INFO),), (model,)) == 0.73
+    assert tamper_score((finding(Category.INTEGRITY, Severity.ERROR),), (model,)) == SCORE_FLOOR[Severity.ERROR]
+
+
+def test_reports_carry_the_score_and_region_timing() -> None:
+    verifier = Verifier(config=VerifierConfig(reference_date=REF))
+    genuine = verifier.verify(synthesize(21, MRZFormat.TD3, "flatbed").image)
+    off = Verifier(config=VerifierConfig(reference_date=REF, check_regions=False))
+    assert off.verify(synthesize(21, MRZFormat.TD3, "flatbed").image).score == 0.0
+    timings = dict(genuine.timings_ms)
+    assert "regions" in timings and timings["regions"] > 0
+    assert 0.0 <= genuine.score < 0.5 and genuine.verdict.value == "pass"
+    broken = verifier.verify(synthesize(21, MRZFormat.TD3, "flatbed", forgeries=("mrz.broken_check_digit",)).image)
+    assert broken.verdict.value == "fail" and broken.score >= SCORE_FLOOR[Severity.ERROR]
+
+
+def test_region_warnings_option_of_check(tmp_path: object) -> None:
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from docverify.cli import main
+
+    sample = Path(__file__).resolve().parents[1] / "samples" / "images" / "td3_flatbed.jpg"
+    for extra in ([], ["--region-warnings"]):
+        result = CliRunner().invoke(main, ["check", "--json", "--reference-date", "2026-01-01", *extra, str(sample)])
+        doc = json.loads(result.stdout)
+        assert doc["verdict"] == "pass" and doc["score"] < 0.5, doc["findings"]
+        assert "regions" in doc["timings_ms"]
