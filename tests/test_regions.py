@@ -144,3 +144,20 @@ def test_region_warnings_option_of_check(tmp_path: object) -> None:
         doc = json.loads(result.stdout)
         assert doc["verdict"] == "pass" and doc["score"] < 0.5, doc["findings"]
         assert "regions" in doc["timings_ms"]
+
+
+def test_region_warnings_option_of_batch(tmp_path: object) -> None:
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from docverify.cli import main
+
+    sample = Path(__file__).resolve().parents[1] / "samples" / "images" / "td3_flatbed.jpg"
+    out = Path(str(tmp_path)) / "rows.jsonl"
+    args = ["batch", str(sample), "--jsonl", str(out), "--workers", "1", "--no-progress", "--region-warnings"]
+    result = CliRunner().invoke(main, [*args, "--reference-date", "2026-01-01"])
+    assert result.exit_code == 0, result.output
+    [row] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert row["verdict"] == "pass" and "regions" in row["timings_ms"]

@@ -252,7 +252,13 @@ def test_openapi_describes_both_request_bodies(server: Subprocess) -> None:
     content = check["requestBody"]["content"]
     assert "file" in content["multipart/form-data"]["schema"]["properties"]
     assert {"image/jpeg", "application/pdf", "application/octet-stream"} <= set(content)
-    assert {p["name"] for p in check["parameters"]} == {"reference_date", "ocr", "mask_personal_data", "viz"}
+    assert {p["name"] for p in check["parameters"]} == {
+        "reference_date",
+        "ocr",
+        "mask_personal_data",
+        "viz",
+        "region_warnings",
+    }
     assert {"200", "413", "422", "503", "504"} <= set(check["responses"])
     assert {"text/plain", "application/json"} <= set(spec["paths"]["/v1/mrz"]["post"]["requestBody"]["content"])
 
@@ -277,6 +283,10 @@ def test_check_multipart_and_raw_give_the_report_of_verify(server: Subprocess) -
     compared = call(server.port, "POST", f"/v1/check?reference_date={REF}&viz=true", data, AUTH)
     assert compared.status == 200 and "viz" in compared.json()["timings_ms"]
     assert compared.json()["timings_ms"]["viz"] > 0 and raw.json()["timings_ms"]["viz"] == 0
+
+    strict = call(server.port, "POST", f"/v1/check?reference_date={REF}&region_warnings=true", data, AUTH)
+    assert strict.status == 200 and strict.json()["verdict"] == raw.json()["verdict"]
+    assert "regions" in strict.json()["timings_ms"]
 
 
 def test_mrz_text_json_and_malformed(server: Subprocess) -> None:

@@ -70,6 +70,8 @@ class BatchOptions:
     """Also return the thumbnail and annotated image for an HTML report."""
     viz: bool = False
     """Also compare the MRZ with the printed visual zone (see ``VerifierConfig.cross_check_viz``)."""
+    region_warnings: bool = False
+    """Let the region models' cues drive the verdict (see ``VerifierConfig.region_warnings``)."""
 
 
 Evidence = tuple[bytes, bytes]
@@ -120,7 +122,7 @@ def error_row(source: str, message: str, kind: str = "input") -> dict[str, Any]:
 
 # --- the work done for one input (in a worker process) -------------------------------------------------
 
-_verifiers: dict[tuple[str, str | None, Limits, bool], Any] = {}
+_verifiers: dict[tuple[str, str | None, Limits, bool, bool], Any] = {}
 
 
 def _verifier(options: BatchOptions) -> Any:
@@ -129,7 +131,7 @@ def _verifier(options: BatchOptions) -> Any:
 
     from docverify.pipeline import Verifier, VerifierConfig  # noqa: PLC0415
 
-    key = (options.ocr, options.reference_date, options.limits, options.viz)
+    key = (options.ocr, options.reference_date, options.limits, options.viz, options.region_warnings)
     verifier = _verifiers.get(key)
     if verifier is None:
         if options.ocr == "tesseract":
@@ -141,7 +143,12 @@ def _verifier(options: BatchOptions) -> Any:
 
             ocr = MRZRecognizer()
         ref = dt.date.fromisoformat(options.reference_date) if options.reference_date else None
-        config = VerifierConfig(reference_date=ref, limits=options.limits, cross_check_viz=options.viz)
+        config = VerifierConfig(
+            reference_date=ref,
+            limits=options.limits,
+            cross_check_viz=options.viz,
+            region_warnings=options.region_warnings,
+        )
         verifier = Verifier(ocr=ocr, config=config)
         _verifiers[key] = verifier
     return verifier

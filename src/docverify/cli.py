@@ -358,6 +358,11 @@ def _error_row(source: str, kind: str, message: str) -> dict[str, object]:
 )
 @click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
 @click.option("--viz", is_flag=True, help="Also compare the MRZ with the printed visual zone (see check --help).")
+@click.option(
+    "--region-warnings",
+    is_flag=True,
+    help="Let the portrait and reprint models' cues drive the verdict (see check --help).",
+)
 def batch_command(
     *,
     inputs: Sequence[str],
@@ -372,6 +377,7 @@ def batch_command(
     show_personal_data: bool,
     no_progress: bool,
     viz: bool,
+    region_warnings: bool,
 ) -> None:
     """Check many documents in parallel: one JSON row per input, a progress bar, an optional HTML report.
 
@@ -412,6 +418,7 @@ def batch_command(
         mask_personal_data=mask,
         evidence=report_to is not None,
         viz=viz,
+        region_warnings=region_warnings,
     )
     store = batch.EvidenceStore(Path(f"{out_path}.evidence")) if report_to else None
     counts: dict[str, int] = {}

@@ -565,15 +565,21 @@ class _Service:
         self.pool = ThreadPoolExecutor(max_workers=settings.max_concurrency, thread_name_prefix="docverify-check")
         self.slots = _Slots(settings.max_concurrency, settings.queue_limit)
         self.budget = _Budget(settings.buffer_limit)
-        self.verifiers: collections.OrderedDict[tuple[str, dt.date | None, bool], Verifier] = collections.OrderedDict()
+        self.verifiers: collections.OrderedDict[tuple[str, dt.date | None, bool, bool], Verifier] = (
+            collections.OrderedDict()
+        )
         self.tesseract: str | None = None
 
-    def verifier(self, ocr: str, reference_date: dt.date | None, viz: bool = False) -> Verifier:
+    def verifier(
+        self, ocr: str, reference_date: dt.date | None, viz: bool = False, region_warnings: bool = False
+    ) -> Verifier:
         """The shared verifier for these settings (an LRU of a few: reference dates come from clients)."""
-        key = (ocr, reference_date, viz)
+        key = (ocr, reference_date, viz, region_warnings)
         verifier = self.verifiers.get(key)
         if verifier is None:
-            config = VerifierConfig(reference_date=reference_date, limits=self.limits, cross_check_viz=viz)
+            config = VerifierConfig(
+                reference_date=reference_date, limits=self.limits, cross_check_viz=viz, region_warnings=region_warnings
+            )
             verifier = self.verifiers[key] = Verifier(ocr=self.engines[ocr], config=config)
             if len(self.verifiers) > _VERIFIER_CACHE:
                 self.verifiers.popitem(last=False)
@@ -806,6 +812,7 @@ def create_app(settings: ServiceSettings | None = None, *, engines: Mapping[str,
     )
     async def check(
         request: Request,
+        *,
         reference_date: ReferenceDate = None,
         ocr: Annotated[Literal["model", "tesseract"], Query(description="MRZ reader.")] = "model",
         mask_personal_data: Annotated[
@@ -814,13 +821,20 @@ def create_app(settings: ServiceSettings | None = None, *, engines: Mapping[str,
         viz: Annotated[
             bool, Query(description="Also compare the MRZ with the printed visual zone (slower; see the README).")
         ] = False,
+        region_warnings: Annotated[
+            bool,
+            Query(
+                description="Let the portrait and reprint models' cues drive the verdict (warnings) instead of "
+                "only the score (info); see the README."
+            ),
+        ] = False,
     ) -> Response:
         """Find, read and validate the MRZ of one document image and give a verdict."""
         reference = _parse_reference_date(reference_date)
         hold = _Hold(service.budget)
         try:
             data, name = await _read_upload(request, settings, hold)
-            verifier = service.verifier(ocr, reference, viz)
+            verifier = service.verifier(ocr, reference, viz, region_warnings)
         except BaseException:
             hold.release()
             raise
