@@ -2,8 +2,10 @@
 (:mod:`docverify.regions`), scored by small ONNX models for a substituted portrait and a reprint.
 
 Pure pre-processing (:func:`model_input`), one onnxruntime call per region, pure post-processing (logit →
-score → finding). Each model's score threshold is calibrated on genuine generated captures (see
-:data:`MODELS`); a score above it gives a warning, with the region's box on the image.
+score → finding). Each model's threshold is calibrated on genuine generated captures (see
+:class:`Thresholds`); a score at or above it gives a finding with the region's box on the image: info by
+default (advisory: the models are trained on synthetic documents only), a warning that drives the verdict
+with ``VerifierConfig.region_warnings``.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def model_input(region: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Logit at or above which a model's cue is a warning. Calibrated by ``benchmarks/calibrate_regions.py``
+    """Logit at or above which a model's cue is reported. Calibrated by ``benchmarks/calibrate_regions.py``
     on the genuine captures of the calibration split (seeds from 5100, never the evaluation's): the higher
     of the 99.5th percentiles on 300 flatbed scans and 596 phone photos, so each model alone flags about
     0.5 % of genuine captures (figures in benchmarks/RESULTS.md)."""
