@@ -27,6 +27,10 @@ Timing: the ``print`` entry of the report's ``timings_ms`` in a second pass with
 recomputed check digits, VIZ alteration, portrait substitution, copy-move, reprint), judged by the verdict
 alone (not ``pass`` = detected at the operating point, by whatever cue; the opt-in visual-zone cross-check
 stays off). ``mrz.wrong_font`` draws from the monospace fonts installed when a set is first generated.
+Each row also records the report ``score`` and the region models' cues (``portrait.substitution``,
+``print.reprint``; advisory info by default): per other kind, how many documents each cue flags, and the
+score's ROC-AUC against the genuine set of the same condition with the detection at its 1 % false-alarm
+threshold. Timing covers the authenticity stages together (``print`` + ``regions`` + ``viz``).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ Models (:data:`docverify.tamper.MODELS`): a small CNN (5 stride-2 conv blocks, m
 logit) per region — ``portrait`` on the 168×228 portrait zone at 4 px/mm, ``reprint`` on the 512×320
 visual zone at 8 px/mm (trained on random 256×256 parts, run on the whole region). Inputs RGB, each channel
 standardised over the crop (see :func:`docverify.tamper.model_input`). Loss: binary cross-entropy.
-Output: ``src/docverify/models/<name>.onnx``, its metrics in ``models/regions/<name>.json``, and the
+Output: ``src/docverify/models/<name>.onnx``, its metrics in ``models/regions/<name>/metrics.json``, and the
 registry entry.
 """
 
