@@ -47,6 +47,7 @@ from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
+from docverify.tamper import MODELS
 from machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +69,7 @@ OTHER_KINDS = (
 ``pass``, whatever the cue): where docverify stands on each of issue 5's detection floors."""
 RIGHT_CODES = {"mrz.wrong_font": ("print.mrz.font",), "mrz.pitch_anomaly": ("print.mrz.pitch", "print.mrz.baseline")}
 TARGET_FALSE_ALARMS = {"flatbed": 0.01, "phone": 0.03}
-REGION_CUES = ("portrait.substitution", "print.reprint")
+REGION_CUES = tuple(m.code for m in MODELS.values())
 """The region models' cues (advisory info by default; warnings with ``VerifierConfig.region_warnings``)."""
 
 

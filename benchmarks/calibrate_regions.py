@@ -35,7 +35,7 @@ def _logits(path: str) -> dict[str, float] | None:
     from docverify.io import load_pages
     from docverify.mrz.image import scan_image
     from docverify.mrz.recognizer import MRZRecognizer
-    from docverify.regions import REGIONS, page_frame
+    from docverify.regions import REGIONS, reading_frame
     from docverify.tamper import MODELS, region_logit
 
     ocr = _state.setdefault("ocr", MRZRecognizer())
@@ -43,7 +43,7 @@ def _logits(path: str) -> dict[str, float] | None:
     reading = scan_image(image, ocr, reference_date=dt.date(2026, 1, 1)).reading
     if reading is None:
         return None
-    frame = page_frame(reading.location, reading.result.format, len(reading.result.lines[0]))
+    frame = reading_frame(reading)
     return {name: region_logit(name, frame.warp(image, REGIONS[m.region])) for name, m in MODELS.items()}
 
 

@@ -12,7 +12,7 @@ import pytest
 from docverify.mrz.image import scan_image
 from docverify.mrz.recognizer import MRZRecognizer
 from docverify.pipeline import SCORE_FLOOR, Verifier, VerifierConfig, tamper_score
-from docverify.regions import REGIONS, page_frame
+from docverify.regions import REGIONS, reading_frame
 from docverify.results import Category, Finding, MRZFormat, Severity
 from docverify.synth import synthesize
 from docverify.tamper import ADVISORY, MODELS, RegionScore, Thresholds, model_input, score_regions
@@ -41,7 +41,7 @@ def test_the_portrait_region_holds_the_printed_portrait(seed: int, fmt: MRZForma
     shot = synthesize(seed, fmt, condition)
     reading = scan_image(shot.image, MRZRecognizer(), reference_date=REF).reading
     assert reading is not None
-    frame = page_frame(reading.location, reading.result.format, len(reading.result.lines[0]))
+    frame = reading_frame(reading)
     portrait = frame.polygon(frame.region_mm(REGIONS["portrait"]))
     assert _inside(shot.truth.portrait_quad, portrait) == 1.0
     # the page outline from the MRZ lies within a couple of millimetres of the true one
@@ -57,7 +57,7 @@ def test_inside_share_of_a_region() -> None:
     shot = synthesize(11, MRZFormat.TD3, "flatbed")
     reading = scan_image(shot.image, MRZRecognizer(), reference_date=REF).reading
     assert reading is not None
-    frame = page_frame(reading.location, reading.result.format, len(reading.result.lines[0]))
+    frame = reading_frame(reading)
     box = frame.region_mm(REGIONS["portrait"])
     assert frame.inside(box, shot.image.shape) == pytest.approx(1.0)
     # the same page with its left half cut away: the portrait zone is (mostly) gone
@@ -87,7 +87,7 @@ def test_scores_follow_their_thresholds() -> None:
     shot = synthesize(11, MRZFormat.TD3, "flatbed")
     reading = scan_image(shot.image, MRZRecognizer(), reference_date=REF).reading
     assert reading is not None
-    frame = page_frame(reading.location, reading.result.format, len(reading.result.lines[0]))
+    frame = reading_frame(reading)
     scores, _ = score_regions(shot.image, frame)
     assert {s.model for s in scores} == set(MODELS)
     low = Thresholds(**{s.model: s.logit - 5 for s in scores})
@@ -161,3 +161,10 @@ def test_region_warnings_option_of_batch(tmp_path: object) -> None:
     assert result.exit_code == 0, result.output
     [row] = [json.loads(line) for line in out.read_text().splitlines()]
     assert row["verdict"] == "pass" and "regions" in row["timings_ms"]
+
+
+def test_the_score_of_an_extreme_logit_does_not_overflow() -> None:
+    from docverify.tamper import _sigmoid
+
+    assert _sigmoid(-1e4) == 0.0 and _sigmoid(1e4) == 1.0 and _sigmoid(0.0) == 0.5
+    assert _sigmoid(1.2) == pytest.approx(1 / (1 + np.exp(-1.2)))

@@ -44,7 +44,7 @@ from docverify.io import load_pages
 from docverify.models import record_trained
 from docverify.mrz.image import scan_image
 from docverify.mrz.recognizer import MRZRecognizer
-from docverify.regions import REGIONS, page_frame
+from docverify.regions import REGIONS, reading_frame
 from docverify.results import MRZFormat
 from docverify.synth import forgeries  # noqa: F401 - registers the forgeries
 from docverify.synth.capture import capture
@@ -65,7 +65,7 @@ def _regions(image: np.ndarray) -> dict[str, np.ndarray] | None:
     reading = scan_image(image, ocr, reference_date=dt.date(2026, 1, 1)).reading
     if reading is None:
         return None
-    frame = page_frame(reading.location, reading.result.format, len(reading.result.lines[0]))
+    frame = reading_frame(reading)
     return {name: frame.warp(image, region) for name, region in REGIONS.items()}
 
 
@@ -140,7 +140,6 @@ class RegionNet(nn.Module):
 
 WIDTHS = {"portrait": (24, 32, 48, 64, 96), "reprint": (16, 32, 48, 64, 96)}
 POSITIVE = {"portrait": "portrait.substituted", "reprint": "reprint"}
-REGION_OF = {"portrait": "portrait", "reprint": "background"}
 TRAIN_CROP = {"portrait": 288, "reprint": 256}
 
 
@@ -160,7 +159,7 @@ def _batch(images: np.ndarray, crop: int | None, rng: np.random.Generator, *, au
 
 
 def _labelled(data: dict[str, np.ndarray], name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    region = REGION_OF[name]
+    region = MODELS[name].region
     kind = data[f"{region}_kind"]
     return data[region], (kind != 0).astype(np.float32), data[f"{region}_condition"]
 
@@ -232,7 +231,7 @@ def train(
 def export(name: str, model: nn.Module, metrics: dict[str, Any], args: argparse.Namespace) -> None:
     model.eval()
     out = ROOT / "src" / "docverify" / "models" / MODELS[name].file
-    w, h = REGIONS[REGION_OF[name]].size
+    w, h = REGIONS[MODELS[name].region].size
     torch.onnx.export(
         model,
         (torch.zeros(1, 3, h, w),),

@@ -122,7 +122,8 @@ def error_row(source: str, message: str, kind: str = "input") -> dict[str, Any]:
 
 # --- the work done for one input (in a worker process) -------------------------------------------------
 
-_verifiers: dict[tuple[str, str | None, Limits, bool, bool], Any] = {}
+_verifiers: dict[tuple[str, Any], Any] = {}
+"""Per worker process: the verifier of each (OCR engine, VerifierConfig)."""
 
 
 def _verifier(options: BatchOptions) -> Any:
@@ -131,7 +132,14 @@ def _verifier(options: BatchOptions) -> Any:
 
     from docverify.pipeline import Verifier, VerifierConfig  # noqa: PLC0415
 
-    key = (options.ocr, options.reference_date, options.limits, options.viz, options.region_warnings)
+    ref = dt.date.fromisoformat(options.reference_date) if options.reference_date else None
+    config = VerifierConfig(
+        reference_date=ref,
+        limits=options.limits,
+        cross_check_viz=options.viz,
+        region_warnings=options.region_warnings,
+    )
+    key = (options.ocr, config)
     verifier = _verifiers.get(key)
     if verifier is None:
         if options.ocr == "tesseract":
@@ -142,13 +150,6 @@ def _verifier(options: BatchOptions) -> Any:
             from docverify.mrz.recognizer import MRZRecognizer  # noqa: PLC0415
 
             ocr = MRZRecognizer()
-        ref = dt.date.fromisoformat(options.reference_date) if options.reference_date else None
-        config = VerifierConfig(
-            reference_date=ref,
-            limits=options.limits,
-            cross_check_viz=options.viz,
-            region_warnings=options.region_warnings,
-        )
         verifier = Verifier(ocr=ocr, config=config)
         _verifiers[key] = verifier
     return verifier

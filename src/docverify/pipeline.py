@@ -34,7 +34,7 @@ from docverify.mrz.locate import MRZLine
 from docverify.mrz.recognizer import MRZRecognizer
 from docverify.mrz.repair import RepairConfig
 from docverify.ocr import OCRBackend
-from docverify.regions import page_frame
+from docverify.regions import reading_frame
 from docverify.results import Category, Finding, MRZResult, Report, Severity, Verdict
 from docverify.tamper import RegionScore, score_regions
 from docverify.viz import STAGE as VIZ_STAGE
@@ -232,7 +232,7 @@ class Verifier:
         t_regions = time.perf_counter()
         scores: tuple[RegionScore, ...] = ()
         if reading is not None and not scan.timed_out and self._config.check_regions:
-            frame = page_frame(reading.location, reading.result.format, len(reading.result.lines[0]))
+            frame = reading_frame(reading)
             severity = Severity.WARNING if self._config.region_warnings else Severity.INFO
             scores, region_findings = score_regions(page.image, frame, severity=severity)
             findings = (*findings, *region_findings)

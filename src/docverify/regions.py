@@ -16,6 +16,7 @@ few millimetres, which the boxes' margins absorb.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -23,6 +24,9 @@ import numpy.typing as npt
 
 from docverify.mrz.locate import MRZLocation
 from docverify.results import MRZFormat
+
+if TYPE_CHECKING:
+    from docverify.mrz.image import ImageReading
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,4 +165,9 @@ def page_frame(location: MRZLocation, fmt: MRZFormat, count: int) -> PageFrame:
     )
 
 
-__all__ = ["PAGES", "REGIONS", "PageFrame", "PageSpec", "Region", "page_frame"]
+def reading_frame(reading: ImageReading) -> PageFrame:
+    """The page frame of an MRZ read from an image (:func:`page_frame` of its location and format)."""
+    return page_frame(reading.location, reading.result.format, len(reading.result.lines[0]))
+
+
+__all__ = ["PAGES", "REGIONS", "PageFrame", "PageSpec", "Region", "page_frame", "reading_frame"]

@@ -565,21 +565,19 @@ class _Service:
         self.pool = ThreadPoolExecutor(max_workers=settings.max_concurrency, thread_name_prefix="docverify-check")
         self.slots = _Slots(settings.max_concurrency, settings.queue_limit)
         self.budget = _Budget(settings.buffer_limit)
-        self.verifiers: collections.OrderedDict[tuple[str, dt.date | None, bool, bool], Verifier] = (
-            collections.OrderedDict()
-        )
+        self.verifiers: collections.OrderedDict[tuple[str, VerifierConfig], Verifier] = collections.OrderedDict()
         self.tesseract: str | None = None
 
     def verifier(
         self, ocr: str, reference_date: dt.date | None, viz: bool = False, region_warnings: bool = False
     ) -> Verifier:
         """The shared verifier for these settings (an LRU of a few: reference dates come from clients)."""
-        key = (ocr, reference_date, viz, region_warnings)
+        config = VerifierConfig(
+            reference_date=reference_date, limits=self.limits, cross_check_viz=viz, region_warnings=region_warnings
+        )
+        key = (ocr, config)
         verifier = self.verifiers.get(key)
         if verifier is None:
-            config = VerifierConfig(
-                reference_date=reference_date, limits=self.limits, cross_check_viz=viz, region_warnings=region_warnings
-            )
             verifier = self.verifiers[key] = Verifier(ocr=self.engines[ocr], config=config)
             if len(self.verifiers) > _VERIFIER_CACHE:
                 self.verifiers.popitem(last=False)

@@ -25,15 +25,30 @@ STAGE = "regions"
 @dataclass(frozen=True, slots=True)
 class RegionModel:
     """A shipped region model: ONNX ``file`` (registry name = key of :data:`MODELS`), the
-    :data:`~docverify.regions.REGIONS` entry it reads."""
+    :data:`~docverify.regions.REGIONS` entry it reads, the finding ``code`` of its cue and what the cue
+    says (one sentence, no final stop)."""
 
     file: str
     region: str
+    code: str
+    cue: str
 
 
 MODELS: dict[str, RegionModel] = {
-    "portrait": RegionModel("portrait.onnx", "portrait"),
-    "reprint": RegionModel("reprint.onnx", "background"),
+    "portrait": RegionModel(
+        "portrait.onnx",
+        "portrait",
+        "portrait.substitution",
+        "The portrait zone looks pasted in: its edges, sharpness, colour or print texture differ from the "
+        "page around it",
+    ),
+    "reprint": RegionModel(
+        "reprint.onnx",
+        "background",
+        "print.reprint",
+        "The visual zone looks reprinted: fine background lines blurred, a halftone dot screen or shifted "
+        "colours instead of the issuer's print",
+    ),
 }
 
 
@@ -86,18 +101,14 @@ ADVISORY = (
     " Advisory: the model is trained on synthetic documents and also flags some genuine ones, so this cue "
     "counts in the score but not in the verdict."
 )
-_CUES = {
-    "portrait": (
-        "portrait.substitution",
-        "The portrait zone looks pasted in: its edges, sharpness, colour or print texture differ from the "
-        "page around it",
-    ),
-    "reprint": (
-        "print.reprint",
-        "The visual zone looks reprinted: fine background lines blurred, a halftone dot screen or shifted "
-        "colours instead of the issuer's print",
-    ),
-}
+
+
+def _sigmoid(x: float) -> float:
+    """1 / (1 + e^−x) without overflow for any finite ``x``."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
 
 
 def score_regions(
@@ -117,7 +128,7 @@ def score_regions(
         region = REGIONS[spec.region]
         box = frame.region_mm(region)
         polygon = frame.polygon(box)
-        code, what = _CUES[name]
+        code = spec.code
         if frame.inside(box, image.shape) < MIN_INSIDE:
             findings.append(
                 Finding(
@@ -131,7 +142,7 @@ def score_regions(
             )
             continue
         logit = region_logit(name, frame.warp(image, region))
-        score = 1.0 / (1.0 + math.exp(-(logit - getattr(thresholds, name))))
+        score = _sigmoid(logit - getattr(thresholds, name))
         scores.append(RegionScore(name, logit, score, polygon))
         if score >= 0.5:
             findings.append(
@@ -139,7 +150,7 @@ def score_regions(
                     code,
                     severity,
                     Category.AUTHENTICITY,
-                    f"{what} (model score {score:.2f}, threshold 0.50). Examine the zone under magnification "
+                    f"{spec.cue} (model score {score:.2f}, threshold 0.50). Examine the zone under magnification "
                     "and compare it with a genuine document of the same series."
                     + (ADVISORY if severity is Severity.INFO else ""),
                     STAGE,
