@@ -145,3 +145,45 @@ def test_lines_of_an_upside_down_mrz_align_on_the_right() -> None:
     lines = [(_Box(60, 40, 380, 12), 10.0), (_Box(20, 62, 420, 12), 10.0)]
     groups = _groups(lines)
     assert groups and len(groups[0][0]) == 2
+
+
+def test_blobs_are_the_connected_components_stats() -> None:
+    """The contour-based component statistics equal OpenCV's labelling on random masks: holes, components
+    inside holes, one-pixel and one-pixel-wide parts, parts on the image border."""
+    from docverify.mrz.locate import _blobs
+
+    rng = np.random.default_rng(0)
+    for _ in range(400):
+        h, w = (int(v) for v in rng.integers(1, 50, 2))
+        mask = np.where(rng.random((h, w)) < rng.uniform(0.05, 0.8), 255, 0).astype(np.uint8)
+        if rng.random() < 0.5:  # line-like pieces, as the closing in _text_lines makes
+            mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((1, int(rng.integers(2, 6))), np.uint8))
+        _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        expected = sorted(tuple(int(v) for v in row) for row in stats[1:])
+        assert sorted(tuple(int(v) for v in row) for row in _blobs(mask)) == expected
+    assert _blobs(np.zeros((5, 5), np.uint8)).shape == (0, 5)
+
+
+def test_percentile_from_the_histogram_is_numpys() -> None:
+    from docverify.mrz.locate import _percentile
+
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        values = rng.integers(0, int(rng.integers(1, 257)), size=(int(rng.integers(1, 3000)), 1)).astype(np.uint8)
+        for q in (0.0, 12.5, 50.0, 99.5, 100.0):
+            assert _percentile(values, q) == pytest.approx(float(np.percentile(values, q)), abs=1e-9)
+
+
+def test_line_fit_ignores_stray_ink() -> None:
+    """The robust line through a text band keeps its slope with a twentieth of the points far off it."""
+    from docverify.mrz.locate import _fit_line
+
+    rng = np.random.default_rng(2)
+    for slope in (-0.05, 0.0, 0.03):
+        xs = rng.uniform(0, 900, 1000)
+        ys = 100 + slope * xs + rng.uniform(0, 20, 1000)
+        ys[:50] += rng.uniform(-80, 80, 50)
+        vx, vy, px, py = _fit_line(xs, ys)
+        assert vx > 0 and abs(np.hypot(vx, vy) - 1) < 1e-9
+        assert abs(vy / vx - slope) < 0.002
+        assert abs(py - (110 + slope * px)) < 1.5
