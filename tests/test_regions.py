@@ -168,3 +168,42 @@ def test_the_score_of_an_extreme_logit_does_not_overflow() -> None:
 
     assert _sigmoid(-1e4) == 0.0 and _sigmoid(1e4) == 1.0 and _sigmoid(0.0) == 0.5
     assert _sigmoid(1.2) == pytest.approx(1 / (1 + np.exp(-1.2)))
+
+
+def test_mrz_only_reads_and_validates_without_forgery_cues() -> None:
+    """``mrz_only`` skips the print and region stages (no authenticity findings, their time 0) but keeps
+    reading, check digits and rules: a broken check digit still fails, a wrong font is not looked at."""
+    quick = Verifier(config=VerifierConfig(reference_date=REF, mrz_only=True))
+    full = Verifier(config=VerifierConfig(reference_date=REF))
+    genuine = synthesize(23, MRZFormat.TD3, "flatbed").image
+    a, b = quick.verify(genuine), full.verify(genuine)
+    assert a.mrz is not None and b.mrz is not None and a.mrz.lines == b.mrz.lines
+    assert dict(a.engine)["checks"] == ["mrz"] and dict(b.engine)["checks"] == ["mrz", "print", "regions"]
+    assert dict(a.timings_ms)["print"] == 0 and dict(a.timings_ms)["regions"] == 0
+    assert not any(f.category is Category.AUTHENTICITY for f in a.findings)
+    broken = quick.verify(synthesize(23, MRZFormat.TD3, "flatbed", forgeries=("mrz.broken_check_digit",)).image)
+    assert broken.verdict.value == "fail"
+    font = synthesize(24, MRZFormat.TD3, "flatbed", forgeries=("mrz.wrong_font",)).image
+    assert not any(f.code.startswith("print.") for f in quick.verify(font).findings)
+
+
+def test_mrz_only_option_of_check_and_batch(tmp_path: object) -> None:
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from docverify.cli import main
+
+    sample = Path(__file__).resolve().parents[1] / "samples" / "images" / "td3_flatbed.jpg"
+    result = CliRunner().invoke(main, ["check", "--reference-date", "2026-01-01", "--mrz-only", str(sample)])
+    assert result.exit_code == 0 and "MRZ only, no forgery cues" in result.stdout
+    assert "Not checked: forgery cues" in result.stdout
+    result = CliRunner().invoke(main, ["check", "--json", "--reference-date", "2026-01-01", "--mrz-only", str(sample)])
+    assert json.loads(result.stdout)["engine"]["checks"] == ["mrz"]
+    out = Path(str(tmp_path)) / "rows.jsonl"
+    args = ["batch", str(sample), "--jsonl", str(out), "--workers", "1", "--no-progress", "--mrz-only"]
+    result = CliRunner().invoke(main, [*args, "--reference-date", "2026-01-01"])
+    assert result.exit_code == 0, result.output
+    [row] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert row["verdict"] == "pass" and row["engine"]["checks"] == ["mrz"]

@@ -226,3 +226,29 @@ def test_a_confidently_read_character_changed_for_the_check_digits_is_a_warning(
         LAYOUTS[MRZFormat.TD1], lines, alternatives=_confident(lines), config=RepairConfig(evidence_probability=0.0)
     )
     assert all(f.severity is Severity.INFO for f in loose.findings if f.code == "mrz.repair.corrected")
+
+
+def test_a_digit_in_a_name_replaced_by_the_recognizers_clear_letter_is_info() -> None:
+    """No check digit covers a name: a '0' read there becomes the letter the recognizer clearly preferred
+    among the letters (info, ``clear``); when two letters are about as likely, or the recognizer gave the
+    letter next to nothing, or there are no probabilities at all, it stays a warning."""
+    lines = (sub(TD3[0], 11, "0"), TD3[1])  # ERIKSS0N
+    alts = _confident(lines)
+    alts[0][11] = [("0", 0.6), ("O", 0.38), ("Q", 0.01)]
+    r = read_mrz(lines, reference_date=REF, alternatives=alts)
+    (corr,) = r.corrections
+    (finding,) = [f for f in r.findings if f.code == "mrz.repair.corrected"]
+    assert r.lines == TD3 and corr.clear and not corr.verified
+    assert finding.severity is Severity.INFO and "clear choice" in finding.message
+    assert corr.to_dict()["clear"] is True
+    for unclear in ([("0", 0.5), ("O", 0.26), ("Q", 0.24)], [("0", 0.99), ("O", 0.01)]):
+        alts[0][11] = unclear
+        (finding,) = [
+            f
+            for f in read_mrz(lines, reference_date=REF, alternatives=alts).findings
+            if f.code == "mrz.repair.corrected"
+        ]
+        assert finding.severity is Severity.WARNING, unclear
+    plain = read_mrz(lines, reference_date=REF)
+    assert plain.lines == TD3 and not plain.corrections[0].clear
+    assert [f.severity for f in plain.findings if f.code == "mrz.repair.corrected"] == [Severity.WARNING]

@@ -258,6 +258,7 @@ def test_openapi_describes_both_request_bodies(server: Subprocess) -> None:
         "mask_personal_data",
         "viz",
         "region_warnings",
+        "mrz_only",
     }
     assert {"200", "413", "422", "503", "504"} <= set(check["responses"])
     assert {"text/plain", "application/json"} <= set(spec["paths"]["/v1/mrz"]["post"]["requestBody"]["content"])
@@ -287,6 +288,11 @@ def test_check_multipart_and_raw_give_the_report_of_verify(server: Subprocess) -
     strict = call(server.port, "POST", f"/v1/check?reference_date={REF}&region_warnings=true", data, AUTH)
     assert strict.status == 200 and strict.json()["verdict"] == raw.json()["verdict"]
     assert "regions" in strict.json()["timings_ms"]
+
+    quick = call(server.port, "POST", f"/v1/check?reference_date={REF}&mrz_only=true", data, AUTH)
+    assert quick.status == 200 and quick.json()["engine"]["checks"] == ["mrz"]
+    assert quick.json()["mrz"] == raw.json()["mrz"] and quick.json()["timings_ms"]["print"] == 0
+    assert raw.json()["engine"]["checks"] == ["mrz", "print", "regions"]
 
 
 def test_mrz_text_json_and_malformed(server: Subprocess) -> None:

@@ -72,6 +72,8 @@ class BatchOptions:
     """Also compare the MRZ with the printed visual zone (see ``VerifierConfig.cross_check_viz``)."""
     region_warnings: bool = False
     """Let the region models' cues drive the verdict (see ``VerifierConfig.region_warnings``)."""
+    mrz_only: bool = False
+    """Read and validate the MRZ only, no forgery cues (see ``VerifierConfig.mrz_only``)."""
 
 
 Evidence = tuple[bytes, bytes]
@@ -138,6 +140,7 @@ def _verifier(options: BatchOptions) -> Any:
         limits=options.limits,
         cross_check_viz=options.viz,
         region_warnings=options.region_warnings,
+        mrz_only=options.mrz_only,
     )
     key = (options.ocr, config)
     verifier = _verifiers.get(key)

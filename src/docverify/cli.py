@@ -251,6 +251,12 @@ def report_exit_code(report: Report) -> ExitCode:
     help="Let the portrait and reprint models' cues drive the verdict (warnings) instead of only the "
     "score (info): trained on synthetic documents, they also flag some genuine ones (see the README).",
 )
+@click.option(
+    "--mrz-only",
+    is_flag=True,
+    help="Read and validate the MRZ only, without forgery cues (print, portrait, reprint, visual zone): "
+    "faster, for filling in data; the verdict then rests on the MRZ's rules and check digits alone.",
+)
 def check_command(
     *,
     images: Sequence[str],
@@ -261,6 +267,7 @@ def check_command(
     mask: bool,
     viz: bool,
     region_warnings: bool,
+    mrz_only: bool,
 ) -> None:
     """Check document images: find and read the MRZ at any rotation, validate it, give a verdict.
 
@@ -283,7 +290,9 @@ def check_command(
     from docverify.render.annotate import annotate, write_png  # noqa: PLC0415
 
     engine = MRZRecognizer() if ocr == "model" else TesseractBackend()
-    config = VerifierConfig(reference_date=reference_date, cross_check_viz=viz, region_warnings=region_warnings)
+    config = VerifierConfig(
+        reference_date=reference_date, cross_check_viz=viz, region_warnings=region_warnings, mrz_only=mrz_only
+    )
     verifier = Verifier(ocr=engine, config=config)
     console = Console(highlight=False, soft_wrap=True)
     codes: list[ExitCode] = []
@@ -363,6 +372,7 @@ def _error_row(source: str, kind: str, message: str) -> dict[str, object]:
     is_flag=True,
     help="Let the portrait and reprint models' cues drive the verdict (see check --help).",
 )
+@click.option("--mrz-only", is_flag=True, help="Read and validate the MRZ only, no forgery cues (see check --help).")
 def batch_command(
     *,
     inputs: Sequence[str],
@@ -378,6 +388,7 @@ def batch_command(
     no_progress: bool,
     viz: bool,
     region_warnings: bool,
+    mrz_only: bool,
 ) -> None:
     """Check many documents in parallel: one JSON row per input, a progress bar, an optional HTML report.
 
@@ -419,6 +430,7 @@ def batch_command(
         evidence=report_to is not None,
         viz=viz,
         region_warnings=region_warnings,
+        mrz_only=mrz_only,
     )
     store = batch.EvidenceStore(Path(f"{out_path}.evidence")) if report_to else None
     counts: dict[str, int] = {}

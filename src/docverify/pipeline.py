@@ -59,6 +59,11 @@ class VerifierConfig:
     default: the models are trained on synthetic documents only and flag 9 of 43 real specimens at the
     threshold calibrated on generated captures (benchmarks/RESULTS.md), so their cues are info findings
     that count only in ``score``."""
+    mrz_only: bool = False
+    """Locate, read and validate the MRZ only (integrity, validity and quality findings): no forgery cues
+    (print conformity, region models, visual zone), for a caller that only needs the MRZ's data fast, e.g.
+    to fill in a form. The verdict then rests on the MRZ's rules and check digits alone; the report's
+    ``engine.checks`` says which stages ran."""
     cross_check_viz: bool = False
     """Compare the MRZ with the printed visual zone (tesseract, about 0.3–0.6 s a document). Off by
     default: it is slow, and its false alarms on phone photos (3.7 % of genuine ones, benchmarks/RESULTS.md)
@@ -134,7 +139,17 @@ def engine_info(ocr: OCRBackend, config: VerifierConfig, reference: dt.date) -> 
         ("models", model_hashes()),
         ("reference_date", reference.isoformat()),
         ("limits", limits),
+        ("checks", list(checks_run(config))),
     )
+
+
+def checks_run(config: VerifierConfig) -> tuple[str, ...]:
+    """The checking stages ``config`` runs on a document whose MRZ is read: ``mrz`` (reading, check digits,
+    rules), ``print`` (MRZ print conformity), ``regions`` (portrait and reprint models), ``viz`` (the visual
+    zone cross-check)."""
+    if config.mrz_only:
+        return ("mrz",)
+    return ("mrz", "print", *["regions"] * config.check_regions, *["viz"] * config.cross_check_viz)
 
 
 class Verifier:
@@ -222,25 +237,27 @@ class Verifier:
             )
         else:
             findings = _with_boxes(reading.result.findings, reading)
-        t_print = time.perf_counter()
-        if reading is not None and not scan.timed_out:
+        cues = reading is not None and not scan.timed_out and not self._config.mrz_only
+        print_ms = regions_ms = viz_ms = 0.0  # a stage that does not run takes no time
+        scores: tuple[RegionScore, ...] = ()
+        if cues and reading is not None:
+            t_stage = time.perf_counter()
             print_findings = check_print(
                 reading.crops, reading.result.lines, reading.centres, valid=reading.result.valid
             )
             findings = (*findings, *print_findings)
-        print_ms = (time.perf_counter() - t_print) * 1000
-        t_regions = time.perf_counter()
-        scores: tuple[RegionScore, ...] = ()
-        if reading is not None and not scan.timed_out and self._config.check_regions:
-            frame = reading_frame(reading)
-            severity = Severity.WARNING if self._config.region_warnings else Severity.INFO
-            scores, region_findings = score_regions(page.image, frame, severity=severity)
-            findings = (*findings, *region_findings)
-        regions_ms = (time.perf_counter() - t_regions) * 1000
-        t2 = time.perf_counter()
-        if reading is not None and not scan.timed_out and self._config.cross_check_viz:
-            findings = (*findings, *_with_boxes(_viz_findings(page.image, reading), reading))
-        t3 = time.perf_counter()
+            print_ms = (time.perf_counter() - t_stage) * 1000
+            if self._config.check_regions:
+                t_stage = time.perf_counter()
+                frame = reading_frame(reading)
+                severity = Severity.WARNING if self._config.region_warnings else Severity.INFO
+                scores, region_findings = score_regions(page.image, frame, severity=severity)
+                findings = (*findings, *region_findings)
+                regions_ms = (time.perf_counter() - t_stage) * 1000
+            if self._config.cross_check_viz:
+                t_stage = time.perf_counter()
+                findings = (*findings, *_with_boxes(_viz_findings(page.image, reading), reading))
+                viz_ms = (time.perf_counter() - t_stage) * 1000
         verdict = decide_verdict(mrz, findings)
         total = load_ms + (time.perf_counter() - t0) * 1000
         h, w = page.image.shape[:2]
@@ -258,7 +275,7 @@ class Verifier:
                 ("mrz", (t1 - t0) * 1000),
                 ("print", print_ms),
                 ("regions", regions_ms),
-                ("viz", (t3 - t2) * 1000),
+                ("viz", viz_ms),
                 ("total", total),
             ),
             image_size=(w, h),

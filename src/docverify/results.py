@@ -187,6 +187,10 @@ class Correction:
     (a letter in a date, ``#``), or a recognizer gave the new character real probability
     (:attr:`~docverify.mrz.repair.RepairConfig.evidence_probability`).
     False when a legal character was changed only to satisfy the check digits."""
+    clear: bool = False
+    """True for an unverified change where no check digit reaches (a name) that is nonetheless clear: the
+    character read is not allowed there and the recognizer gave the new one real probability, ten times
+    that of any other allowed character (:attr:`~docverify.mrz.repair.RepairConfig.clear_ratio`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -197,6 +201,7 @@ class Correction:
             "reason": self.reason,
             "verified": self.verified,
             "forced": self.forced,
+            "clear": self.clear,
         }
 
 

@@ -569,11 +569,20 @@ class _Service:
         self.tesseract: str | None = None
 
     def verifier(
-        self, ocr: str, reference_date: dt.date | None, viz: bool = False, region_warnings: bool = False
+        self,
+        ocr: str,
+        reference_date: dt.date | None,
+        viz: bool = False,
+        region_warnings: bool = False,
+        mrz_only: bool = False,
     ) -> Verifier:
         """The shared verifier for these settings (an LRU of a few: reference dates come from clients)."""
         config = VerifierConfig(
-            reference_date=reference_date, limits=self.limits, cross_check_viz=viz, region_warnings=region_warnings
+            reference_date=reference_date,
+            limits=self.limits,
+            cross_check_viz=viz,
+            region_warnings=region_warnings,
+            mrz_only=mrz_only,
         )
         key = (ocr, config)
         verifier = self.verifiers.get(key)
@@ -826,13 +835,20 @@ def create_app(settings: ServiceSettings | None = None, *, engines: Mapping[str,
                 "only the score (info); see the README."
             ),
         ] = False,
+        mrz_only: Annotated[
+            bool,
+            Query(
+                description="Read and validate the MRZ only, without forgery cues (faster; the verdict then rests "
+                "on the MRZ's rules and check digits alone)."
+            ),
+        ] = False,
     ) -> Response:
         """Find, read and validate the MRZ of one document image and give a verdict."""
         reference = _parse_reference_date(reference_date)
         hold = _Hold(service.budget)
         try:
             data, name = await _read_upload(request, settings, hold)
-            verifier = service.verifier(ocr, reference, viz, region_warnings)
+            verifier = service.verifier(ocr, reference, viz, region_warnings, mrz_only)
         except BaseException:
             hold.release()
             raise

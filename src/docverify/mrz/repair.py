@@ -100,6 +100,11 @@ class RepairConfig:
     evidenced (an info finding) only when the recognizer gave the new character at least this probability.
     Below it the image shows the character read clearly, and the check digit disagrees: a misread, a
     misprint, or an altered digit or check digit; a warning, so the document is reviewed."""
+    clear_ratio: float = 10.0
+    """With recognizer alternatives, where no check digit covers a position (names): a character not allowed
+    there (a ``0`` in a name) replaced by an allowed character the recognizer gave at least
+    :attr:`evidence_probability` and this many times the probability of any other allowed character is a
+    clear correction (an info finding); otherwise a warning."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +491,7 @@ def _repair_core(
 
     chosen: dict[Pos, str] = {}
     verified: set[Pos] = set()
+    clear: set[Pos] = set()
     ambiguous: list[Pos] = []
     cost = 0.0
     legal = {pos for pos, options in cands.items() if lines[pos[0]][pos[1]] in {c for c, _ in options}}
@@ -527,6 +533,10 @@ def _repair_core(
                 ambiguous.append(pos)
             continue
         chosen[pos] = top[0][0]
+        if alternatives is None or pos in legal or pos in checked:
+            continue
+        if _clear_choice(alternatives[pos[0]][pos[1]], top[0][0], {c for c, _ in options}, cfg):
+            clear.add(pos)  # a misfit no check digit reaches, with the recognizer's clear replacement
 
     new_lines = [list(line) for line in lines]
     corrections: list[Correction] = []
@@ -539,7 +549,7 @@ def _repair_core(
         forced = (li, col) not in legal or (
             alternatives is not None and sum(p for c, p in alternatives[li][col] if c == ch) >= cfg.evidence_probability
         )
-        corrections.append(Correction(li, col, original, ch, reason, ok, forced))
+        corrections.append(Correction(li, col, original, ch, reason, ok, forced, clear=(li, col) in clear))
         new_lines[li][col] = ch
     findings = [correction_finding(c) for c in corrections]
     if ambiguous:
@@ -564,6 +574,16 @@ def _repair_core(
         cost,
         solved,
     )
+
+
+def _clear_choice(alternatives: Sequence[tuple[str, float]], chosen: str, allowed: set[str], cfg: RepairConfig) -> bool:
+    """Whether the recognizer's own probabilities (``alternatives`` at one position) make ``chosen`` the clear
+    choice among the ``allowed`` characters (:attr:`RepairConfig.clear_ratio`). A character it did not list
+    may have had up to the smallest probability it listed."""
+    given = sum(p for c, p in alternatives if c == chosen)
+    listed = [p for _, p in alternatives]
+    rival = max([p for c, p in alternatives if c != chosen and c in allowed] + [min(listed, default=0.0)])
+    return given >= cfg.evidence_probability and given >= cfg.clear_ratio * rival
 
 
 def _country_reading(
@@ -605,19 +625,23 @@ def correction_finding(c: Correction) -> Finding:
 
     Info when the check digits confirm a change that had to be made (the character read was not
     allowed there, or a recognizer gave the new character at least
-    :attr:`RepairConfig.evidence_probability`); a warning otherwise: a legal character changed only to
-    satisfy the check digits may hide a genuinely wrong digit, or an altered one.
+    :attr:`RepairConfig.evidence_probability`), or when a character not allowed where no check digit
+    reaches was replaced by the recognizer's clear choice (:attr:`Correction.clear`); a warning otherwise:
+    a legal character changed only to satisfy the check digits may hide a genuinely wrong digit, or an
+    altered one, and an unclear choice of letter in a name may be the wrong one.
     """
     span = Span(c.line, c.column, c.column + 1)
     if c.verified and c.forced:
         how = "confirmed by the check digits"
     elif c.verified:
         how = "a legal character changed to satisfy the check digits; compare with the document"
+    elif c.clear:
+        how = "the recognizer's clear choice of the characters allowed there; no check digit covers it"
     else:
         how = "not confirmed by a check digit"
     return Finding(
         "mrz.repair.corrected",
-        Severity.INFO if c.verified and c.forced else Severity.WARNING,
+        Severity.INFO if (c.verified and c.forced) or c.clear else Severity.WARNING,
         Category.QUALITY,
         f"Read '{c.original}' at {span.human()}, corrected to '{c.corrected}' ({c.reason}; {how}).",
         STAGE,

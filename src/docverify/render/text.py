@@ -117,10 +117,12 @@ _VERDICT_STYLE = {"pass": "bold green", "review": "bold yellow", "fail": "bold r
 def print_report(report: Report, console: Console, *, mask_personal_data: bool = False) -> None:
     """A document check: verdict line, then the MRZ (or why there is none)."""
     ms = dict(report.timings_ms).get("total", 0.0)
+    cues = "print" in dict(report.engine).get("checks", ("print",))
+    score = f"tampering score {report.score:.2f}" if cues else "MRZ only, no forgery cues"
     console.print(
         Text.assemble(
             (report.verdict.value.upper(), _VERDICT_STYLE[report.verdict.value]),
-            f"  {report.source}  (tampering score {report.score:.2f}, {ms:.0f} ms)",
+            f"  {report.source}  ({score}, {ms:.0f} ms)",
         )
     )
     if report.mrz is not None:
@@ -132,11 +134,19 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
             console.print(
                 Text.assemble((f"  {f.severity.value} ", _SEVERITY_STYLE[f.severity]), (f.code, "bold"), "  ", message)
             )
-    console.print(
-        Text(
-            "  Not checked: UV and IR features, watermarks, holograms, the chip; of the visible print, only the "
-            "MRZ, the portrait zone and the visual zone's print were checked.",
-            style="dim",
-        )
-    )
+    console.print(Text(f"  Not checked: {not_checked(report)}", style="dim"))
     console.print()
+
+
+def not_checked(report: Report) -> str:
+    """What the checks behind ``report`` could not see, in a sentence (from ``engine.checks``)."""
+    checks = dict(report.engine).get("checks", ("mrz", "print", "regions"))
+    if "print" not in checks:
+        return (
+            "forgery cues (MRZ only: the MRZ was read and its rules and check digits checked, nothing else); "
+            "UV and IR features, watermarks, holograms, the chip."
+        )
+    seen = ["the MRZ"] + ["the portrait zone", "the visual zone's print"] * ("regions" in checks)
+    seen += ["the visual zone's text"] * ("viz" in checks)
+    listed = ", ".join(seen[:-1]) + f" and {seen[-1]}" if len(seen) > 1 else seen[0]
+    return f"UV and IR features, watermarks, holograms, the chip; of the visible print, only {listed} were checked."
