@@ -232,7 +232,7 @@ def _text_lines(binary: Image) -> list[tuple[_Box, float]]:
     bits = np.zeros(len(stats), dtype=np.uint8)
     for bit, (_, chars) in enumerate(selected):
         bits[chars] |= 1 << bit
-    bits_of = bits[labels]
+    bits_of = np.take(bits, labels)  # twice as fast as bits[labels]
     for bit, (ch, _) in enumerate(selected):
         mask = cv2.compare(cv2.bitwise_and(bits_of, 1 << bit), 0, cv2.CMP_GT)
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, round(ch * 1.3)), 1))
@@ -309,7 +309,7 @@ def _merge_pieces(stats: npt.NDArray[np.integer], ch: float, binary: Image) -> l
     pattern or light, too small to count as characters, but not the empty space between two columns of
     text."""
     joinable = (stats[:, 3] >= 0.6 * ch) & (stats[:, 3] <= 2.5 * ch) & (stats[:, 2] >= 3 * ch)
-    pieces = sorted(tuple(int(v) for v in row) for row in stats[joinable])
+    pieces = sorted(map(tuple, stats[joinable].tolist()))
     out: list[list[int]] = []
     for x, y, w, h, area in pieces:
         for box in out[:-40:-1]:  # the last pieces started are the only ones near enough
@@ -326,7 +326,7 @@ def _merge_pieces(stats: npt.NDArray[np.integer], ch: float, binary: Image) -> l
                 break
         else:
             out.append([x, y, w, h, area])
-    other = [tuple(int(v) for v in row) for row in stats[~joinable]]
+    other = stats[~joinable].tolist()
     return [(b[0], b[1], b[2], b[3], b[4]) for b in out] + [(o[0], o[1], o[2], o[3], o[4]) for o in other]
 
 

@@ -264,11 +264,19 @@ _Key = TypeVar("_Key", int, tuple[int, int, bool])
 
 
 def _push(table: dict[_Key, list[Entry]], key: _Key, entry: Entry) -> None:
-    bucket = table.setdefault(key, [])
-    bucket.append(entry)
-    if len(bucket) > _K:
-        bucket.sort(key=lambda e: e[0])
+    """Keep ``entry`` in ``table[key]`` if it is among the :data:`_K` (= 2) cheapest there, cheapest first;
+    of equal costs the earlier stays ahead (as a stable sort would keep them). The innermost step of the
+    repair's search: written out for two."""
+    bucket = table.get(key)
+    if bucket is None:
+        table[key] = [entry]
+    elif entry[0] < bucket[0][0]:
+        bucket.insert(0, entry)
         del bucket[_K:]
+    elif len(bucket) < _K:
+        bucket.append(entry)
+    elif entry[0] < bucket[1][0]:
+        bucket[1] = entry
 
 
 def _weights(check: CheckSpec) -> dict[Pos, int]:
