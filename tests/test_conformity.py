@@ -255,3 +255,18 @@ def test_a_generated_wrong_font_document_gets_the_font_finding_and_its_genuine_t
     assert [f.code for f in genuine.findings if f.stage == conformity.STAGE] == []
     assert genuine.verdict.value == "pass"
     assert "print" in dict(genuine.timings_ms)
+
+
+def test_a_line_slightly_below_the_font_floor_warns_only_when_it_stands_out() -> None:
+    """Clearly below its floor: a warning on its own. Slightly below: a warning when the document's other
+    lines are much better (a retyped line), info when they are as low (the capture lowers every line)."""
+    from docverify.mrz.conformity import Severity, Thresholds, font_severity
+
+    t = Thresholds()
+    assert font_severity([-0.05, 0.2], 0, t) is Severity.WARNING
+    assert font_severity([-0.05, -0.05], 1, t) is Severity.WARNING
+    assert font_severity([-0.01, 0.12], 0, t) is Severity.WARNING
+    assert font_severity([-0.01, -0.02], 0, t) is Severity.INFO
+    assert font_severity([-0.01, 0.05, 0.0], 0, t) is Severity.INFO
+    assert font_severity([0.01, 0.3], 0, t) is Severity.INFO
+    assert font_severity([0.05, 0.3], 0, t) is None
