@@ -140,8 +140,10 @@ CATALOGUE: tuple[Explanation, ...] = (
         "OCR confuses O/0, I/1, B/8, '<'/K…; docverify corrects a character only when the check digits "
         "and the field rules single one reading out, and reports each change. A legal character changed "
         "only to satisfy a check digit is a warning — also when the recognizer read it clearly and gave "
-        "the new character under 5 %: an altered digit or check digit looks exactly like that. Two "
-        "equally good readings are left unrepaired.",
+        "the new character under 5 %: an altered digit or check digit looks exactly like that. Where no "
+        "check digit reaches (names), a character that is not allowed there (a 0 in a name) replaced by the "
+        "recognizer's clear choice is info; any other change there is a warning. Two equally good readings "
+        "are left unrepaired.",
         "Look at the printed character at the reported position.",
         "A correction is about reading, not about the document; a warning-level one could hide an "
         "altered character, so confirm it by eye.",

@@ -237,11 +237,13 @@ def _text_lines(binary: Image) -> list[tuple[_Box, float]]:
         mask = cv2.compare(cv2.bitwise_and(bits_of, 1 << bit), 0, cv2.CMP_GT)
         # only the part of the image that holds these characters (and room for the closing) is worked on
         width = max(3, round(ch * 1.3))
-        x, y, w, h = cv2.boundingRect(mask)
-        x0, x1 = max(0, x - width), min(mask.shape[1], x + w + width)
+        bx, by, bw, bh = cv2.boundingRect(mask)
+        if bw == 0 or bh == 0:
+            continue
+        x0, x1 = max(0, bx - width), min(mask.shape[1], bx + bw + width)
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1))
-        closed = cv2.morphologyEx(mask[y : y + h, x0:x1], cv2.MORPH_CLOSE, kernel)
-        st = _blobs(closed) + np.array([x0, y, 0, 0, 0])
+        closed = cv2.morphologyEx(mask[by : by + bh, x0:x1], cv2.MORPH_CLOSE, kernel)
+        st = _blobs(closed) + np.array([x0, by, 0, 0, 0])
         for x, y, w, h, area in _merge_pieces(st, ch, binary):
             # a line up to about 3.5° off the working angle still counts (in a phone photo the MRZ's
             # lines are not quite parallel to the rest of the text): the tilt refinement straightens it

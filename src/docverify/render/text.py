@@ -149,4 +149,5 @@ def not_checked(report: Report) -> str:
     seen = ["the MRZ"] + ["the portrait zone", "the visual zone's print"] * ("regions" in checks)
     seen += ["the visual zone's text"] * ("viz" in checks)
     listed = ", ".join(seen[:-1]) + f" and {seen[-1]}" if len(seen) > 1 else seen[0]
-    return f"UV and IR features, watermarks, holograms, the chip; of the visible print, only {listed} were checked."
+    verb = "were" if len(seen) > 1 else "was"
+    return f"UV and IR features, watermarks, holograms, the chip; of the visible print, only {listed} {verb} checked."
