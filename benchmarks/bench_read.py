@@ -12,6 +12,11 @@ nationality, issuing state, sex, names), character accuracy on the MRZ text (whe
 "check digits valid but data wrong", median / p95 seconds per image (the whole check, file to result,
 warm), and for docverify the recognition time per image (model and decoding, all tries). Peers run in their own virtual
 environment (``benchmarks/.peers/venv``, created by ``--peers``), never as docverify dependencies.
+
+docverify runs as shipped (the whole check, every forgery cue) and as ``--mrz-only`` (locate, read, repair,
+validate: the job the peers do). Run the command with ``OMP_THREAD_LIMIT=1``: the peers' tesseract is fastest with
+one thread (its OpenMP threads busy-wait against each other on a small machine); ``--cv-threads 1`` also keeps
+docverify's OpenCV on one thread.
 """
 
 from __future__ import annotations
