@@ -237,24 +237,26 @@ class Verifier:
             )
         else:
             findings = _with_boxes(reading.result.findings, reading)
-        cues = reading is not None and not scan.timed_out and not self._config.mrz_only
+        # the stages after reading: the ones checks_run names, on a reading the time limit left whole
+        stages = checks_run(self._config) if reading is not None and not scan.timed_out else ()
         print_ms = regions_ms = viz_ms = 0.0  # a stage that does not run takes no time
         scores: tuple[RegionScore, ...] = ()
-        if cues and reading is not None:
-            t_stage = time.perf_counter()
-            print_findings = check_print(
-                reading.crops, reading.result.lines, reading.centres, valid=reading.result.valid
-            )
-            findings = (*findings, *print_findings)
-            print_ms = (time.perf_counter() - t_stage) * 1000
-            if self._config.check_regions:
+        if reading is not None:
+            if "print" in stages:
+                t_stage = time.perf_counter()
+                print_findings = check_print(
+                    reading.crops, reading.result.lines, reading.centres, valid=reading.result.valid
+                )
+                findings = (*findings, *print_findings)
+                print_ms = (time.perf_counter() - t_stage) * 1000
+            if "regions" in stages:
                 t_stage = time.perf_counter()
                 frame = reading_frame(reading)
                 severity = Severity.WARNING if self._config.region_warnings else Severity.INFO
                 scores, region_findings = score_regions(page.image, frame, severity=severity)
                 findings = (*findings, *region_findings)
                 regions_ms = (time.perf_counter() - t_stage) * 1000
-            if self._config.cross_check_viz:
+            if "viz" in stages:
                 t_stage = time.perf_counter()
                 findings = (*findings, *_with_boxes(_viz_findings(page.image, reading), reading))
                 viz_ms = (time.perf_counter() - t_stage) * 1000

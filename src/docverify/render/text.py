@@ -117,8 +117,7 @@ _VERDICT_STYLE = {"pass": "bold green", "review": "bold yellow", "fail": "bold r
 def print_report(report: Report, console: Console, *, mask_personal_data: bool = False) -> None:
     """A document check: verdict line, then the MRZ (or why there is none)."""
     ms = dict(report.timings_ms).get("total", 0.0)
-    cues = "print" in dict(report.engine).get("checks", ("print",))
-    score = f"tampering score {report.score:.2f}" if cues else "MRZ only, no forgery cues"
+    score = f"tampering score {report.score:.2f}" if "print" in _checks(report) else "MRZ only, no forgery cues"
     console.print(
         Text.assemble(
             (report.verdict.value.upper(), _VERDICT_STYLE[report.verdict.value]),
@@ -138,9 +137,14 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
     console.print()
 
 
+def _checks(report: Report) -> tuple[str, ...]:
+    """The stages that ran for ``report`` (``engine.checks``; a report without it had the default ones)."""
+    return tuple(dict(report.engine).get("checks", ("mrz", "print", "regions")))
+
+
 def not_checked(report: Report) -> str:
     """What the checks behind ``report`` could not see, in a sentence (from ``engine.checks``)."""
-    checks = dict(report.engine).get("checks", ("mrz", "print", "regions"))
+    checks = _checks(report)
     if "print" not in checks:
         return (
             "forgery cues (MRZ only: the MRZ was read and its rules and check digits checked, nothing else); "
