@@ -214,7 +214,7 @@ def summarise(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
                     causes[code] = causes.get(code, 0) + 1
         out["not_pass_codes"] = dict(sorted(causes.items(), key=lambda kv: -kv[1])[:8])
         # the region models' cues are advisory (info) by default: how many genuine documents they flag
-        out["region_cue"] = {c: sum(c in r["region_cues"] for r in rows) for c in REGION_CUES}
+        out["region_cue"] = cue_counts(rows)
         out["not_pass_or_region_cue"] = sum(r["verdict"] != "pass" or bool(r["region_cues"]) for r in rows)
     else:
         codes = RIGHT_CODES[kind]
@@ -241,12 +241,17 @@ def verdicts(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "images": len(rows),
         "read": len(read),
-        "region_cue": {c: sum(c in r["region_cues"] for r in rows) for c in REGION_CUES},
+        "region_cue": cue_counts(rows),
         "not_pass": sum(r["verdict"] != "pass" for r in rows),
         "not_pass_rate": round(sum(r["verdict"] != "pass" for r in rows) / len(rows), 4) if rows else None,
         "not_pass_of_read": round(sum(r["verdict"] != "pass" for r in read) / len(read), 4) if read else None,
         "top_codes": dict(sorted(codes.items(), key=lambda kv: -kv[1])[:6]),
     }
+
+
+def cue_counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """How many of ``rows`` each region model's cue flags."""
+    return {c: sum(c in r["region_cues"] for r in rows) for c in REGION_CUES}
 
 
 def by_score(genuine: Sequence[float], forged: Sequence[float]) -> dict[str, Any]:
