@@ -161,12 +161,20 @@ def test_blobs_are_the_connected_components_stats() -> None:
         _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         expected = sorted(tuple(int(v) for v in row) for row in stats[1:])
         assert sorted(tuple(int(v) for v in row) for row in _blobs(mask)) == expected
+        # only the components at least min_width wide, with the same statistics
+        least = int(rng.integers(1, 12))
+        wide = [row for row in expected if row[2] >= least]
+        assert sorted(tuple(int(v) for v in row) for row in _blobs(mask, min_width=least)) == wide
     assert _blobs(np.zeros((5, 5), np.uint8)).shape == (0, 5)
+    assert _blobs(np.full((5, 5), 255, np.uint8), min_width=6).shape == (0, 5)
     # a speckled image (more contours than the loop is worth): the same statistics, from a labelling
     speckled = np.where(rng.random((300, 400)) < 0.05, 255, 0).astype(np.uint8)
     _, _, stats, _ = cv2.connectedComponentsWithStats(speckled, connectivity=8)
     assert len(stats) > 1001
     assert sorted(map(tuple, _blobs(speckled).tolist())) == sorted(map(tuple, stats[1:].tolist()))
+    assert sorted(map(tuple, _blobs(speckled, min_width=3).tolist())) == sorted(
+        tuple(row) for row in stats[1:].tolist() if row[2] >= 3
+    )
 
 
 def test_percentile_from_the_histogram_is_numpys() -> None:
@@ -175,8 +183,29 @@ def test_percentile_from_the_histogram_is_numpys() -> None:
     rng = np.random.default_rng(1)
     for _ in range(100):
         values = rng.integers(0, int(rng.integers(1, 257)), size=(int(rng.integers(1, 3000)), 1)).astype(np.uint8)
+        counts = cv2.calcHist([values], [0], None, [256], [0, 256]).ravel()
         for q in (0.0, 12.5, 50.0, 99.5, 100.0):
-            assert _percentile(values, q) == pytest.approx(float(np.percentile(values, q)), abs=1e-9)
+            assert _percentile(counts, q) == pytest.approx(float(np.percentile(values, q)), abs=1e-9)
+
+
+def test_otsu_from_the_histogram_is_opencvs() -> None:
+    """The level computed from the histogram is the one ``cv2.threshold(..., THRESH_OTSU)`` picks, on
+    random images of every kind: full range, few levels, mostly paper (sparse ink), constant."""
+    from docverify.mrz.locate import _otsu
+
+    rng = np.random.default_rng(2)
+    images = [np.full((20, 30), v, np.uint8) for v in (0, 7, 255)]
+    for _ in range(300):
+        shape = (int(rng.integers(1, 200)), int(rng.integers(1, 200)))
+        image = rng.integers(0, int(rng.integers(1, 257)), size=shape)
+        if rng.random() < 0.4:  # mostly background, a little ink, as a black-hat image is
+            image = image * (rng.random(shape) < rng.uniform(0.005, 0.2))
+        if rng.random() < 0.3:
+            image = cv2.GaussianBlur(image.astype(np.uint8), (5, 5), 0)
+        images.append(image.astype(np.uint8))
+    for image in images:
+        level, _ = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+        assert _otsu(cv2.calcHist([image], [0], None, [256], [0, 256]).ravel()) == level
 
 
 def test_line_fit_ignores_stray_ink() -> None:
@@ -192,3 +221,22 @@ def test_line_fit_ignores_stray_ink() -> None:
         assert vx > 0 and abs(np.hypot(vx, vy) - 1) < 1e-9
         assert abs(vy / vx - slope) < 0.002
         assert abs(py - (110 + slope * px)) < 1.5
+
+
+def test_near_pairs_are_all_pairs_tested() -> None:
+    """Sorting on x finds exactly the pairs that testing all N² of them finds, in the same order."""
+    from docverify.mrz.locate import _near_pairs
+
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        n = int(rng.integers(1, 400))
+        centroids = rng.uniform(0, float(rng.choice([50, 300, 1100])), (n, 2))
+        centroids[rng.random(n) < 0.2, 0] = 17.0  # equal x
+        size = rng.uniform(5, 120, n)
+        x, y, s = (v.astype(np.float32) for v in (centroids[:, 0], centroids[:, 1], size))
+        dx, dy = x[:, None] - x[None, :], y[:, None] - y[None, :]
+        reach = 1.8 * np.maximum(s[:, None], s[None, :])
+        ratio = s[:, None] / s[None, :]
+        i, j = np.nonzero((dx * dx + dy * dy < reach * reach) & (ratio < 1.6) & (ratio > 1 / 1.6))
+        found = _near_pairs(centroids, size)
+        assert np.array_equal(found[0], i[i < j]) and np.array_equal(found[1], j[i < j])

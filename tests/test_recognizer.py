@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from importlib import resources
 
 import cv2
@@ -15,8 +16,10 @@ from docverify import MRZFormat
 from docverify.mrz import recognizer
 from docverify.mrz.cells import PATCH_H, PATCH_W, grid, normalise, patches
 from docverify.mrz.glyphs import ALPHABET
-from docverify.mrz.locate import LineCrop
+from docverify.mrz.image import cut_line
+from docverify.mrz.locate import LineCrop, locate_mrz
 from docverify.mrz.recognizer import CellRecognizer, LineRecognizer, ModelIntegrityError, softmax
+from docverify.synth.dataset import synthesize
 
 
 @pytest.mark.parametrize("name", ["mrz_char", "mrz_line"])
@@ -39,6 +42,26 @@ def test_a_tampered_model_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(recognizer, "_registry", lambda: {})
     with pytest.raises(ModelIntegrityError, match="no model"):
         recognizer.session()
+
+
+def test_model_threads_change_the_speed_not_the_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sessions created after set_model_threads compute with that many threads (at least 1), and the line
+    model's logits on real MRZ lines are the same with one thread as with two."""
+    capture = synthesize(5, MRZFormat.TD3, "flatbed")
+    gray = cv2.cvtColor(capture.image, cv2.COLOR_RGB2GRAY)
+    location = locate_mrz(gray)
+    assert location is not None
+    batch, _, _ = recognizer._line_input([cut_line(gray, line) for line in location.lines])
+    monkeypatch.setattr(recognizer, "_threads", recognizer._threads)  # restored after the test
+    outputs = []
+    for threads in (1, 2, 0):
+        monkeypatch.setattr(recognizer, "_sessions", {})
+        recognizer.set_model_threads(threads)
+        run = recognizer.session(recognizer.LINE_MODEL_NAME)
+        expected = min(max(threads, 1), os.cpu_count() or 1)
+        assert run.get_session_options().intra_op_num_threads == expected
+        outputs.append(run.run(None, {"lines": batch})[0])
+    assert np.array_equal(outputs[0], outputs[1]) and np.array_equal(outputs[0], outputs[2])
 
 
 def test_softmax_rows_sum_to_one_and_keep_order() -> None:

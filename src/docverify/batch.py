@@ -199,8 +199,15 @@ def _refuse_special_file(item: BatchInput) -> None:
 
 
 def _worker_init() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the run cleanly."""
+    """Workers leave Ctrl-C to the parent, which stops the run cleanly, and compute on one thread each
+    (OpenCV and the models): the workers themselves share the cores."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import cv2  # noqa: PLC0415 - in the worker only
+
+    from docverify.mrz.recognizer import set_model_threads  # noqa: PLC0415
+
+    cv2.setNumThreads(1)
+    set_model_threads(1)
 
 
 # --- running many ----------------------------------------------------------------------------------------

@@ -595,11 +595,15 @@ class _Service:
         return verifier
 
     def warm_up(self) -> None:
-        """Load the recognizer's model (hash-checked) and find tesseract, so no request pays for it."""
-        from docverify.mrz.recognizer import session  # noqa: PLC0415
+        """Load every shipped model (hash-checked) and find tesseract, so no request pays for it. The
+        models compute on the cores a check slot has to itself (one each when there are as many slots as
+        cores): concurrent checks would otherwise compete for them."""
+        from docverify.mrz.recognizer import model_hashes, session, set_model_threads  # noqa: PLC0415
         from docverify.ocr import _tesseract_version  # noqa: PLC0415
 
-        session()
+        set_model_threads((os.cpu_count() or 1) // self.settings.max_concurrency)
+        for name in model_hashes():
+            session(name)
         with contextlib.suppress(DependencyError):
             self.tesseract = _tesseract_version()
 

@@ -92,19 +92,48 @@ def _strokes(gray: Image) -> Image:
     """Binary mask (255 = ink) of dark strokes thinner than about 13 px, background removed."""
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (13, 13))
     blackhat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel)
-    otsu, _ = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    counts = cv2.calcHist([blackhat], [0], None, [256], [0, 256]).ravel()
     # On a noisy photo of a document with fine background print, Otsu's level falls between paper and
     # the faint background lines, which then glue the characters together; the strongest strokes (the
     # top half percent of the image, mostly print) set a floor under it.
-    level = max(float(otsu), 0.45 * _percentile(blackhat, 99.5))
+    level = max(float(_otsu(counts)), 0.45 * _percentile(counts, 99.5))
     _, binary = cv2.threshold(blackhat, level, 255, cv2.THRESH_BINARY)
     return np.asarray(binary, dtype=np.uint8)
 
 
-def _percentile(image: Image, q: float) -> float:
-    """The ``q``-th percentile of a uint8 image's values, from its histogram (as ``np.percentile`` with
-    linear interpolation, at a tenth of the time)."""
-    counts = cv2.calcHist([image], [0], None, [256], [0, 256]).ravel()
+_FLT_EPSILON = float(np.finfo(np.float32).eps)
+
+
+def _otsu(counts: npt.NDArray[np.float32]) -> int:
+    """Otsu's threshold of a uint8 image from its 256-bin histogram: the level ``cv2.threshold`` with
+    ``THRESH_OTSU`` picks (the same arithmetic in the same order, so the same level; compared with
+    OpenCV's in the tests), without building the histogram a second time."""
+    hist = [int(c) for c in counts.tolist()]
+    scale = 1.0 / max(sum(hist), 1)
+    mu = 0.0
+    for i, c in enumerate(hist):  # a plain loop: sum() of floats rounds differently from Python 3.12 on
+        mu += i * float(c)
+    mu *= scale
+    mu1 = q1 = max_sigma = 0.0
+    level = 0
+    for i, c in enumerate(hist):
+        p = c * scale
+        mu1 *= q1
+        q1 += p
+        q2 = 1.0 - q1
+        if min(q1, q2) < _FLT_EPSILON or max(q1, q2) > 1.0 - _FLT_EPSILON:
+            continue
+        mu1 = (mu1 + i * p) / q1
+        mu2 = (mu - q1 * mu1) / q2
+        sigma = q1 * q2 * (mu1 - mu2) * (mu1 - mu2)
+        if sigma > max_sigma:
+            max_sigma, level = sigma, i
+    return level
+
+
+def _percentile(counts: npt.NDArray[np.float32], q: float) -> float:
+    """The ``q``-th percentile of a uint8 image's values from its 256-bin histogram ``counts`` (as
+    ``np.percentile`` with linear interpolation, at a tenth of the time)."""
     cumulative = np.cumsum(counts.astype(np.float64))
     rank = q / 100.0 * (cumulative[-1] - 1)
     below = int(np.searchsorted(cumulative, rank, side="right"))  # the value at rank ⌊rank⌋
@@ -141,14 +170,7 @@ def _orientations(centroids: npt.NDArray[np.float64], size: npt.NDArray[np.float
     if len(size) > 1200:
         idx = np.random.default_rng(0).choice(len(size), 1200, replace=False)
         centroids, size = centroids[idx], size[idx]
-    # pairs of similar size closer than 1.8 times the larger (single precision: N×N of them)
-    x, y, s = (v.astype(np.float32) for v in (centroids[:, 0], centroids[:, 1], size))
-    dx, dy = x[:, None] - x[None, :], y[:, None] - y[None, :]
-    reach = 1.8 * np.maximum(s[:, None], s[None, :])
-    ratio = s[:, None] / s[None, :]
-    near = (dx * dx + dy * dy < reach * reach) & (ratio < 1.6) & (ratio > 1 / 1.6)
-    i, j = np.nonzero(near)
-    i, j = i[i < j], j[i < j]
+    i, j = _near_pairs(centroids, size)
     if len(i) < 8:
         return []
     d = centroids[i] - centroids[j]
@@ -170,6 +192,30 @@ def _orientations(centroids: npt.NDArray[np.float64], size: npt.NDArray[np.float
         for off in range(-6, 7):
             smooth[(k + off) % 180] = 0
     return peaks
+
+
+def _near_pairs(
+    centroids: npt.NDArray[np.float64], size: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Index pairs ``i < j`` (ordered by ``i``, then ``j``) of components of similar size (ratio under 1.6)
+    whose centres are closer than 1.8 times the larger size, in single precision. Only pairs whose x
+    distance is under 1.8 times the largest size are measured (found by sorting on x), not all N²."""
+    x, y, s = (v.astype(np.float32) for v in (centroids[:, 0], centroids[:, 1], size))
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    n = len(xs)
+    last = np.searchsorted(xs, xs + np.float32(1.8) * s.max(), side="right")  # exclusive, in sorted order
+    counts = np.maximum(last - np.arange(n) - 1, 0)
+    a = np.repeat(np.arange(n), counts)
+    b = np.arange(len(a)) - np.repeat(np.cumsum(counts) - counts, counts) + a + 1
+    i, j = np.minimum(order[a], order[b]), np.maximum(order[a], order[b])
+    dx, dy = x[i] - x[j], y[i] - y[j]
+    reach = np.float32(1.8) * np.maximum(s[i], s[j])
+    ratio = s[i] / s[j]
+    near = (dx * dx + dy * dy < reach * reach) & (ratio < 1.6) & (ratio > 1 / 1.6)
+    i, j = i[near], j[near]
+    first = np.lexsort((j, i))
+    return i[first], j[first]
 
 
 def _rotate(image: Image, angle: float) -> tuple[Image, npt.NDArray[np.float64]]:
@@ -229,21 +275,23 @@ def _text_lines(binary: Image) -> list[tuple[_Box, float]]:
     if not selected:
         return []
     # every pixel's character heights as bits (at most MAX_HEIGHTS ≤ 8), in one table lookup over the labels
+    # of the part of the image that holds any of these characters, with room for the widest closing
     bits = np.zeros(len(stats), dtype=np.uint8)
     for bit, (_, chars) in enumerate(selected):
         bits[chars] |= 1 << bit
-    bits_of = np.take(bits, labels)  # twice as fast as bits[labels]
-    for bit, (ch, _) in enumerate(selected):
-        mask = cv2.compare(cv2.bitwise_and(bits_of, 1 << bit), 0, cv2.CMP_GT)
-        # only the part of the image that holds these characters (and room for the closing) is worked on
+    room = max(3, round(max(ch for ch, _ in selected) * 1.3))
+    ux0, uy0, ux1, uy1 = _extent(stats[bits > 0], room, binary.shape[1])
+    bits_of = np.take(bits, labels[uy0:uy1, ux0:ux1])  # twice as fast as bits[labels]
+    for bit, (ch, chars) in enumerate(selected):
+        # only the part that holds these characters (and room for the closing) is worked on
         width = max(3, round(ch * 1.3))
-        bx, by, bw, bh = cv2.boundingRect(mask)
-        if bw == 0 or bh == 0:
-            continue
-        x0, x1 = max(0, bx - width), min(mask.shape[1], bx + bw + width)
+        x0, y0, x1, y1 = _extent(stats[chars], width, binary.shape[1])
+        part = bits_of[y0 - uy0 : y1 - uy0, x0 - ux0 : x1 - ux0]
+        mask = cv2.compare(cv2.bitwise_and(part, 1 << bit), 0, cv2.CMP_GT)
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1))
-        closed = cv2.morphologyEx(mask[by : by + bh, x0:x1], cv2.MORPH_CLOSE, kernel)
-        st = _blobs(closed) + np.array([x0, by, 0, 0, 0])
+        closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+        # a piece under 3 character heights long neither joins others (_merge_pieces) nor is a line itself
+        st = _blobs(closed, min_width=math.ceil(3 * ch)) + np.array([x0, y0, 0, 0, 0])
         for x, y, w, h, area in _merge_pieces(st, ch, binary):
             # a line up to about 3.5° off the working angle still counts (in a phone photo the MRZ's
             # lines are not quite parallel to the rest of the text): the tilt refinement straightens it
@@ -256,31 +304,45 @@ def _text_lines(binary: Image) -> list[tuple[_Box, float]]:
     return found + _across_heights(found)
 
 
+def _extent(stats: npt.NDArray[np.int32], room: int, width: int) -> tuple[int, int, int, int]:
+    """``x0, y0, x1, y1``: the rows of the components ``stats`` (x, y, w, h, area rows; at least one) and
+    their columns widened by ``room`` on each side, within an image ``width`` wide."""
+    x0, y0 = int(stats[:, 0].min()), int(stats[:, 1].min())
+    x1, y1 = int((stats[:, 0] + stats[:, 2]).max()), int((stats[:, 1] + stats[:, 3]).max())
+    return max(0, x0 - room), y0, min(width, x1 + room), y1
+
+
 MANY_CONTOURS = 1000
 """Above this many contours :func:`_blobs` labels the image instead (its Python loop costs about 2 µs a contour)."""
 
 
-def _blobs(mask: Image) -> npt.NDArray[np.int64]:
-    """``x, y, w, h, area`` (N×5) of the 8-connected components of a binary image (255 = set), as
-    ``cv2.connectedComponentsWithStats`` gives them without the background row, in another order, at a
-    fifth of the time on a sparse image: from the components' outer and hole contours (Pick's theorem
-    turns a contour through pixel centres into a pixel count)."""
+def _blobs(mask: Image, min_width: int = 1) -> npt.NDArray[np.int64]:
+    """``x, y, w, h, area`` (N×5) of the 8-connected components of a binary image (255 = set) at least
+    ``min_width`` pixels wide, as ``cv2.connectedComponentsWithStats`` gives them without the background
+    row, in another order, at a fifth of the time on a sparse image: from the components' outer and hole
+    contours (Pick's theorem turns a contour through pixel centres into a pixel count)."""
     contours, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return np.zeros((0, 5), dtype=np.int64)
     if len(contours) > MANY_CONTOURS:  # a speckled image: the loop below would take longer than a labelling
         _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=_label_type(mask))
-        return np.asarray(stats[1:], dtype=np.int64)
+        return np.asarray(stats[1:][stats[1:, 2] >= min_width], dtype=np.int64)
     parents = hierarchy[0][:, 3]
     rows: list[list[float]] = []
     row_of: dict[int, int] = {}
+    # an outer contour runs along the component's top and back along its bottom: at least 2 (w - 1) points
+    shortest = 2 * (min_width - 1)
     for i, contour in enumerate(contours):
-        if parents[i] < 0:  # a component's outer boundary: the pixels on and inside it
-            row_of[i] = len(rows)
-            n = len(contour)
-            rows.append([*cv2.boundingRect(contour), cv2.contourArea(contour) + n / 2 + 1 if n > 1 else 1.0])
+        if parents[i] < 0 and len(contour) >= shortest:  # a component's outer boundary: its pixels and inside
+            x, y, w, h = cv2.boundingRect(contour)
+            if w >= min_width:
+                row_of[i] = len(rows)
+                n = len(contour)
+                rows.append([x, y, w, h, cv2.contourArea(contour) + n / 2 + 1 if n > 1 else 1.0])
+    if not rows:
+        return np.zeros((0, 5), dtype=np.int64)
     for i, contour in enumerate(contours):
-        if parents[i] >= 0:  # a hole's boundary (set pixels): the unset pixels strictly inside it
+        if parents[i] >= 0 and int(parents[i]) in row_of:  # a hole's boundary: the unset pixels inside it
             rows[row_of[int(parents[i])]][4] -= cv2.contourArea(contour) - len(contour) / 2 + 1
     return np.asarray(np.rint(np.array(rows)), dtype=np.int64)
 
