@@ -54,9 +54,9 @@ _sessions: dict[str, Any] = {}
 
 MODEL_THREADS = 2
 """Threads each model session computes with (onnxruntime's intra-op threads; fewer when the machine has
-fewer cores). Two halve the line model's time on the reference machine (2 vCPUs; 3.8 -> 2.1 ms for a
-two-line batch) with the same output; more gave nothing on the small inputs these models take. Processes
-that run beside each other (``docverify batch`` workers) take one each: :func:`set_model_threads`."""
+fewer cores). Two nearly halve the models' time on the reference machine (2 vCPUs; the line model 3.8 ->
+2.1 ms for a two-line batch, the region models 3.3 -> 1.7 and 2.2 -> 1.1 ms) with the same output.
+Processes that run beside each other (``docverify batch`` workers) take one each: :func:`set_model_threads`."""
 _threads = MODEL_THREADS
 
 
@@ -95,6 +95,9 @@ def session(name: str = MODEL_NAME) -> Any:
         options = ort.SessionOptions()
         options.intra_op_num_threads = min(_threads, os.cpu_count() or 1)
         options.inter_op_num_threads = 1
+        # the threads stop spinning when a run returns: between the runs of one check, OpenCV and numpy
+        # need the cores (spinning on, two model threads made a whole check slower, 58 -> 66 ms; off, 53 ms)
+        options.add_session_config_entry("session.force_spinning_stop", "1")
         _sessions[name] = ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
         return _sessions[name]
 
