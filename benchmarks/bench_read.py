@@ -16,7 +16,7 @@ environment (``benchmarks/.peers/venv``, created by ``--peers``), never as docve
 docverify runs as shipped (the whole check, every forgery cue) and as ``--mrz-only`` (locate, read, repair,
 validate: the job the peers do). Run the command with ``OMP_THREAD_LIMIT=1``: the peers' tesseract is fastest with
 one thread (its OpenMP threads busy-wait against each other on a small machine); ``--cv-threads 1`` also keeps
-docverify's OpenCV on one thread.
+docverify on one thread (OpenCV and the models).
 """
 
 from __future__ import annotations
@@ -232,14 +232,17 @@ def main() -> int:
         "--cv-threads",
         type=int,
         default=None,
-        help="OpenCV threads for docverify (default: OpenCV's own choice, one per core; 1 = one core, as the "
-        "peers' tesseract runs with OMP_THREAD_LIMIT=1)",
+        help="OpenCV's and the models' threads for docverify (default: OpenCV's own choice, one per core, and "
+        "the models' 2; 1 = one core, as the peers' tesseract runs with OMP_THREAD_LIMIT=1)",
     )
     args = ap.parse_args()
     if args.cv_threads is not None:
         import cv2
 
+        from docverify.mrz.recognizer import set_model_threads
+
         cv2.setNumThreads(args.cv_threads)
+        set_model_threads(args.cv_threads)
 
     sets: dict[str, list[tuple[Path, list[str]]]] = {}
     spec = SHARED / "specimens"
@@ -273,10 +276,13 @@ def main() -> int:
 
     import cv2
 
+    from docverify.mrz.recognizer import model_threads
+
     result: dict[str, Any] = {
         "machine": machine(),
         "reference_date": REF.isoformat(),
         "opencv_threads": cv2.getNumThreads(),
+        "model_threads": model_threads(),
         "results": {},
     }
     for engine, fn in engines.items():

@@ -59,6 +59,7 @@ def test_model_threads_change_the_speed_not_the_output(monkeypatch: pytest.Monke
         recognizer.set_model_threads(threads)
         run = recognizer.session(recognizer.LINE_MODEL_NAME)
         expected = min(max(threads, 1), os.cpu_count() or 1)
+        assert recognizer.model_threads() == expected
         options = run.get_session_options()
         assert options.intra_op_num_threads == expected
         assert options.get_session_config_entry("session.force_spinning_stop") == "1"

@@ -68,6 +68,12 @@ def set_model_threads(count: int) -> None:
         _threads = max(1, int(count))
 
 
+def model_threads() -> int:
+    """The threads a model session created now computes with: :func:`set_model_threads`' count (default
+    :data:`MODEL_THREADS`), at most the machine's cores."""
+    return min(_threads, os.cpu_count() or 1)
+
+
 def session(name: str = MODEL_NAME) -> Any:
     """The onnxruntime session of a shipped model (created once, after checking the file's SHA-256)."""
     with _lock:
@@ -93,7 +99,7 @@ def session(name: str = MODEL_NAME) -> Any:
         import onnxruntime as ort  # noqa: PLC0415 - loaded on first use, not at import time
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = min(_threads, os.cpu_count() or 1)
+        options.intra_op_num_threads = model_threads()
         options.inter_op_num_threads = 1
         # the threads stop spinning when a run returns: between the runs of one check, OpenCV and numpy
         # need the cores (spinning on, two model threads made a whole check slower, 58 -> 66 ms; off, 53 ms)
