@@ -3,6 +3,7 @@ synthetic line crops with known geometry, the findings they lead to, and one gen
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from pathlib import Path
@@ -149,6 +150,25 @@ def test_a_run_at_another_pitch_is_reported() -> None:
     assert codes(findings) == {"print.mrz.pitch"}
     (span,) = next(f for f in findings if f.code == "print.mrz.pitch").spans
     assert span.line == 1 and span.start <= 31 and span.end >= 35
+
+
+def test_pitch_and_baseline_runs_have_their_own_levels() -> None:
+    """A pitch run is judged by the pitch levels (lower: the centres' fit leaves less scatter on genuine
+    captures), not the baseline's."""
+    dx = np.zeros(len(LINES[1]))
+    dx[30:36] = (np.arange(6) - 2.5) * 0.08 * PITCH
+    crops, centres = two_lines(dx=dx)
+    (f,) = [f for f in check_print(crops, LINES, centres) if f.code == "print.mrz.pitch"]
+    t = conformity.Thresholds()
+    evidence = dict(f.evidence)
+    assert evidence["threshold_warning"] == t.pitch_warn < t.run_warn
+    assert evidence["threshold_info"] == t.pitch_note and f"a warning from {t.pitch_warn:.0f}" in f.message
+    chi2 = float(evidence["chi2"])
+    above = dataclasses.replace(t, pitch_warn=chi2 + 1, pitch_note=chi2 + 1, run_warn=0.0, run_note=0.0)
+    assert "print.mrz.pitch" not in codes(check_print(crops, LINES, centres, thresholds=above))
+    between = dataclasses.replace(t, pitch_warn=chi2 + 1, pitch_note=chi2 - 1)
+    (note,) = [f for f in check_print(crops, LINES, centres, thresholds=between) if f.code == "print.mrz.pitch"]
+    assert note.severity is Severity.INFO
 
 
 def test_a_smooth_bend_of_the_line_is_not_a_run() -> None:
