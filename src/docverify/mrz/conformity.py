@@ -137,6 +137,7 @@ class Thresholds:
     def run_levels(self, axis: str) -> tuple[float, float]:
         """The χ² of a warning and of an info finding for a run on ``axis`` (``pitch`` or ``baseline``)."""
         return (self.pitch_warn, self.pitch_note) if axis == "pitch" else (self.run_warn, self.run_note)
+
     run_effect: float = 0.05
     """Least displacement (fraction of pitch or cap height, about 0.1 mm) a run must show to be reported."""
     spacing_tolerance: float = 0.10
