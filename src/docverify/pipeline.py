@@ -53,7 +53,7 @@ class VerifierConfig:
     limits: Limits = field(default_factory=Limits)
     repair: RepairConfig = field(default_factory=RepairConfig)
     check_regions: bool = True
-    """Score the portrait zone and the visual zone's print with the region models (about 30 ms)."""
+    """Score the portrait zone and the visual zone's print with the region models (about 10 ms)."""
     region_warnings: bool = False
     """Report a region model's score above its threshold as a warning (it then drives the verdict). Off by
     default: the models are trained on synthetic documents only and flag 11 of 43 real specimens at the

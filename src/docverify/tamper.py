@@ -58,6 +58,7 @@ def model_input(region: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     over the crop (mean 0, standard deviation 1, floor 4 grey levels), so exposure and white balance do
     not count, while differences inside the crop do. The statistics are summed in double precision
     (``cv2.meanStdDev``; numpy's float32 sums over the transposed crop took four times as long)."""
+    region = np.ascontiguousarray(region)
     mean, std = cv2.meanStdDev(region)
     centre = mean.reshape(1, 1, -1).astype(np.float32)
     spread = np.maximum(std.reshape(1, 1, -1), 4.0).astype(np.float32)

@@ -133,11 +133,6 @@ class Thresholds:
     flagged (benchmarks/RESULTS.md)."""
     pitch_note: float = 30.0
     """The same χ², for an info finding."""
-
-    def run_levels(self, axis: str) -> tuple[float, float]:
-        """The χ² of a warning and of an info finding for a run on ``axis`` (``pitch`` or ``baseline``)."""
-        return (self.pitch_warn, self.pitch_note) if axis == "pitch" else (self.run_warn, self.run_note)
-
     run_effect: float = 0.05
     """Least displacement (fraction of pitch or cap height, about 0.1 mm) a run must show to be reported."""
     spacing_tolerance: float = 0.10
@@ -145,6 +140,10 @@ class Thresholds:
     is derived from ICAO's figures and real documents (and some specimens) stray from it."""
     min_cap_px: float = 9.0
     """Capitals shorter than this in the original image (px) are too small to assess."""
+
+    def run_levels(self, axis: str) -> tuple[float, float]:
+        """The χ² of a warning and of an info finding for a run on ``axis`` (``pitch`` or ``baseline``)."""
+        return (self.pitch_warn, self.pitch_note) if axis == "pitch" else (self.run_warn, self.run_note)
 
     def font_floor(self, blur: float) -> float:
         """The OCR-B similarity below which a line of an image with this ``blur`` gets a warning."""
