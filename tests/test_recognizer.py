@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from importlib import resources
 
 import cv2
@@ -13,13 +12,16 @@ import numpy as np
 import pytest
 
 from docverify import MRZFormat
+from docverify.config import usable_cores
 from docverify.mrz import recognizer
 from docverify.mrz.cells import PATCH_H, PATCH_W, grid, normalise, patches
 from docverify.mrz.glyphs import ALPHABET
-from docverify.mrz.image import cut_line
+from docverify.mrz.image import cut_line, scan_image
 from docverify.mrz.locate import LineCrop, locate_mrz
 from docverify.mrz.recognizer import CellRecognizer, LineRecognizer, ModelIntegrityError, softmax
+from docverify.regions import REGIONS, reading_frame
 from docverify.synth.dataset import synthesize
+from docverify.tamper import MODELS, model_input
 
 
 @pytest.mark.parametrize("name", ["mrz_char", "mrz_line"])
@@ -58,13 +60,24 @@ def test_model_threads_change_the_speed_not_the_output(monkeypatch: pytest.Monke
         monkeypatch.setattr(recognizer, "_sessions", {})
         recognizer.set_model_threads(threads)
         run = recognizer.session(recognizer.LINE_MODEL_NAME)
-        expected = min(max(threads, 1), os.cpu_count() or 1)
+        expected = min(max(threads, 1), usable_cores())
         assert recognizer.model_threads() == expected
         options = run.get_session_options()
         assert options.intra_op_num_threads == expected
         assert options.get_session_config_entry("session.force_spinning_stop") == "1"
         outputs.append(run.run(None, {"lines": batch})[0])
     assert np.array_equal(outputs[0], outputs[1]) and np.array_equal(outputs[0], outputs[2])
+    # the region models too, on a real crop of the page
+    reading = scan_image(capture.image, recognizer.MRZRecognizer()).reading
+    assert reading is not None
+    for name, spec in MODELS.items():
+        crop = model_input(reading_frame(reading).warp(capture.image, REGIONS[spec.region]))
+        logits = []
+        for threads in (1, 2):
+            monkeypatch.setattr(recognizer, "_sessions", {})
+            recognizer.set_model_threads(threads)
+            logits.append(recognizer.session(name).run(None, {"image": crop})[0])
+        assert np.array_equal(logits[0], logits[1])
 
 
 def test_softmax_rows_sum_to_one_and_keep_order() -> None:

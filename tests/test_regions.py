@@ -81,6 +81,14 @@ def test_model_input_standardises_each_channel() -> None:
     assert np.corrcoef(model_input(brighter).ravel(), x.ravel())[0, 1] > 0.99
     flat = np.full((8, 8, 3), 128, np.uint8)  # no division by zero on a flat crop
     assert np.isfinite(model_input(flat)).all()
+    # a large bright crop: exactly centred (float32 sums over it drifted: an all-white crop's mean 255.6)
+    white = np.full((456, 336, 3), 255, np.uint8)
+    assert np.abs(model_input(white)).max() == 0.0
+    bright = np.clip(rng.normal(240, 10, (320, 512, 3)), 0, 255).astype(np.uint8)
+    assert np.allclose(model_input(bright).mean(axis=(2, 3)), 0, atol=1e-5)
+    # a crop that is a view (not contiguous) gives the same input as its copy
+    wide = rng.integers(0, 256, (20, 60, 3), dtype=np.uint8)
+    assert np.array_equal(model_input(wide[:, ::2]), model_input(np.ascontiguousarray(wide[:, ::2])))
 
 
 def test_scores_follow_their_thresholds() -> None:

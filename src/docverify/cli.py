@@ -21,6 +21,7 @@ import click
 from rich.console import Console
 
 from docverify._version import __version__
+from docverify.config import usable_cores
 from docverify.errors import DependencyError, DocverifyError, InputError
 from docverify.exitcodes import ExitCode, worst
 from docverify.mrz.reader import MAX_TEXT_CHARS, read_mrz
@@ -458,7 +459,7 @@ def batch_command(
             results = (
                 batch.run_dask(todo, options, scheduler=scheduler)
                 if scheduler
-                else batch.run_local(todo, options, workers=workers or os.cpu_count() or 1)
+                else batch.run_local(todo, options, workers=workers or usable_cores())
             )
             batch.write_rows(results, out, store=store, on_row=count)
     except KeyboardInterrupt:
@@ -731,7 +732,7 @@ def serve_command(
         "DOCVERIFY_BODY_TIMEOUT": repr(body_timeout),
     }
     if max_concurrency is None and workers > 1:  # the CPUs are shared by the processes
-        max_concurrency = max(1, (os.cpu_count() or 1) // workers)
+        max_concurrency = max(1, usable_cores() // workers)
     if max_concurrency is not None:
         settings_env["DOCVERIFY_MAX_CONCURRENCY"] = str(max_concurrency)
     if api_key_file:

@@ -9,9 +9,19 @@ spent reading a document that loads.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, fields
 
 MIB = 1024 * 1024
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity on Linux, e.g. a container pinned to 2 of 64;
+    elsewhere all the machine's), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True, slots=True)

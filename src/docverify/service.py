@@ -72,7 +72,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docverify._version import __version__
-from docverify.config import DEFAULT_LIMITS, MIB, Limits
+from docverify.config import DEFAULT_LIMITS, MIB, Limits, usable_cores
 from docverify.errors import DependencyError, DocverifyError, InputError, InputTooLargeError
 from docverify.mrz.reader import MAX_TEXT_CHARS, read_mrz
 from docverify.ocr import OCRBackend
@@ -107,13 +107,6 @@ _OPEN_PATHS: Final = frozenset({"/healthz"})
 _VERIFIER_CACHE: Final = 32
 
 
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 @dataclass(frozen=True, slots=True)
 class ServiceSettings:
     """Settings of one service process (see :data:`ENV_VARS` for their environment variables)."""
@@ -124,7 +117,7 @@ class ServiceSettings:
     """Seconds a check may run; past it the answer is 504 (the check's slot stays taken until it ends)."""
     body_timeout_s: float = 30.0
     """Seconds in which a request body must arrive in full; past it the answer is 408."""
-    max_concurrency: int = field(default_factory=_cpu_count)
+    max_concurrency: int = field(default_factory=usable_cores)
     """Checks run at once (each in its own thread)."""
     queue_timeout_s: float = 5.0
     """Seconds a request waits for a free check slot before it is answered 503."""
@@ -601,7 +594,7 @@ class _Service:
         from docverify.mrz.recognizer import model_hashes, session, set_model_threads  # noqa: PLC0415
         from docverify.ocr import _tesseract_version  # noqa: PLC0415
 
-        set_model_threads((os.cpu_count() or 1) // self.settings.max_concurrency)
+        set_model_threads(usable_cores() // self.settings.max_concurrency)
         for name in model_hashes():
             session(name)
         with contextlib.suppress(DependencyError):

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from docverify.config import usable_cores
 from docverify.errors import DependencyError
 from docverify.mrz.cells import grid, normalise, patches, track
 from docverify.mrz.ctc import decode_fixed, greedy
@@ -54,7 +55,7 @@ _sessions: dict[str, Any] = {}
 
 MODEL_THREADS = 2
 """Threads each model session computes with (onnxruntime's intra-op threads; fewer when the machine has
-fewer cores). Two nearly halve the models' time on the reference machine (2 vCPUs; the line model 3.8 ->
+fewer usable cores). Two nearly halve the models' time on the reference machine (2 vCPUs; the line model 3.8 ->
 2.1 ms for a two-line batch, the region models 3.3 -> 1.7 and 2.2 -> 1.1 ms) with the same output.
 Processes that run beside each other (``docverify batch`` workers) take one each: :func:`set_model_threads`."""
 _threads = MODEL_THREADS
@@ -70,8 +71,8 @@ def set_model_threads(count: int) -> None:
 
 def model_threads() -> int:
     """The threads a model session created now computes with: :func:`set_model_threads`' count (default
-    :data:`MODEL_THREADS`), at most the machine's cores."""
-    return min(_threads, os.cpu_count() or 1)
+    :data:`MODEL_THREADS`), at most the cores this process may use."""
+    return min(_threads, usable_cores())
 
 
 def session(name: str = MODEL_NAME) -> Any:

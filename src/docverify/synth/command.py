@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 
 import click
 
+from docverify.config import usable_cores
 from docverify.errors import DependencyError
 from docverify.exitcodes import ExitCode
 from docverify.results import MRZFormat
@@ -211,7 +211,7 @@ def write_practice_report(out: Path, paths: list[Path], report: Path) -> tuple[i
     options = BatchOptions(reference_date=reference, evidence=True)
     rows: dict[str, dict[str, Any]] = {}
     evidence: dict[str, Evidence] = {}
-    for row, ev in run_local(items, options, workers=os.cpu_count() or 1):
+    for row, ev in run_local(items, options, workers=usable_cores()):
         rows[row["source"]] = row
         if ev is not None:
             evidence[row["source"]] = Evidence(thumbnail=ev[0], annotated=ev[1])
