@@ -236,13 +236,12 @@ def main() -> int:
         "the models' 2; 1 = one core, as the peers' tesseract runs with OMP_THREAD_LIMIT=1)",
     )
     args = ap.parse_args()
+    import cv2
+
+    from docverify.mrz.recognizer import model_threads, set_threads
+
     if args.cv_threads is not None:
-        import cv2
-
-        from docverify.mrz.recognizer import set_model_threads
-
-        cv2.setNumThreads(args.cv_threads)
-        set_model_threads(args.cv_threads)
+        set_threads(args.cv_threads)
 
     sets: dict[str, list[tuple[Path, list[str]]]] = {}
     spec = SHARED / "specimens"
@@ -273,10 +272,6 @@ def main() -> int:
         tessdata = str(SHARED / "tessdata") if (SHARED / "tessdata" / "mrz.traineddata").exists() else ""
         engines["passporteye (mrz.traineddata)"] = lambda imgs: run_peer("passporteye", imgs, tessdata)
         engines["fastmrz (mrz.traineddata)"] = lambda imgs: run_peer("fastmrz", imgs, tessdata)
-
-    import cv2
-
-    from docverify.mrz.recognizer import model_threads
 
     result: dict[str, Any] = {
         "machine": machine(),

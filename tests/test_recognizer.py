@@ -80,6 +80,17 @@ def test_model_threads_change_the_speed_not_the_output(monkeypatch: pytest.Monke
         assert np.array_equal(logits[0], logits[1])
 
 
+def test_set_threads_sets_opencvs_and_the_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One call puts a process's computing on one thread (as each batch worker does)."""
+    monkeypatch.setattr(recognizer, "_threads", recognizer._threads)  # restored after the test
+    before = cv2.getNumThreads()
+    try:
+        recognizer.set_threads(1)
+        assert cv2.getNumThreads() == 1 and recognizer.model_threads() == 1
+    finally:
+        cv2.setNumThreads(before)
+
+
 def test_softmax_rows_sum_to_one_and_keep_order() -> None:
     logits = np.array([[1.0, 3.0, 2.0], [0.0, 0.0, 10.0]], np.float32)
     p = softmax(logits)

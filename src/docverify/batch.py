@@ -202,12 +202,9 @@ def _worker_init() -> None:
     """Workers leave Ctrl-C to the parent, which stops the run cleanly, and compute on one thread each
     (OpenCV and the models): the workers themselves share the cores."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import cv2  # noqa: PLC0415 - in the worker only
+    from docverify.mrz.recognizer import set_threads  # noqa: PLC0415 - in the worker only
 
-    from docverify.mrz.recognizer import set_model_threads  # noqa: PLC0415
-
-    cv2.setNumThreads(1)
-    set_model_threads(1)
+    set_threads(1)
 
 
 # --- running many ----------------------------------------------------------------------------------------

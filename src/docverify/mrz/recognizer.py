@@ -69,6 +69,13 @@ def set_model_threads(count: int) -> None:
         _threads = max(1, int(count))
 
 
+def set_threads(count: int) -> None:
+    """OpenCV's threads and those of model sessions created from now on (:func:`set_model_threads`): all of
+    a check's computing on ``count`` threads, e.g. 1 in a process beside others."""
+    cv2.setNumThreads(max(1, int(count)))
+    set_model_threads(count)
+
+
 def model_threads() -> int:
     """The threads a model session created now computes with: :func:`set_model_threads`' count (default
     :data:`MODEL_THREADS`), at most the cores this process may use."""
