@@ -85,17 +85,23 @@ def dataset(split: str, condition: str, kind: str, count: int, *, index: int | N
     return out
 
 
+VIZ: list[str | None] = [None]
+"""``--viz``: the visual-zone cross-check off, or read by ``model`` / ``tesseract`` (None: the library's default)."""
 _state: dict[str, Any] = {}
 """Per worker process: the Verifier and, when recording, the stage's last assessment."""
 
 
-def _init(record: bool) -> None:
+def _init(record: bool, viz: str | None = None) -> None:
     """Worker set-up: one Verifier; with ``record``, the stage's measurements are kept for the scores."""
     from docverify import pipeline
     from docverify.mrz import conformity
 
     fields = {f.name for f in dataclasses.fields(pipeline.VerifierConfig)}
-    extra = {"cross_check_viz": False} if "cross_check_viz" in fields else {}
+    extra: dict[str, Any] = {}
+    if viz is not None and "cross_check_viz" in fields:
+        extra["cross_check_viz"] = viz != "off"
+        if viz != "off":
+            extra["viz_reader"] = viz
     _state["verifier"] = pipeline.Verifier(config=pipeline.VerifierConfig(reference_date=REF, **extra))
     if record:
 
@@ -151,7 +157,7 @@ def run_set(folder: Path, workers: int, *, record: bool) -> list[dict[str, Any]]
     from docverify.synth import load_ground_truth
 
     items = [(str(folder / t.file), t.to_dict()) for t in load_ground_truth(folder)]
-    with Pool(workers, initializer=_init, initargs=(record,)) as pool:
+    with Pool(workers, initializer=_init, initargs=(record, VIZ[0])) as pool:
         return pool.map(_one, items, chunksize=4)
 
 
@@ -274,7 +280,7 @@ def timing(folders: Sequence[Path], per_set: int) -> dict[str, float]:
     process, no recording."""
     from docverify.synth import load_ground_truth
 
-    _init(record=False)
+    _init(record=False, viz=VIZ[0])
     values = []
     for folder in folders:
         for truth in load_ground_truth(folder)[:per_set]:
@@ -297,7 +303,7 @@ def specimens() -> dict[str, Any]:
     from docverify.results import Category, Severity
 
     truth = json.loads((SPECIMENS / "ground_truth.json").read_text())
-    _init(record=False)
+    _init(record=False, viz=VIZ[0])
     rows = []
     for rec in truth:
         report = _state["verifier"].verify(str(SPECIMENS / "images" / rec["file"]))
@@ -343,9 +349,14 @@ def main() -> int:
     ap.add_argument("--specimens", action="store_true", help="also check ../shared/specimens")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--other-kinds", type=int, default=0, metavar="N", help="also N of each other forgery kind")
+    ap.add_argument(
+        "--viz", choices=("off", "model", "tesseract"), default=None,
+        help="the visual-zone cross-check (default: as VerifierConfig has it)",
+    )  # fmt: skip
     args = ap.parse_args()
+    VIZ[0] = args.viz
 
-    result: dict[str, Any] = {"machine": machine(), "split": args.split, "sets": {}, "auc": {}}
+    result: dict[str, Any] = {"machine": machine(), "split": args.split, "viz": args.viz, "sets": {}, "auc": {}}
     rows_by: dict[tuple[str, str], list[dict[str, Any]]] = {}
     folders = []
     for condition in CONDITIONS:
@@ -383,7 +394,7 @@ def main() -> int:
                 result["other_kinds"][f"{condition} {kind}"] = summary
                 print(f"{condition:8s} {kind:22s} {json.dumps(summary)}", flush=True)
     result["timing"] = timing(folders, args.timing)
-    print(f"authenticity stages (print + regions) time per image: {json.dumps(result['timing'])}")
+    print(f"authenticity stages (print + regions + viz) time per image: {json.dumps(result['timing'])}")
     if args.specimens and (SPECIMENS / "ground_truth.json").exists():
         result["specimens"] = specimens()
         print(f"specimens: {json.dumps(result['specimens'])}")

@@ -7,6 +7,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from docverify import read_mrz
 from docverify.pipeline import Verifier, VerifierConfig
 from docverify.synth import generate
@@ -63,8 +65,9 @@ def test_compare_and_findings() -> None:
     assert [f.code for f in findings_for(compare(mrz, nothing), {})] == ["viz.not_compared"]
 
 
-def test_recomputed_mrz_is_caught_and_its_genuine_twin_passes(tmp_path: Path) -> None:
-    verifier = Verifier(config=VerifierConfig(reference_date=REF, cross_check_viz=True))
+@pytest.mark.parametrize("reader", ["model", "tesseract"])
+def test_recomputed_mrz_is_caught_and_its_genuine_twin_passes(tmp_path: Path, reader: str) -> None:
+    verifier = Verifier(config=VerifierConfig(reference_date=REF, cross_check_viz=True, viz_reader=reader))
     genuine = generate(tmp_path / "g", 3, seed=31, conditions=["flatbed"])
     forged = generate(tmp_path / "f", 3, seed=31, conditions=["flatbed"], forgeries=["mrz.recomputed"])
     truth = [json.loads(line) for line in (tmp_path / "f" / "ground_truth.jsonl").read_text().splitlines()]
@@ -80,3 +83,22 @@ def test_recomputed_mrz_is_caught_and_its_genuine_twin_passes(tmp_path: Path) ->
             assert all(x.box for x in hits)  # each points at the MRZ characters concerned
             assert report.verdict.value == "review"
     assert flagged >= 2
+
+
+def test_retyped_visual_zone_is_caught_by_the_line_reader(tmp_path: Path) -> None:
+    """A visual-zone value painted over and retyped (MRZ unchanged): the warning's box is on the printed
+    line, the report names the reader, and the message carries no personal data."""
+    verifier = Verifier(config=VerifierConfig(reference_date=REF, cross_check_viz=True))
+    forged = generate(tmp_path / "v", 8, seed=41, conditions=["flatbed"], forgeries=["viz.altered"])
+    truth = [json.loads(line) for line in (tmp_path / "v" / "ground_truth.jsonl").read_text().splitlines()]
+    flagged = 0
+    for path, t in zip(forged, truth, strict=True):
+        report = verifier.verify(path)
+        assert dict(report.engine)["viz_reader"] == "model"
+        hits = [x for x in report.findings if x.code.startswith("viz.mismatch")]
+        flagged += bool(hits)
+        for hit in hits:
+            assert len(hit.box) == 4 and hit.evidence and dict(hit.evidence)["nats"] > 0
+            params = t["forgeries"][0]["params"]
+            assert str(params["old"]) not in hit.message and str(params["new"]) not in hit.message
+    assert flagged >= 6, flagged

@@ -167,9 +167,10 @@ CATALOGUE: tuple[Explanation, ...] = (
     Explanation(
         "viz.mismatch.*",
         "The MRZ and the printed visual zone disagree",
-        "The MRZ's value of this field was not found in the printed data page, while other fields were: "
-        "one of the two zones may have been altered (e.g. MRZ data changed with recomputed check digits, "
-        "or a printed field painted over and retyped). The box marks the MRZ characters concerned.",
+        "The printed data page shows a different value of this field from the MRZ's (read with confidence at "
+        "the place that matches it best), while other fields agree: one of the two zones may have been "
+        "altered (e.g. MRZ data changed with recomputed check digits, or a printed field painted over and "
+        "retyped). The box marks the printed value (with the tesseract reader: the MRZ characters).",
         "Compare the field in both zones by eye; look at the printed field for a different font, spacing, "
         "baseline or background around it.",
         "OCR of the visual zone can fail, so a mismatch can be a false alarm (rates in RESULTS.md); a "
@@ -178,8 +179,8 @@ CATALOGUE: tuple[Explanation, ...] = (
     Explanation(
         "viz.not_compared",
         "The visual zone was not compared",
-        "The printed data page could not be read well enough (or tesseract is missing), so the MRZ was not "
-        "compared with it.",
+        "The printed data page could not be read well enough (fewer than three fields found; or, with the "
+        "tesseract reader, tesseract is missing), so the MRZ was not compared with it.",
         "Compare the MRZ with the visual zone by eye.",
         "Nothing either way.",
     ),

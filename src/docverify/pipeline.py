@@ -38,7 +38,7 @@ from docverify.regions import reading_frame
 from docverify.results import Category, Finding, MRZResult, Report, Severity, Verdict
 from docverify.tamper import RegionScore, score_regions
 from docverify.viz import STAGE as VIZ_STAGE
-from docverify.viz import cross_check
+from docverify.viz import cross_check, cross_check_lines
 
 STAGE = "pipeline"
 TIME_LIMIT = "image.time_limit"
@@ -65,9 +65,10 @@ class VerifierConfig:
     to fill in a form. The verdict then rests on the MRZ's rules and check digits alone; the report's
     ``engine.checks`` says which stages ran."""
     cross_check_viz: bool = False
-    """Compare the MRZ with the printed visual zone (tesseract, about 0.3–0.6 s a document). Off by
-    default: it is slow, and its false alarms on phone photos (3.7 % of genuine ones, benchmarks/RESULTS.md)
-    are above what a default verdict may carry."""
+    """Compare the MRZ with the printed visual zone (names, document number, dates)."""
+    viz_reader: str = "model"
+    """What reads the visual zone: ``model`` (docverify's line recognizer, :mod:`docverify.viz_reader`) or
+    ``tesseract`` (slower, about 0.3–0.6 s a document, and weaker on phone photos)."""
 
 
 def decide_verdict(mrz: MRZResult | None, findings: Iterable[Finding]) -> Verdict:
@@ -140,6 +141,7 @@ def engine_info(ocr: OCRBackend, config: VerifierConfig, reference: dt.date) -> 
         ("reference_date", reference.isoformat()),
         ("limits", limits),
         ("checks", list(checks_run(config))),
+        *([("viz_reader", config.viz_reader)] if "viz" in checks_run(config) else []),
     )
 
 
@@ -258,7 +260,8 @@ class Verifier:
                 regions_ms = (time.perf_counter() - t_stage) * 1000
             if "viz" in stages:
                 t_stage = time.perf_counter()
-                findings = (*findings, *_with_boxes(_viz_findings(page.image, reading), reading))
+                viz_findings = _viz_findings(page.image, reading, self._config.viz_reader)
+                findings = (*findings, *_with_boxes(viz_findings, reading))
                 viz_ms = (time.perf_counter() - t_stage) * 1000
         verdict = decide_verdict(mrz, findings)
         total = load_ms + (time.perf_counter() - t0) * 1000
@@ -286,10 +289,13 @@ class Verifier:
         )
 
 
-def _viz_findings(image: npt.NDArray[np.uint8], reading: ImageReading) -> tuple[Finding, ...]:
+def _viz_findings(image: npt.NDArray[np.uint8], reading: ImageReading, reader: str) -> tuple[Finding, ...]:
     """The MRZ ↔ visual-zone findings; an info finding when tesseract cannot run."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     try:
-        return cross_check(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), reading.result, reading.location)
+        if reader == "model":
+            return cross_check_lines(gray, reading.result, reading.location)
+        return cross_check(gray, reading.result, reading.location)
     except DependencyError as exc:
         message = f"The printed visual zone was not compared with the MRZ: {exc}."
         return (Finding("viz.not_compared", Severity.INFO, Category.AUTHENTICITY, message, VIZ_STAGE),)

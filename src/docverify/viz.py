@@ -34,6 +34,7 @@ from docverify.mrz.locate import MRZLocation
 from docverify.mrz.spec import LAYOUTS
 from docverify.regions import page_frame
 from docverify.results import Category, Finding, MRZFormat, MRZResult, Severity, Span
+from docverify.viz_reader import ReadLine, best_score, find_lines, forced_score, read_lines
 
 STAGE = "viz"
 PX_PER_MM = 8.0
@@ -411,6 +412,378 @@ def findings_for(matches: dict[str, bool | None], spans: dict[str, Span]) -> tup
                 STAGE,
                 spans=(span,) if span else (),
                 evidence=(("fields_found", len(found)), ("fields_missing", len(missing))),
+            )
+        )
+    return tuple(out)
+
+
+# --- comparison with docverify's own reader (no tesseract) -----------------------------------------
+
+SLIP_NATS = 15.0
+"""How much less likely (natural log) than the model's own best reading of a line the MRZ's value may be
+and still count as printed there (an OCR slip); beyond it, the line prints something else."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMatch:
+    """How one MRZ field compares with the visual zone read by :mod:`docverify.viz_reader`.
+
+    ``found``: printed there (True), something else printed where it should be (False), or cannot be
+    told (None). ``nats``: how much less likely the MRZ's value is than what the line shows (0 when read
+    as it is; ``inf`` when nothing like it is printed). ``box``: the line (page pixels) for a near miss."""
+
+    found: bool | None
+    nats: float
+    box: tuple[int, int, int, int] | None = None
+
+
+_SLIP_PAIRS = frozenset(frozenset(p) for p in ("O0", "Q0", "D0", "OQ", "OD", "I1", "L1", "IL", "Z2", "S5", "B8", "G6"))
+"""Character pairs a reader confuses in many fonts (``0``/``O`` above all): a cheap edit when looking for a
+field, so that the scoring (:func:`docverify.viz_reader.forced_score`) decides, not the greedy text."""
+CHEAP = 0.3
+
+
+def substring_edits(needle: str, text: str) -> tuple[float, int, int]:
+    """(edits, start, end): the cheapest substitutions (:data:`CHEAP` between look-alikes, else 1),
+    insertions and deletions (1) that turn ``text[start:end]`` into ``needle`` (a match may start and end
+    anywhere in ``text``)."""
+    if not needle:
+        return 0.0, 0, 0
+    i = text.find(needle)
+    if i >= 0:
+        return 0.0, i, i + len(needle)
+    n = len(text)
+    prev = [0.0] * (n + 1)
+    start = list(range(n + 1))
+    for k, ch in enumerate(needle, 1):
+        cur = [float(k)] + [0.0] * n
+        cur_start = [0] * (n + 1)
+        for j in range(1, n + 1):
+            tj = text[j - 1]
+            cost = 0.0 if ch == tj else (CHEAP if frozenset((ch, tj)) in _SLIP_PAIRS else 1.0)
+            sub = prev[j - 1] + cost
+            dele = prev[j] + 1
+            ins = cur[j - 1] + 1
+            if sub <= dele and sub <= ins:
+                cur[j], cur_start[j] = sub, start[j - 1]
+            elif dele <= ins:
+                cur[j], cur_start[j] = dele, start[j]
+            else:
+                cur[j], cur_start[j] = ins, cur_start[j - 1]
+        prev, start = cur, cur_start
+    end = min(range(n + 1), key=lambda j: (prev[j], -j))
+    return prev[end], start[end], end
+
+
+def _near(lines: Sequence[ReadLine], targets: Sequence[str], allowed: float) -> FieldMatch:
+    """The best place of any of ``targets`` (label text) in ``lines``: found as read, an OCR slip
+    (the image supports the target within :data:`SLIP_NATS`) or a near miss that the line contradicts.
+    Only a printed run about as long as the target may contradict it: a shorter one is a line cut short
+    (or split by the line finder), not another value."""
+    near: list[tuple[ReadLine, str, bool]] = []
+    for line in lines:
+        for t in targets:
+            if len(line.text) < 0.5 * len(t):
+                continue
+            edits, a, b = substring_edits(t, line.text)
+            if edits == 0:
+                return FieldMatch(True, 0.0, line.box)
+            if edits <= allowed:
+                near.append((line, line.text[:a] + t + line.text[b:], b - a >= len(t) - 1))
+    return _scored(near)
+
+
+def _scored(near: Sequence[tuple[ReadLine, str, bool]]) -> FieldMatch:
+    """The verdict on the near misses (line, the line's text with the MRZ's value put in, whether it may
+    contradict): found when the closest is within :data:`SLIP_NATS`, else contradicted by the closest of
+    those that may contradict, else not told."""
+    scored = [
+        (best_score(line.log_probs) - forced_score(line.log_probs, wanted, alike=True), line, may)
+        for line, wanted, may in near
+    ]
+    if not scored:
+        return FieldMatch(None, float("inf"))
+    nats, line, _ = min(scored, key=lambda x: x[0])
+    if nats <= SLIP_NATS:
+        return FieldMatch(True, nats, line.box)
+    against = [x for x in scored if x[2]]
+    if not against:
+        return FieldMatch(None, nats)
+    nats, line, _ = min(against, key=lambda x: x[0])
+    return FieldMatch(False, nats, line.box)
+
+
+_REVERSE_TRANSLIT = (("AE", "A"), ("OE", "O"), ("UE", "U"), ("AA", "A"))
+
+
+def name_targets(name: str) -> list[str]:
+    """A name of the MRZ (words separated by spaces) as the visual zone may print it, in reader labels:
+    as is, and with each ICAO transliteration undone (``MUELLER`` for ``MÜLLER`` read as ``MULLER``)."""
+    base = "<".join(name.split())
+    out = [base]
+    for long, short in _REVERSE_TRANSLIT:
+        if long in base:
+            out.append(base.replace(long, short))
+    return out
+
+
+_DIGITISH = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "J": "1", "Z": "2", "S": "5",
+                           "B": "8", "G": "6", "T": "7", "A": "4"})  # fmt: skip
+_DATE_TOKEN = r"[0-9OQDILJZSBGTA]"
+_NAMED = re.compile(
+    rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,2}})<?([A-Z]{{3,9}})(?:<([A-Z]{{3,9}}))?<?({_DATE_TOKEN}{{2,4}})(?![0-9])"
+)
+_NUMERIC = re.compile(rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,4}})<({_DATE_TOKEN}{{1,2}})<({_DATE_TOKEN}{{2,4}})(?![0-9A-Z])")
+
+
+def _month_name(token: str, month: int) -> str:
+    """The name of ``month`` in the language (and spelling length) of the printed month ``token``."""
+    candidates = [fold(n).replace(" ", "") for n in _MONTHS[month]]
+    for names in _MONTHS.values():
+        for k, n in enumerate(names):
+            if fold(n) == token and k < len(_MONTHS[month]):
+                return fold(_MONTHS[month][k])
+    return min(candidates, key=lambda c: (substring_edits(c, token)[0] + abs(len(c) - len(token)), c))
+
+
+def _split_months(token: str) -> tuple[int, str, str] | None:
+    """A bilingual month read as one word (``APRJAVR``: the slash read as a letter): (month, first name,
+    second name), each name as printed, or ``None``."""
+    for i in range(3, len(token) - 2):
+        for gap in (0, 1):
+            first, second = token[:i], token[i + gap :]
+            common = _months(first) & _months(second)
+            if len(common) == 1 and len(second) >= 3:
+                return next(iter(common)), first, second
+    return None
+
+
+def _forms(value: int, read: str) -> list[str]:
+    """``value`` (a day or month number) written as the printed token ``read`` may have it: two digits,
+    and one digit when it fits."""
+    forms = [f"{value:02d}"]
+    if value < 10:
+        forms.append(str(value))
+    return forms if len(read) <= 2 else forms[:1]
+
+
+def _years(year: int, read: str) -> list[str]:
+    full, short = f"{year:04d}", f"{year % 100:02d}"
+    return [full] if len(read) >= 4 else ([short] if len(read) <= 2 else [full, short])
+
+
+DayMonthYear = tuple[int, int, int]
+"""A date as (day, month, year % 100): what a printed date with a two-digit year still tells."""
+
+
+def _number(token: str) -> int | None:
+    digits = token.translate(_DIGITISH)
+    return int(digits) if digits.isdigit() else None
+
+
+def _read(day: str, month: int | None, year: str) -> DayMonthYear | None:
+    d, y = _number(day), _number(year)
+    if d is None or y is None or month is None or not 1 <= d <= 31 or not 1 <= month <= 12:
+        return None
+    return d, month, y % 100
+
+
+def date_targets(text: str, date: dt.date) -> list[tuple[str, DayMonthYear | None]]:
+    """``text`` (a read line) with each date-like run replaced by ``date`` written the same way (order,
+    digits, month language, two- or four-digit year), each with the date the run itself reads as (``None``
+    when it does not read as one date)."""
+    out: list[tuple[str, DayMonthYear | None]] = []
+    for m in _NAMED.finditer(text):
+        day, mon, mon2, year = m.group(1), m.group(2), m.group(3), m.group(4)
+        if not _date_like(day, year):
+            continue
+        split = _split_months(mon) if not mon2 and not _months(mon) else None
+        if split is not None:
+            read_month: int | None = split[0]
+            months = _month_name(split[1], date.month) + "<" + _month_name(split[2], date.month)
+        else:
+            found = _months(mon) & (_months(mon2) if mon2 else _months(mon))
+            read_month = next(iter(found)) if len(found) == 1 else None
+            months = "<".join([_month_name(mon, date.month)] + ([_month_name(mon2, date.month)] if mon2 else []))
+        read = _read(day, read_month, year)
+        sep = "<" if "<" in m.group(0) else ""
+        for d in _forms(date.day, day):
+            for y in _years(date.year, year):
+                body = f"{d}<{months}<{y}" if sep else f"{d}{months}{y}"
+                out.append((text[: m.start()] + body + text[m.end() :], read))
+    for m in _NUMERIC.finditer(text):
+        a, b, c = m.group(1), m.group(2), m.group(3)
+        if sum(ch.isdigit() for ch in a + b + c) < 4:
+            continue
+        if len(a) >= 3:  # year first
+            read = _read(c, _number(b), a)
+            bodies = [
+                f"{y}<{mm}<{dd}"
+                for y in _years(date.year, a)
+                for mm in _forms(date.month, b)
+                for dd in _forms(date.day, c)
+            ]
+        else:
+            dmy = _read(a, _number(b), c)
+            mdy = _read(b, _number(a), c)
+            read = dmy if mdy is None or dmy == _dmy(date) else (mdy if dmy is None or mdy == _dmy(date) else dmy)
+            bodies = [
+                f"{x}<{z}<{y}"
+                for y in _years(date.year, c)
+                for first, second in ((date.day, date.month), (date.month, date.day))
+                for x in _forms(first, a)
+                for z in _forms(second, b)
+            ]
+        out.extend((text[: m.start()] + body + text[m.end() :], read) for body in dict.fromkeys(bodies))
+    return out
+
+
+def _dmy(date: dt.date) -> DayMonthYear:
+    return date.day, date.month, date.year % 100
+
+
+def _date_like(day: str, year: str) -> bool:
+    """A run is taken for a date when its day and year hold at least two real digits and the year one."""
+    return sum(c.isdigit() for c in day + year) >= 2 and any(c.isdigit() for c in year)
+
+
+MIN_SHARED = 1
+"""Parts (day, month, year) a printed date must share with the MRZ's to contradict it: real pages carry
+other dates (of issue, of a visa's validity) that an unread date line would otherwise be compared with; a
+forger's edit usually keeps some parts (another year, month or day)."""
+
+
+def explained_dates(birth: dt.date | None, expiry: dt.date | None) -> set[DayMonthYear]:
+    """Printed dates that a visual zone may hold besides the one looked for: the MRZ's two dates and a
+    date of issue 5 or 10 years (to the day, or a day either side) before the expiry date, the usual
+    validity of passports and cards."""
+    out = {_dmy(d) for d in (birth, expiry) if d is not None}
+    if expiry is not None:
+        for years in (5, 10):
+            try:
+                issue = expiry.replace(year=expiry.year - years)
+            except ValueError:  # 29 February
+                issue = expiry.replace(year=expiry.year - years, day=28)
+            out |= {_dmy(issue), _dmy(issue + dt.timedelta(days=1)), _dmy(issue - dt.timedelta(days=1))}
+    return out
+
+
+def date_match(lines: Sequence[ReadLine], date: dt.date | None, explained: set[DayMonthYear]) -> FieldMatch:
+    """Where ``date`` is printed: each date-like run of each line rewritten as ``date`` and scored.
+
+    Found when a run reads as ``date`` or is within :data:`SLIP_NATS` of it. Contradicted only by a run
+    that reads as one definite other date sharing :data:`MIN_SHARED` parts with ``date`` and not one of
+    ``explained`` (the MRZ's other date, a date of issue): a garbled run, or another date the page is
+    expected to carry, is no evidence."""
+    if date is None:
+        return FieldMatch(None, float("inf"))
+    near = [(line, wanted, read) for line in lines for wanted, read in date_targets(line.text, date)]
+    want = _dmy(date)
+    for line, wanted, read in near:
+        if wanted == line.text or read == want:
+            return FieldMatch(True, 0.0, line.box)
+    return _scored(
+        [
+            (
+                line,
+                wanted,
+                read is not None
+                and read not in explained
+                and sum(a == b for a, b in zip(read, want, strict=True)) >= MIN_SHARED,
+            )
+            for line, wanted, read in near
+        ]
+    )
+
+
+def compare_lines(mrz: MRZResult, lines: Sequence[ReadLine]) -> dict[str, FieldMatch]:
+    """Each field of :data:`CHECKED_FIELDS` compared with the lines of the visual zone."""
+    f = mrz.fields
+    out: dict[str, FieldMatch] = {}
+    for key, name in (("surname", f.surname), ("given_names", f.given_names)):
+        targets = name_targets(name) if len(name.replace(" ", "")) >= 2 else []
+        out[key] = _near(lines, targets, max(1.0, 0.4 * len(targets[0]))) if targets else FieldMatch(None, float("inf"))
+    number = f.document_number
+    if number and len(number) >= 4:
+        compact = [line for line in lines if number in line.text.replace("<", "")]
+        out["document_number"] = (
+            FieldMatch(True, 0.0, compact[0].box) if compact else _near(lines, [number], max(1.0, 0.4 * len(number)))
+        )
+    else:
+        out["document_number"] = FieldMatch(None, float("inf"))
+    explained = explained_dates(f.birth_date, f.expiry_date)
+    out["birth_date"] = date_match(lines, f.birth_date, explained)
+    out["expiry_date"] = date_match(lines, f.expiry_date, explained)
+    return out
+
+
+def upright_page(
+    gray: npt.NDArray[np.uint8], mrz: MRZResult, location: MRZLocation
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64]] | None:
+    """The data page above the MRZ, upright (H×W uint8 gray, :data:`PX_PER_MM` per mm at TD3 size), and
+    the 3×3 matrix from original-image pixels to it; ``None`` when the page would be degenerate."""
+    matrix, size = page_transform(location, mrz.format, len(mrz.lines[0]))
+    if size[0] * size[1] > 4_000_000 or min(size) < 16:
+        return None
+    page = cv2.warpPerspective(gray, matrix, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+    return page, matrix
+
+
+def _image_box(box: tuple[int, int, int, int], matrix: npt.NDArray[np.float64]) -> tuple[tuple[float, float], ...]:
+    """A page-pixel box as a polygon in original-image pixels."""
+    x0, y0, x1, y1 = box
+    pts = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], dtype=np.float64)
+    back = cv2.perspectiveTransform(pts, np.linalg.inv(matrix))[0]
+    return tuple((float(x), float(y)) for x, y in back)
+
+
+def cross_check_lines(gray: npt.NDArray[np.uint8], mrz: MRZResult, location: MRZLocation) -> tuple[Finding, ...]:
+    """The MRZ ↔ visual-zone findings with docverify's own line reader (:mod:`docverify.viz_reader`):
+    ``gray`` is the original image (H×W uint8)."""
+    up = upright_page(gray, mrz, location)
+    if up is None:
+        return ()
+    page, matrix = up
+    lines = read_lines(page, find_lines(page))
+    matches = compare_lines(mrz, lines)
+    return findings_for_lines(matches, field_spans(mrz.format), matrix)
+
+
+def findings_for_lines(
+    matches: dict[str, FieldMatch], spans: dict[str, Span], matrix: npt.NDArray[np.float64]
+) -> tuple[Finding, ...]:
+    """The findings of one comparison by the own reader (see the module docstring)."""
+    found = [k for k, v in matches.items() if v.found]
+    missing = [k for k, v in matches.items() if v.found is False]
+    if len(found) < MIN_FOUND:
+        return (
+            Finding(
+                "viz.not_compared",
+                Severity.INFO,
+                Category.AUTHENTICITY,
+                "The printed visual zone could not be read well enough to compare it with the MRZ "
+                f"({len(found)} of {len(matches)} fields found); compare them by eye.",
+                STAGE,
+            ),
+        )
+    out = []
+    seen = ", ".join(x.replace("_", " ") for x in found)
+    for name in missing:
+        m = matches[name]
+        label = name.replace("_", " ")
+        span = spans.get(name)
+        out.append(
+            Finding(
+                f"viz.mismatch.{name}",
+                Severity.WARNING,
+                Category.AUTHENTICITY,
+                f"The printed visual zone shows a different {label} from the MRZ, read with confidence "
+                f"(difference score {m.nats:.0f}; an OCR slip scores under {SLIP_NATS:g}), while {seen} agree. "
+                "One of the two zones may have been altered: compare them by eye.",
+                STAGE,
+                spans=(span,) if span else (),
+                evidence=(("fields_found", len(found)), ("nats", round(m.nats, 1))),
+                box=_image_box(m.box, matrix) if m.box is not None else (),
             )
         )
     return tuple(out)

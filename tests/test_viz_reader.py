@@ -1,0 +1,148 @@
+"""The visual-zone line reader's pure parts: labels, line finding, CTC scores, and the field matching built
+on them (:func:`docverify.viz.compare_lines`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from docverify import read_mrz
+from docverify.viz import SLIP_NATS, compare_lines, date_targets, name_targets, substring_edits
+from docverify.viz_reader import (
+    BLANK,
+    HEIGHT,
+    LABELS,
+    ReadLine,
+    best_score,
+    crop_line,
+    find_lines,
+    forced_score,
+    greedy_text,
+    label_text,
+)
+
+TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+
+
+def test_labels_fold_case_accents_and_separators() -> None:
+    assert label_text("Anne-Marie O'Neil") == "ANNE<MARIE<O<NEIL"
+    assert label_text("12 AUG/AOÛT 74") == "12<AUG<AOUT<74"
+    assert label_text(" Müller ") == "MULLER"
+    assert label_text("Straße") == "STRASSE"
+    assert label_text("...") == ""
+
+
+def _log_probs(text: str, frames_per_char: int = 3, sure: float = 0.97, seed: int = 0) -> np.ndarray:
+    """T × 38 log-probabilities whose best path reads ``text`` (blanks between characters)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for ch in text:
+        for k in range(frames_per_char):
+            cls = LABELS.index(ch) if k == 1 else BLANK
+            p = rng.dirichlet(np.ones(BLANK + 1)) * (1 - sure)
+            p[cls] += sure
+            rows.append(p)
+    return np.log(np.asarray(rows, dtype=np.float64)).astype(np.float32)
+
+
+def test_forced_score_of_the_best_reading_is_the_best_score() -> None:
+    lp = _log_probs("12<AUG<1974")
+    assert greedy_text(lp) == "12<AUG<1974"
+    assert forced_score(lp, "12<AUG<1974") == pytest.approx(best_score(lp), abs=1e-6)
+    # another digit where the model is sure costs about log(0.97 / 0.0x) nats or more
+    assert best_score(lp) - forced_score(lp, "12<AUG<1975") > 3.0
+    assert forced_score(lp, "12<AUG<1974<EXTRA<TEXT<THAT<DOES<NOT<FIT") == float("-inf")
+    # a round zero read as the letter O: a difference, unless look-alikes are allowed
+    lo = _log_probs("L8O5")
+    assert best_score(lo) - forced_score(lo, "L805") > 3.0
+    assert forced_score(lo, "L805", alike=True) == pytest.approx(best_score(lo), abs=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<", min_size=1, max_size=12), st.integers(0, 99))
+def test_forced_score_never_beats_the_best_path(text: str, seed: int) -> None:
+    lp = _log_probs(text, seed=seed, sure=0.5)
+    assert forced_score(lp, text) <= best_score(lp) + 1e-6
+
+
+def test_substring_edits() -> None:
+    assert substring_edits("ANNA", "XXANNAYY") == (0, 2, 6)
+    assert substring_edits("ANNA", "XXANMAYY") == (1, 2, 6)
+    assert substring_edits("40716777", "4O426877")[0] == pytest.approx(3.3)  # O for 0 is cheap
+    edits, a, b = substring_edits("ERIKSSON", "ERIKSON")
+    assert edits == 1 and (a, b) == (0, 7)
+    assert substring_edits("", "ABC")[0] == 0
+
+
+def test_name_targets_undo_transliterations() -> None:
+    assert name_targets("MUELLER ANNE") == ["MUELLER<ANNE", "MULLER<ANNE"]
+    assert name_targets("SMITH") == ["SMITH"]
+
+
+def _texts(text: str, date: dt.date) -> list[str]:
+    return [wanted for wanted, _ in date_targets(text, date)]
+
+
+def test_date_targets_keep_the_printed_format() -> None:
+    d = dt.date(1974, 8, 12)
+    assert date_targets("12<AUG<1975", d) == [("12<AUG<1974", (12, 8, 75))]
+    assert "12<AOUT<AUG<74" in _texts("03<AOUT<AUG<81", d)
+    assert {"XX<12<08<1974", "XX<08<12<1974"} <= set(_texts("XX<13<07<1975", d))
+    assert "01<MAR<2033" in _texts("O<MAR<2033", dt.date(2033, 3, 1))  # a digit the reader lost
+    assert _texts("1975<07<13", d)[0] == "1974<08<12"
+    assert _texts("ERIKSSON<ANNA", d) == []  # letters are not a date
+    assert _texts("DA<MIRA<SILO", d) == []
+    # a bilingual month whose slash was read as a letter
+    assert date_targets("15<APRJAVR<12", dt.date(2012, 4, 15)) == [("15<APR<AVR<12", (15, 4, 12))]
+    assert date_targets("2O<JUN<19B1", d)[0][1] == (20, 6, 81)  # digit-like letters read as digits
+
+
+def _line(text: str, box: tuple[int, int, int, int] = (0, 0, 10, 10), sure: float = 1 - 1e-8) -> ReadLine:
+    lp = _log_probs(text, sure=sure)
+    return ReadLine(box, lp, greedy_text(lp))
+
+
+def test_compare_lines_finds_agreeing_fields_and_flags_a_confident_difference() -> None:
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    page = [_line("ERIKSSON"), _line("ANNA<MARIA"), _line("L898902C3"), _line("12<AUG<1974"), _line("15<APR<2012")]
+    matches = compare_lines(mrz, page)
+    assert all(m.found for m in matches.values()), matches
+    changed = [*page[:3], _line("12<AUG<1975", box=(1, 2, 3, 4)), page[4]]
+    m = compare_lines(mrz, changed)["birth_date"]
+    assert m.found is False and m.box == (1, 2, 3, 4) and m.nats > SLIP_NATS
+    # an unsure reading of the same change is an OCR slip, not evidence
+    unsure = [*page[:3], _line("12<AUG<1975", sure=0.3), page[4]]
+    assert compare_lines(mrz, unsure)["birth_date"].found is True
+    # a name one letter apart, read with confidence, is a different name
+    assert compare_lines(mrz, [_line("ERIKSSEN"), *page[1:]])["surname"].found is False
+    # the birth date unread: a date of issue (10 years before expiry) is no evidence of another birth date
+    issued = [*page[:3], _line("15<APR<2002"), page[4]]
+    assert compare_lines(mrz, issued)["birth_date"].found is None
+    # nor is a garbled run
+    assert compare_lines(mrz, [*page[:3], _line("1Z<A<I9<XY"), page[4]])["birth_date"].found is not False
+    # nothing like the name: cannot be told
+    assert compare_lines(mrz, [_line("PASSPORT"), *page[1:]])["surname"].found is None
+
+
+def _page_with(text_rows: list[str]) -> np.ndarray:
+    page = np.full((40 * len(text_rows) + 40, 400), 235, np.uint8)
+    for i, t in enumerate(text_rows):
+        cv2.putText(page, t, (20, 40 + 40 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (20,), 2)
+    return page
+
+
+def test_find_lines_and_crops() -> None:
+    page = _page_with(["ERIKSSON ANNA", "12 AUG 1974", "L898902C3"])
+    lines = find_lines(page)
+    assert len(lines) == 3
+    assert [t.box[1] for t in lines] == sorted(t.box[1] for t in lines)
+    assert all(15 <= t.height <= 30 for t in lines)
+    crop = crop_line(page, lines[0].box)
+    assert crop.shape[0] == HEIGHT and crop.dtype == np.uint8
+    assert crop.max() > 200 and np.median(crop) < 60  # ink high, paper low
+    assert find_lines(np.full((100, 100), 200, np.uint8)) == []
