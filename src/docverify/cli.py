@@ -243,8 +243,9 @@ def report_exit_code(report: Report) -> ExitCode:
 @click.option(
     "--viz",
     is_flag=True,
-    help="Also compare the MRZ with the printed visual zone (tesseract; slower, and false alarms on "
-    "some genuine documents: see the README).",
+    help="Also compare the MRZ with the printed visual zone (names, document number, dates; about 40 ms): "
+    "catches most MRZs changed with recomputed check digits and retyped printed fields on scans, fewer on "
+    "phone photos, with some false alarms (see the README).",
 )
 @click.option(
     "--region-warnings",

@@ -419,7 +419,7 @@ def findings_for(matches: dict[str, bool | None], spans: dict[str, Span]) -> tup
 
 # --- comparison with docverify's own reader (no tesseract) -----------------------------------------
 
-SLIP_NATS = 15.0
+SLIP_NATS = 20.0
 """How much less likely (natural log) than the model's own best reading of a line the MRZ's value may be
 and still count as printed there (an OCR slip); beyond it, the line prints something else."""
 
@@ -475,11 +475,16 @@ def substring_edits(needle: str, text: str) -> tuple[float, int, int]:
     return prev[end], start[end], end
 
 
+MIN_CONTRADICT = 4
+"""Characters a name or number needs before a printed near miss may contradict it: a two- or three-letter
+name is one edit away from many printed runs."""
+
+
 def _near(lines: Sequence[ReadLine], targets: Sequence[str], allowed: float) -> FieldMatch:
     """The best place of any of ``targets`` (label text) in ``lines``: found as read, an OCR slip
     (the image supports the target within :data:`SLIP_NATS`) or a near miss that the line contradicts.
-    Only a printed run about as long as the target may contradict it: a shorter one is a line cut short
-    (or split by the line finder), not another value."""
+    Only a printed run about as long as the target (of :data:`MIN_CONTRADICT` characters or more) may
+    contradict it: a shorter one is a line cut short (or split by the line finder), not another value."""
     near: list[tuple[ReadLine, str, bool]] = []
     for line in lines:
         for t in targets:
@@ -489,7 +494,7 @@ def _near(lines: Sequence[ReadLine], targets: Sequence[str], allowed: float) -> 
             if edits == 0:
                 return FieldMatch(True, 0.0, line.box)
             if edits <= allowed:
-                near.append((line, line.text[:a] + t + line.text[b:], b - a >= len(t) - 1))
+                near.append((line, line.text[:a] + t + line.text[b:], len(t) >= MIN_CONTRADICT and b - a >= len(t) - 1))
     return _scored(near)
 
 
@@ -531,7 +536,7 @@ _DIGITISH = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "J"
                            "B": "8", "G": "6", "T": "7", "A": "4"})  # fmt: skip
 _DATE_TOKEN = r"[0-9OQDILJZSBGTA]"
 _NAMED = re.compile(
-    rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,2}})<?([A-Z]{{3,9}})(?:<([A-Z]{{3,9}}))?<?({_DATE_TOKEN}{{2,4}})(?![0-9])"
+    rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,2}})<?([A-Z]{{3,9}})(?:<([A-Z]{{3,9}}))?<?({_DATE_TOKEN}{{2,4}})(?![0-9A-Z])"
 )
 _NUMERIC = re.compile(rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,4}})<({_DATE_TOKEN}{{1,2}})<({_DATE_TOKEN}{{2,4}})(?![0-9A-Z])")
 
@@ -653,6 +658,12 @@ other dates (of issue, of a visa's validity) that an unread date line would othe
 forger's edit usually keeps some parts (another year, month or day)."""
 
 
+def _lost_digit(read: DayMonthYear, want: DayMonthYear) -> bool:
+    """A printed day that is the last digit of the MRZ's (``3`` for ``23``) with the rest equal: a digit
+    the reader lost at the line's start, not another date."""
+    return read[1:] == want[1:] and read[0] < 10 <= want[0] and want[0] % 10 == read[0]
+
+
 def explained_dates(birth: dt.date | None, expiry: dt.date | None) -> set[DayMonthYear]:
     """Printed dates that a visual zone may hold besides the one looked for: the MRZ's two dates and a
     date of issue 5 or 10 years (to the day, or a day either side) before the expiry date, the usual
@@ -689,7 +700,8 @@ def date_match(lines: Sequence[ReadLine], date: dt.date | None, explained: set[D
                 wanted,
                 read is not None
                 and read not in explained
-                and sum(a == b for a, b in zip(read, want, strict=True)) >= MIN_SHARED,
+                and sum(a == b for a, b in zip(read, want, strict=True)) >= MIN_SHARED
+                and not _lost_digit(read, want),
             )
             for line, wanted, read in near
         ]
