@@ -80,7 +80,7 @@ def test_recomputed_mrz_is_caught_and_its_genuine_twin_passes(tmp_path: Path, re
         hits = [x for x in report.findings if x.code.startswith("viz.mismatch")]
         if hits:
             flagged += 1
-            assert all(x.box for x in hits)  # each points at the MRZ characters concerned
+            assert all(x.box for x in hits)  # each is boxed (the printed line; with tesseract, the MRZ characters)
             assert report.verdict.value == "review"
     assert flagged >= 2
 

@@ -18,12 +18,14 @@ from docverify.viz_reader import (
     HEIGHT,
     LABELS,
     ReadLine,
+    TextLine,
     best_score,
     crop_line,
     find_lines,
     forced_score,
     greedy_text,
     label_text,
+    read_lines,
 )
 
 TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
@@ -63,6 +65,16 @@ def test_forced_score_of_the_best_reading_is_the_best_score() -> None:
     assert forced_score(lo, "L805", alike=True) == pytest.approx(best_score(lo), abs=1e-6)
 
 
+def test_forced_score_edges_and_look_alikes() -> None:
+    lp = _log_probs("<<ERIKSSON<<")  # separators read at both ends, as greedy_text strips them
+    assert greedy_text(lp) == "ERIKSSON"
+    assert forced_score(lp, "ERIKSSON") == pytest.approx(best_score(lp), abs=1e-6)
+    # look-alikes may stand for each other, but two of them never share one printed glyph
+    wil = _log_probs("WILIAMSON", sure=1 - 1e-8)
+    assert best_score(wil) - forced_score(wil, "WILLIAMSON", alike=True) > 15
+    assert forced_score(np.zeros((0, BLANK + 1), np.float32), "A") == float("-inf")
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<", min_size=1, max_size=12), st.integers(0, 99))
 def test_forced_score_never_beats_the_best_path(text: str, seed: int) -> None:
@@ -90,7 +102,9 @@ def _texts(text: str, date: dt.date) -> list[str]:
 
 def test_date_targets_keep_the_printed_format() -> None:
     d = dt.date(1974, 8, 12)
-    assert date_targets("12<AUG<1975", d) == [("12<AUG<1974", (12, 8, 75))]
+    assert date_targets("12<AUG<1975", d)[0] == ("12<AUG<1974", (12, 8, 75))
+    assert "12<AUG1974" in _texts("12<AUG1975", d)  # the separators as printed
+    assert _texts("12<JULI<1974", dt.date(1974, 6, 12))[0] == "12<JUNI<1974"  # the month in the print's language
     assert "12<AOUT<AUG<74" in _texts("03<AOUT<AUG<81", d)
     assert {"XX<12<08<1974", "XX<08<12<1974"} <= set(_texts("XX<13<07<1975", d))
     assert "01<MAR<2033" in _texts("O<MAR<2033", dt.date(2033, 3, 1))  # a digit the reader lost
@@ -98,7 +112,7 @@ def test_date_targets_keep_the_printed_format() -> None:
     assert _texts("ERIKSSON<ANNA", d) == []  # letters are not a date
     assert _texts("DA<MIRA<SILO", d) == []
     # a bilingual month whose slash was read as a letter
-    assert date_targets("15<APRJAVR<12", dt.date(2012, 4, 15)) == [("15<APR<AVR<12", (15, 4, 12))]
+    assert date_targets("15<APRJAVR<12", dt.date(2012, 4, 15))[0] == ("15<APR<AVR<12", (15, 4, 12))
     assert date_targets("2O<JUN<19B1", d)[0][1] == (20, 6, 81)  # digit-like letters read as digits
 
 
@@ -125,6 +139,8 @@ def test_compare_lines_finds_agreeing_fields_and_flags_a_confident_difference() 
     assert compare_lines(mrz, issued)["birth_date"].found is None
     # nor is a garbled run
     assert compare_lines(mrz, [*page[:3], _line("1Z<A<I9<XY"), page[4]])["birth_date"].found is not False
+    # a word of the given names replaced: the other word anchors the line, which then contradicts
+    assert compare_lines(mrz, [page[0], _line("ANNA<KOVELO"), *page[2:]])["given_names"].found is False
     # nothing like the name: cannot be told
     assert compare_lines(mrz, [_line("PASSPORT"), *page[1:]])["surname"].found is None
 
@@ -146,3 +162,24 @@ def test_find_lines_and_crops() -> None:
     assert crop.shape[0] == HEIGHT and crop.dtype == np.uint8
     assert crop.max() > 200 and np.median(crop) < 60  # ink high, paper low
     assert find_lines(np.full((100, 100), 200, np.uint8)) == []
+
+
+def test_odd_pages_never_crash_the_reader() -> None:
+    """Noise, flat, tiny and stripe pages: lines (maybe none) come back, and every field is told or not."""
+    rng = np.random.default_rng(5)
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    pages = [
+        rng.integers(0, 256, (300, 500), dtype=np.uint8),
+        np.zeros((40, 40), np.uint8),
+        np.full((16, 16), 255, np.uint8),
+        np.tile(np.array([0, 255], np.uint8), (200, 150)),
+        (rng.random((240, 640)) < 0.02).astype(np.uint8) * 255,
+        cv2.GaussianBlur(rng.integers(0, 256, (300, 500), dtype=np.uint8), (0, 0), 2),  # blobs: many lines
+    ]
+    assert len(find_lines(pages[-1])) > 5
+    for page in pages:
+        lines = read_lines(page, find_lines(page))
+        assert all(np.isfinite(line.log_probs).all() for line in lines)
+        matches = compare_lines(mrz, lines)
+        assert set(matches) == {"surname", "given_names", "document_number", "birth_date", "expiry_date"}
+    assert read_lines(pages[0], [TextLine((10, 10, 11, 30))]) == []  # one narrow mark: not a field

@@ -3,7 +3,7 @@
 Reproducible from a seed, CPU only:
 
     .venv/bin/pip install -e ".[train]"
-    .venv/bin/python models/viz_line/train.py --seed 21 --lines 60000 --epochs 10   # the shipped model
+    .venv/bin/python models/viz_line/train.py --seed 21 --lines 60000 --epochs 6   # the shipped model
 
 Data (synthetic, generated here by :func:`render_line`, cached in ``models/viz_line/.cache/``): single text
 lines of the kinds a data page prints — names (1–3 words, letters drawn by English letter frequency or

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -66,9 +66,13 @@ class VerifierConfig:
     ``engine.checks`` says which stages ran."""
     cross_check_viz: bool = False
     """Compare the MRZ with the printed visual zone (names, document number, dates)."""
-    viz_reader: str = "model"
+    viz_reader: Literal["model", "tesseract"] = "model"
     """What reads the visual zone: ``model`` (docverify's line recognizer, :mod:`docverify.viz_reader`) or
     ``tesseract`` (slower, about 0.3–0.6 s a document, and weaker on phone photos)."""
+
+    def __post_init__(self) -> None:
+        if self.viz_reader not in ("model", "tesseract"):
+            raise ValueError(f"viz_reader must be 'model' or 'tesseract', not {self.viz_reader!r}")
 
 
 def decide_verdict(mrz: MRZResult | None, findings: Iterable[Finding]) -> Verdict:

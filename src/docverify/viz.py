@@ -21,6 +21,7 @@ altered, or that OCR failed on that field: examiners compare the two by eye.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -430,11 +431,13 @@ class FieldMatch:
 
     ``found``: printed there (True), something else printed where it should be (False), or cannot be
     told (None). ``nats``: how much less likely the MRZ's value is than what the line shows (0 when read
-    as it is; ``inf`` when nothing like it is printed). ``box``: the line (page pixels) for a near miss."""
+    as it is; ``inf`` when nothing like it is printed). ``box`` and ``angle``: the line it was compared on
+    (see :class:`docverify.viz_reader.ReadLine`)."""
 
     found: bool | None
     nats: float
     box: tuple[int, int, int, int] | None = None
+    angle: float = 0.0
 
 
 _SLIP_PAIRS = frozenset(frozenset(p) for p in ("O0", "Q0", "D0", "OQ", "OD", "I1", "L1", "IL", "Z2", "S5", "B8", "G6"))
@@ -480,11 +483,20 @@ MIN_CONTRADICT = 4
 name is one edit away from many printed runs."""
 
 
-def _near(lines: Sequence[ReadLine], targets: Sequence[str], allowed: float) -> FieldMatch:
+def _anchored(target: str, text: str) -> bool:
+    """Whether ``text`` prints a whole word of ``target`` (3 letters or more) as it is: then the run
+    around it is the field's place even when the rest of the value differs more than a near miss."""
+    words = set(text.split("<"))
+    return any(len(w) >= 3 and w in words for w in target.split("<")) and len(target.split("<")) > 1
+
+
+def _near(lines: Sequence[ReadLine], targets: Sequence[str], allowed: float, *, anchors: bool = False) -> FieldMatch:
     """The best place of any of ``targets`` (label text) in ``lines``: found as read, an OCR slip
     (the image supports the target within :data:`SLIP_NATS`) or a near miss that the line contradicts.
     Only a printed run about as long as the target (of :data:`MIN_CONTRADICT` characters or more) may
-    contradict it: a shorter one is a line cut short (or split by the line finder), not another value."""
+    contradict it: a shorter one is a line cut short (or split by the line finder), not another value.
+    With ``anchors`` (names), a run that prints one of the target's words as it is counts as its place
+    however much the other words differ (a word replaced)."""
     near: list[tuple[ReadLine, str, bool]] = []
     for line in lines:
         for t in targets:
@@ -492,9 +504,11 @@ def _near(lines: Sequence[ReadLine], targets: Sequence[str], allowed: float) -> 
                 continue
             edits, a, b = substring_edits(t, line.text)
             if edits == 0:
-                return FieldMatch(True, 0.0, line.box)
-            if edits <= allowed:
-                near.append((line, line.text[:a] + t + line.text[b:], len(t) >= MIN_CONTRADICT and b - a >= len(t) - 1))
+                return FieldMatch(True, 0.0, line.box, line.angle)
+            anchored = anchors and _anchored(t, line.text)
+            if edits <= allowed or (anchored and edits <= 0.75 * len(t)):
+                whole = len(t) >= MIN_CONTRADICT and b - a >= len(t) - 1
+                near.append((line, line.text[:a] + t + line.text[b:], whole or (anchored and b - a >= 0.75 * len(t))))
     return _scored(near)
 
 
@@ -510,12 +524,12 @@ def _scored(near: Sequence[tuple[ReadLine, str, bool]]) -> FieldMatch:
         return FieldMatch(None, float("inf"))
     nats, line, _ = min(scored, key=lambda x: x[0])
     if nats <= SLIP_NATS:
-        return FieldMatch(True, nats, line.box)
-    against = [x for x in scored if x[2]]
+        return FieldMatch(True, nats, line.box, line.angle)
+    against = [x for x in scored if x[2] and math.isfinite(x[0])]  # a value that cannot fit the line: no evidence
     if not against:
         return FieldMatch(None, nats)
     nats, line, _ = min(against, key=lambda x: x[0])
-    return FieldMatch(False, nats, line.box)
+    return FieldMatch(False, nats, line.box, line.angle)
 
 
 _REVERSE_TRANSLIT = (("AE", "A"), ("OE", "O"), ("UE", "U"), ("AA", "A"))
@@ -536,19 +550,19 @@ _DIGITISH = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "J"
                            "B": "8", "G": "6", "T": "7", "A": "4"})  # fmt: skip
 _DATE_TOKEN = r"[0-9OQDILJZSBGTA]"
 _NAMED = re.compile(
-    rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,2}})<?([A-Z]{{3,9}})(?:<([A-Z]{{3,9}}))?<?({_DATE_TOKEN}{{2,4}})(?![0-9A-Z])"
+    rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,2}})(<?)([A-Z]{{3,9}})(?:<([A-Z]{{3,9}}))?(<?)({_DATE_TOKEN}{{2,4}})(?![0-9A-Z])"
 )
 _NUMERIC = re.compile(rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,4}})<({_DATE_TOKEN}{{1,2}})<({_DATE_TOKEN}{{2,4}})(?![0-9A-Z])")
 
 
-def _month_name(token: str, month: int) -> str:
-    """The name of ``month`` in the language (and spelling length) of the printed month ``token``."""
-    candidates = [fold(n).replace(" ", "") for n in _MONTHS[month]]
-    for names in _MONTHS.values():
-        for k, n in enumerate(names):
-            if fold(n) == token and k < len(_MONTHS[month]):
-                return fold(_MONTHS[month][k])
-    return min(candidates, key=lambda c: (substring_edits(c, token)[0] + abs(len(c) - len(token)), c))
+def _month_names(token: str, month: int) -> list[str]:
+    """The (at most two) names of ``month``, in reader labels, closest to the printed month ``token``: the
+    same language and spelling when the token is a month name (``JULI`` → ``JUNI`` for June)."""
+    from docverify.viz_reader import label_text  # noqa: PLC0415 - viz_reader imports nothing from here
+
+    names = sorted({label_text(n) for n in _MONTHS[month]} - {""})
+    names.sort(key=lambda c: (substring_edits(c, token)[0] + abs(len(c) - len(token)), c))
+    return names[:2]
 
 
 def _split_months(token: str) -> tuple[int, str, str] | None:
@@ -599,23 +613,25 @@ def date_targets(text: str, date: dt.date) -> list[tuple[str, DayMonthYear | Non
     when it does not read as one date)."""
     out: list[tuple[str, DayMonthYear | None]] = []
     for m in _NAMED.finditer(text):
-        day, mon, mon2, year = m.group(1), m.group(2), m.group(3), m.group(4)
+        day, sep1, mon, mon2, sep2, year = m.groups()
         if not _date_like(day, year):
             continue
         split = _split_months(mon) if not mon2 and not _months(mon) else None
         if split is not None:
             read_month: int | None = split[0]
-            months = _month_name(split[1], date.month) + "<" + _month_name(split[2], date.month)
+            spellings = [
+                f"{a}<{b}" for a in _month_names(split[1], date.month) for b in _month_names(split[2], date.month)
+            ]
         else:
             found = _months(mon) & (_months(mon2) if mon2 else _months(mon))
             read_month = next(iter(found)) if len(found) == 1 else None
-            months = "<".join([_month_name(mon, date.month)] + ([_month_name(mon2, date.month)] if mon2 else []))
+            firsts = _month_names(mon, date.month)
+            spellings = [f"{a}<{b}" for a in firsts for b in _month_names(mon2, date.month)] if mon2 else firsts
         read = _read(day, read_month, year)
-        sep = "<" if "<" in m.group(0) else ""
-        for d in _forms(date.day, day):
-            for y in _years(date.year, year):
-                body = f"{d}<{months}<{y}" if sep else f"{d}{months}{y}"
-                out.append((text[: m.start()] + body + text[m.end() :], read))
+        for months in spellings:
+            for d in _forms(date.day, day):
+                for y in _years(date.year, year):
+                    out.append((text[: m.start()] + f"{d}{sep1}{months}{sep2}{y}" + text[m.end() :], read))
     for m in _NUMERIC.finditer(text):
         a, b, c = m.group(1), m.group(2), m.group(3)
         if sum(ch.isdigit() for ch in a + b + c) < 4:
@@ -692,7 +708,7 @@ def date_match(lines: Sequence[ReadLine], date: dt.date | None, explained: set[D
     want = _dmy(date)
     for line, wanted, read in near:
         if wanted == line.text or read == want:
-            return FieldMatch(True, 0.0, line.box)
+            return FieldMatch(True, 0.0, line.box, line.angle)
     return _scored(
         [
             (
@@ -714,12 +730,18 @@ def compare_lines(mrz: MRZResult, lines: Sequence[ReadLine]) -> dict[str, FieldM
     out: dict[str, FieldMatch] = {}
     for key, name in (("surname", f.surname), ("given_names", f.given_names)):
         targets = name_targets(name) if len(name.replace(" ", "")) >= 2 else []
-        out[key] = _near(lines, targets, max(1.0, 0.4 * len(targets[0]))) if targets else FieldMatch(None, float("inf"))
+        out[key] = (
+            _near(lines, targets, max(1.0, 0.4 * len(targets[0])), anchors=True)
+            if targets
+            else FieldMatch(None, float("inf"))
+        )
     number = f.document_number
     if number and len(number) >= 4:
         compact = [line for line in lines if number in line.text.replace("<", "")]
         out["document_number"] = (
-            FieldMatch(True, 0.0, compact[0].box) if compact else _near(lines, [number], max(1.0, 0.4 * len(number)))
+            FieldMatch(True, 0.0, compact[0].box, compact[0].angle)
+            if compact
+            else _near(lines, [number], max(1.0, 0.4 * len(number)))
         )
     else:
         out["document_number"] = FieldMatch(None, float("inf"))
@@ -741,10 +763,18 @@ def upright_page(
     return page, matrix
 
 
-def _image_box(box: tuple[int, int, int, int], matrix: npt.NDArray[np.float64]) -> tuple[tuple[float, float], ...]:
-    """A page-pixel box as a polygon in original-image pixels."""
+def _image_box(
+    box: tuple[int, int, int, int], angle: float, matrix: npt.NDArray[np.float64]
+) -> tuple[tuple[float, float], ...]:
+    """A line's box (page pixels, measured along a line tilted by ``angle`` degrees about its centre) as a
+    polygon in original-image pixels."""
     x0, y0, x1, y1 = box
-    pts = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], dtype=np.float64)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    a = math.radians(angle)
+    cos, sin = math.cos(a), math.sin(a)
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    turned = [[cx + cos * (x - cx) - sin * (y - cy), cy + sin * (x - cx) + cos * (y - cy)] for x, y in corners]
+    pts = np.array([turned], dtype=np.float64)
     back = cv2.perspectiveTransform(pts, np.linalg.inv(matrix))[0]
     return tuple((float(x), float(y)) for x, y in back)
 
@@ -764,7 +794,9 @@ def cross_check_lines(gray: npt.NDArray[np.uint8], mrz: MRZResult, location: MRZ
 def findings_for_lines(
     matches: dict[str, FieldMatch], spans: dict[str, Span], matrix: npt.NDArray[np.float64]
 ) -> tuple[Finding, ...]:
-    """The findings of one comparison by the own reader (see the module docstring)."""
+    """The findings of one comparison by the own reader: ``viz.not_compared`` (info) when fewer than
+    :data:`MIN_FOUND` fields were found, else a ``viz.mismatch.<field>`` warning for each contradicted field,
+    boxed on its printed line (``matrix``: original image → upright page)."""
     found = [k for k, v in matches.items() if v.found]
     missing = [k for k, v in matches.items() if v.found is False]
     if len(found) < MIN_FOUND:
@@ -790,12 +822,12 @@ def findings_for_lines(
                 Severity.WARNING,
                 Category.AUTHENTICITY,
                 f"The printed visual zone shows a different {label} from the MRZ, read with confidence "
-                f"(difference score {m.nats:.0f}; an OCR slip scores under {SLIP_NATS:g}), while {seen} agree. "
+                f"(difference score {m.nats:.0f}; an OCR slip scores {SLIP_NATS:g} or less), while {seen} agree. "
                 "One of the two zones may have been altered: compare them by eye.",
                 STAGE,
                 spans=(span,) if span else (),
                 evidence=(("fields_found", len(found)), ("nats", round(m.nats, 1))),
-                box=_image_box(m.box, matrix) if m.box is not None else (),
+                box=_image_box(m.box, m.angle, matrix) if m.box is not None else (),
             )
         )
     return tuple(out)

@@ -5,7 +5,7 @@ Stages, pure around the model:
 
 1. :func:`find_lines` — ink boxes of printed text lines on the upright page (H×W uint8 gray).
 2. :func:`crop_line` — one line cut as the model sees it: the ink's box padded, 32 px high, ink high.
-3. :class:`VizLineReader` — per-frame log-probabilities (T×38) for each line, one batch per page.
+3. :func:`read_lines` — per-frame log-probabilities (T×38) for each line, in batches of similar width.
 
 Labels are the MRZ alphabet (``0-9 A-Z <``): lower case reads as upper case, accents are dropped and ``<``
 stands for any run of spaces and punctuation, so a printed ``12 AUG/AOÛT 74`` reads ``12<AUG<AOUT<74`` and a
@@ -134,9 +134,9 @@ def find_lines(page: Gray, *, max_lines: int = 48) -> list[TextLine]:
     """Printed text lines of the upright page (H×W uint8 gray, text horizontal), top to bottom.
 
     Character-sized ink marks (:data:`MIN_CHAR_PX`–:data:`MAX_CHAR_PX` tall) are chained left to right
-    when they overlap vertically by half the smaller height and the gap is at most the taller one's height
-    (a word space, not a column gap). Chains of one small mark are dropped; at most ``max_lines``
-    (the widest) are kept."""
+    when they overlap vertically by half the smaller height, their heights differ by at most 2.2× and the
+    gap is at most the left mark's height (a word space, not a column gap). Chains of one small mark are
+    dropped; at most ``max_lines`` (the widest) are kept, each with its tilt fitted to its marks' centres."""
     mask = ink_mask(page)
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
@@ -221,12 +221,14 @@ def _tilted_line(
 
 @dataclass(frozen=True, slots=True)
 class ReadLine:
-    """A text line read by the model: its box (page pixels), the per-frame log-probabilities (T × 38,
+    """A text line read by the model: its box and tilt (as :class:`TextLine`: page pixels, measured along
+    the line, turned by ``angle`` degrees about the box's centre), the per-frame log-probabilities (T × 38,
     float32, blank last) and the greedy text in :data:`LABELS`."""
 
     box: Box
     log_probs: npt.NDArray[np.float32]
     text: str
+    angle: float = 0.0
 
 
 def read_lines(page: Gray, lines: list[TextLine]) -> list[ReadLine]:
@@ -255,7 +257,7 @@ def read_lines(page: Gray, lines: list[TextLine]) -> list[ReadLine]:
         assert lg is not None
         lp = lg.astype(np.float32) - lg.max(axis=1, keepdims=True)
         lp = lp - np.log(np.exp(lp).sum(axis=1, keepdims=True))
-        out.append(ReadLine(t.box, lp, greedy_text(lp)))
+        out.append(ReadLine(t.box, lp, greedy_text(lp), t.angle))
     return out
 
 
@@ -292,10 +294,13 @@ def forced_score(log_probs: npt.NDArray[np.float32], text: str, *, alike: bool =
         columns += [lp[:, idx].max(axis=1) if len(idx) > 1 else lp[:, idx[0]], lp[:, BLANK]]
         ext += [LABELS.index(c), BLANK]
     emit = np.stack(columns, axis=1)  # T × S
+    if len(emit) == 0:
+        return float("-inf")
     s_count = len(ext)
-    skip = np.zeros(s_count, bool)  # s may be entered from s-2 (different labels, s a label)
+    groups = [set(_ALIKE.get(LABELS[e], LABELS[e])) if alike and e != BLANK else {e} for e in ext]
+    skip = np.zeros(s_count, bool)  # s may be entered from s-2 (a label no glyph of s-2 could also show)
     for s in range(2, s_count):
-        skip[s] = ext[s] != BLANK and ext[s] != ext[s - 2]
+        skip[s] = ext[s] != BLANK and not groups[s] & groups[s - 2]
     neg = -1e30
     alpha = np.full(s_count, neg)
     # start: the leading blank, the optional "<", its blank, or the first real label
@@ -309,9 +314,12 @@ def forced_score(log_probs: npt.NDArray[np.float32], text: str, *, alike: bool =
         two = np.full(s_count, neg)
         two[2:] = prev[:-2]
         best = np.where(skip, np.maximum(best, two), best)
-        # the optional leading "<" (state 1) may be skipped: state 3 from state 0
+        # the optional leading "<" (state 1) may be skipped (state 3 from state 0) or repeated after a blank
+        # (state 1 from state 2), and so may the trailing one (state S-2 from the last blank, S-1)
         if s_count > 3:
             best[3] = max(best[3], prev[0])
+            best[1] = max(best[1], prev[2])
+            best[s_count - 2] = max(best[s_count - 2], prev[s_count - 1])
         alpha = best + emit[t]
     ends = [s_count - 1, s_count - 2, s_count - 3, s_count - 4]
     score = max(alpha[s] for s in ends if s >= 0)
