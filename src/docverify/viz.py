@@ -382,21 +382,24 @@ def cross_check(gray: npt.NDArray[np.uint8], mrz: MRZResult, location: MRZLocati
     return findings_for(compare(mrz, words), field_spans(mrz.format))
 
 
+def _not_compared(found: int, of: int) -> Finding:
+    """The info finding for a visual zone read too poorly to compare (``found`` of ``of`` fields)."""
+    return Finding(
+        "viz.not_compared",
+        Severity.INFO,
+        Category.AUTHENTICITY,
+        "The printed visual zone could not be read well enough to compare it with the MRZ "
+        f"({found} of {of} fields found); compare them by eye.",
+        STAGE,
+    )
+
+
 def findings_for(matches: dict[str, bool | None], spans: dict[str, Span]) -> tuple[Finding, ...]:
     """The findings of one comparison (see the module docstring)."""
     found = [k for k, v in matches.items() if v]
     missing = [k for k, v in matches.items() if v is False]
     if len(found) < MIN_FOUND:
-        return (
-            Finding(
-                "viz.not_compared",
-                Severity.INFO,
-                Category.AUTHENTICITY,
-                "The printed visual zone could not be read well enough to compare it with the MRZ "
-                f"({len(found)} of {len(found) + len(missing)} fields found); compare them by eye.",
-                STAGE,
-            ),
-        )
+        return (_not_compared(len(found), len(found) + len(missing)),)
     out = []
     seen = ", ".join(x.replace("_", " ") for x in found)
     for name in missing:
@@ -812,16 +815,7 @@ def findings_for_lines(
     found = [k for k, v in matches.items() if v.found]
     missing = [k for k, v in matches.items() if v.found is False]
     if len(found) < MIN_FOUND:
-        return (
-            Finding(
-                "viz.not_compared",
-                Severity.INFO,
-                Category.AUTHENTICITY,
-                "The printed visual zone could not be read well enough to compare it with the MRZ "
-                f"({len(found)} of {len(matches)} fields found); compare them by eye.",
-                STAGE,
-            ),
-        )
+        return (_not_compared(len(found), len(matches)),)
     out = []
     seen = ", ".join(x.replace("_", " ") for x in found)
     for name in missing:
