@@ -239,7 +239,7 @@ def read_lines(page: Gray, lines: list[TextLine]) -> list[ReadLine]:
     if not lines:
         return []
     crops = [crop_line(page, t.box, angle=t.angle) for t in lines]
-    logits: list[npt.NDArray[np.float32] | None] = [None] * len(crops)
+    logits: dict[int, npt.NDArray[np.float32]] = {}
     order = sorted(range(len(crops)), key=lambda k: crops[k].shape[1])
     while order:  # batches of similar widths: padding every line to the widest would waste most of the work
         first = crops[order[0]].shape[1]
@@ -253,8 +253,8 @@ def read_lines(page: Gray, lines: list[TextLine]) -> list[ReadLine]:
         for i, k in enumerate(group):
             logits[k] = out_group[i, : crops[k].shape[1] // STRIDE]
     out = []
-    for t, lg in zip(lines, logits, strict=True):
-        assert lg is not None
+    for k, t in enumerate(lines):
+        lg = logits[k]
         lp = lg.astype(np.float32) - lg.max(axis=1, keepdims=True)
         lp = lp - np.log(np.exp(lp).sum(axis=1, keepdims=True))
         out.append(ReadLine(t.box, lp, greedy_text(lp), t.angle))
