@@ -138,14 +138,15 @@ def engine_info(ocr: OCRBackend, config: VerifierConfig, reference: dt.date) -> 
     from docverify.mrz.recognizer import model_hashes  # noqa: PLC0415
 
     limits = {f.name: getattr(config.limits, f.name) for f in dataclasses.fields(config.limits)}
+    checks = checks_run(config)
     return (
         ("docverify", __version__),
         ("ocr", ocr.name),
         ("models", model_hashes()),
         ("reference_date", reference.isoformat()),
         ("limits", limits),
-        ("checks", list(checks_run(config))),
-        *([("viz_reader", config.viz_reader)] if "viz" in checks_run(config) else []),
+        ("checks", list(checks)),
+        *([("viz_reader", config.viz_reader)] if "viz" in checks else []),
     )
 
 

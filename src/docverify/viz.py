@@ -5,8 +5,9 @@ Stages, each pure except the OCR call:
 
 1. :func:`page_transform` — the data page from the MRZ's geometry: the MRZ's fixed pitch (2.54 mm) gives
    the scale and its lines the orientation; ICAO 9303 gives the page size and the MRZ's place on it.
-2. :func:`read_viz` — the page above the MRZ, warped upright (H×W uint8 gray, :data:`PX_PER_MM` per mm at
-   TD3 print size), read by tesseract (sparse text) into words.
+2. :func:`upright_page` — the page above the MRZ, warped upright (H×W uint8 gray, :data:`PX_PER_MM` per mm
+   at TD3 print size); :func:`read_viz` reads it with tesseract (sparse text) into words, or
+   :mod:`docverify.viz_reader` into scored lines (:func:`cross_check_lines`).
 3. :func:`compare` — each MRZ field looked for in the words: names with ICAO transliterations and one
    OCR slip allowed, the document number with one slip, dates in any order and spelling (``12 AUG 1974``,
    ``12.08.1974``, ``12 AOÛT/AUG 74``, ``1974-08-12``…).
@@ -35,7 +36,7 @@ from docverify.mrz.locate import MRZLocation
 from docverify.mrz.spec import LAYOUTS
 from docverify.regions import page_frame
 from docverify.results import Category, Finding, MRZFormat, MRZResult, Severity, Span
-from docverify.viz_reader import ReadLine, best_score, find_lines, forced_score, read_lines
+from docverify.viz_reader import ReadLine, best_score, find_lines, forced_score, label_text, read_lines
 
 STAGE = "viz"
 PX_PER_MM = 8.0
@@ -72,13 +73,12 @@ def page_transform(
     return frame.matrix(box, size), size
 
 
-def read_viz(gray: npt.NDArray[np.uint8], matrix: npt.NDArray[np.float64], size: tuple[int, int]) -> list[Word]:
-    """The words of the upright page (``gray``: the original image, H×W uint8) read by tesseract."""
+def read_viz(up: npt.NDArray[np.uint8]) -> list[Word]:
+    """The words of the upright page (``up``: H×W uint8 gray, from :func:`upright_page`) read by tesseract."""
     import pytesseract  # noqa: PLC0415
 
     from docverify.errors import DependencyError  # noqa: PLC0415
 
-    up = cv2.warpPerspective(gray, matrix, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
     # Printed data are the darkest marks on the page: ink darker than half its local background stays,
     # guilloche, labels and security print go (tesseract reads faster and better without them).
     background = cv2.dilate(up, np.ones((21, 21), np.uint8))
@@ -315,9 +315,9 @@ def date_found(
     return False if others else None
 
 
-_DIGIT_LIKE = str.maketrans(
-    {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "J": "1", "Z": "2", "S": "5", "B": "8", "G": "6"}
-)
+_DIGIT_LETTERS = {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "J": "1", "Z": "2", "S": "5", "B": "8", "G": "6"}
+"""Letters OCR reads where a digit is printed, and that digit."""
+_DIGIT_LIKE = str.maketrans(_DIGIT_LETTERS)
 
 
 _LETTER_LIKE = str.maketrans({"!": "I", "|": "I", "1": "I", "0": "O", "5": "S", "8": "B", "$": "S", "€": "E"})
@@ -375,11 +375,10 @@ def cross_check(gray: npt.NDArray[np.uint8], mrz: MRZResult, location: MRZLocati
     """The MRZ ↔ visual-zone findings for an MRZ read at ``location`` in ``gray`` (the original image as
     H×W uint8). TD1 cards usually carry the visual zone on the other side: a TD1 whose page shows too
     little text gives the info ``viz.not_compared``, never a mismatch."""
-    matrix, size = page_transform(location, mrz.format, len(mrz.lines[0]))
-    if size[0] * size[1] > 4_000_000 or min(size) < 16:
+    up = upright_page(gray, mrz, location)
+    if up is None:
         return ()
-    words = read_viz(gray, matrix, size)
-    return findings_for(compare(mrz, words), field_spans(mrz.format))
+    return findings_for(compare(mrz, read_viz(up[0])), field_spans(mrz.format))
 
 
 def _not_compared(found: int, of: int) -> Finding:
@@ -561,9 +560,10 @@ def name_targets(name: str) -> list[str]:
     return out
 
 
-_DIGITISH = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "J": "1", "Z": "2", "S": "5",
-                           "B": "8", "G": "6", "T": "7", "A": "4"})  # fmt: skip
-_DATE_TOKEN = r"[0-9OQDILJZSBGTA]"
+_DIGITISH_LETTERS = {**_DIGIT_LETTERS, "T": "7", "A": "4"}
+"""With the line model's own slips on digits (a ``7`` read ``T``, a ``4`` read ``A``)."""
+_DIGITISH = str.maketrans(_DIGITISH_LETTERS)
+_DATE_TOKEN = "[0-9" + "".join(_DIGITISH_LETTERS) + "]"
 _NAMED = re.compile(
     rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,2}})(<?)([A-Z]{{3,9}})(?:<([A-Z]{{3,9}}))?(<?)({_DATE_TOKEN}{{2,4}})(?![0-9A-Z])"
 )
@@ -573,11 +573,8 @@ _NUMERIC = re.compile(rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,4}})<({_DATE_TOKEN}{{1,2
 def _month_names(token: str, month: int) -> list[str]:
     """The (at most two) names of ``month``, in reader labels, closest to the printed month ``token``: the
     same language and spelling when the token is a month name (``JULI`` → ``JUNI`` for June)."""
-    from docverify.viz_reader import label_text  # noqa: PLC0415 - viz_reader imports nothing from here
-
-    names = sorted({label_text(n) for n in _MONTHS[month]} - {""})
-    names.sort(key=lambda c: (substring_edits(c, token)[0] + abs(len(c) - len(token)), c))
-    return names[:2]
+    names = {label_text(n) for n in _MONTHS[month]} - {""}
+    return sorted(names, key=lambda c: (substring_edits(c, token)[0] + abs(len(c) - len(token)), c))[:2]
 
 
 def _split_months(token: str) -> tuple[int, str, str] | None:
@@ -631,14 +628,15 @@ def date_targets(text: str, date: dt.date) -> list[tuple[str, DayMonthYear | Non
         day, sep1, mon, mon2, sep2, year = m.groups()
         if not _date_like(day, year):
             continue
-        split = _split_months(mon) if not mon2 and not _months(mon) else None
+        named = _months(mon)
+        split = _split_months(mon) if not mon2 and not named else None
         if split is not None:
             read_month: int | None = split[0]
             spellings = [
                 f"{a}<{b}" for a in _month_names(split[1], date.month) for b in _month_names(split[2], date.month)
             ]
         else:
-            found = _months(mon) & (_months(mon2) if mon2 else _months(mon))
+            found = named & _months(mon2) if mon2 else named
             read_month = next(iter(found)) if len(found) == 1 else None
             firsts = _month_names(mon, date.month)
             spellings = [f"{a}<{b}" for a in firsts for b in _month_names(mon2, date.month)] if mon2 else firsts
