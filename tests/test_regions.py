@@ -215,3 +215,25 @@ def test_mrz_only_option_of_check_and_batch(tmp_path: object) -> None:
     assert result.exit_code == 0, result.output
     [row] = [json.loads(line) for line in out.read_text().splitlines()]
     assert row["verdict"] == "pass" and row["engine"]["checks"] == ["mrz"]
+
+
+def test_the_whole_page_cut_upright() -> None:
+    shot = synthesize(12, MRZFormat.TD1, "rotated")
+    reading = scan_image(shot.image, MRZRecognizer(), reference_date=REF).reading
+    assert reading is not None
+    frame = reading_frame(reading)
+    assert frame.page_size(6.0) == (514, 324)  # the TD1 card, 85.6 × 53.98 mm, in true millimetres
+    page = frame.warp_page(shot.image, 6.0)
+    assert page.shape == (324, 514, 3) and page.dtype == np.uint8
+    # the portrait zone cut on its own and found again inside the page cut at the same scale
+    import cv2
+
+    x0, y0, x1, y1 = frame.region_mm(REGIONS["portrait"])
+    part = page[round(y0 * 6) + 4 : round(y1 * 6) - 4, round(x0 * 6) + 4 : round(x1 * 6) - 4]
+    zone = frame.warp(shot.image, REGIONS["portrait"])
+    w, h = REGIONS["portrait"].size
+    scale = 6.0 * (x1 - x0) / w  # page-cut pixels per zone pixel
+    small = cv2.resize(zone, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    hit = cv2.matchTemplate(small, part, cv2.TM_CCOEFF_NORMED)
+    _, best, _, (bx, by) = cv2.minMaxLoc(hit)
+    assert best > 0.9 and abs(bx - 4) <= 2 and abs(by - 4) <= 2, (best, bx, by)

@@ -123,10 +123,31 @@ class PageFrame:
     def warp(self, image: npt.NDArray[np.uint8], region: Region) -> npt.NDArray[np.uint8]:
         """``region`` cut upright from ``image`` (H×W or H×W×3, any colour order, kept) at the region's
         resolution; parts outside the image repeat its border."""
-        size = region.size
-        m = self.matrix(self.region_mm(region), size)
-        down = self.px_per_mm * self.spec.scale > region.px_per_mm
-        flags = cv2.INTER_AREA if down else cv2.INTER_LINEAR
+        return self._warp(image, self.region_mm(region), region.size, region.px_per_mm / self.spec.scale)
+
+    @property
+    def page_mm(self) -> tuple[float, float, float, float]:
+        """The whole page as a box in page millimetres."""
+        return 0.0, 0.0, self.spec.width_mm, self.spec.height_mm
+
+    def page_size(self, px_per_mm: float) -> tuple[int, int]:
+        """(width, height) in pixels of the whole page cut at ``px_per_mm`` (true millimetres)."""
+        return round(self.spec.width_mm * px_per_mm), round(self.spec.height_mm * px_per_mm)
+
+    def warp_page(self, image: npt.NDArray[np.uint8], px_per_mm: float) -> npt.NDArray[np.uint8]:
+        """The whole page cut upright from ``image`` (colour order kept) at ``px_per_mm`` (true
+        millimetres, the same for every format); parts outside the image repeat its border."""
+        return self._warp(image, self.page_mm, self.page_size(px_per_mm), px_per_mm)
+
+    def _warp(
+        self,
+        image: npt.NDArray[np.uint8],
+        box_mm: tuple[float, float, float, float],
+        size: tuple[int, int],
+        out_px_mm: float,
+    ) -> npt.NDArray[np.uint8]:
+        m = self.matrix(box_mm, size)
+        flags = cv2.INTER_AREA if self.px_per_mm > out_px_mm else cv2.INTER_LINEAR
         return np.asarray(cv2.warpPerspective(image, m, size, flags=flags, borderMode=cv2.BORDER_REPLICATE))
 
     def inside(self, box_mm: tuple[float, float, float, float], shape: tuple[int, ...]) -> float:
