@@ -146,6 +146,8 @@ class PageFrame:
         size: tuple[int, int],
         out_px_mm: float,
     ) -> npt.NDArray[np.uint8]:
+        """The page box ``box_mm`` cut upright to ``size`` (width, height) pixels, ``out_px_mm`` of them per
+        page millimetre (area averaging when that shrinks the image)."""
         m = self.matrix(box_mm, size)
         flags = cv2.INTER_AREA if self.px_per_mm > out_px_mm else cv2.INTER_LINEAR
         return np.asarray(cv2.warpPerspective(image, m, size, flags=flags, borderMode=cv2.BORDER_REPLICATE))
