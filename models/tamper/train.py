@@ -244,48 +244,65 @@ def page_scores(model: nn.Module, pages: list[np.ndarray]) -> list[np.ndarray]:
         return [model(torch.from_numpy(model_input(p)))[0, 0].numpy() for p in pages]
 
 
+def _page_max(cells: np.ndarray) -> float:
+    return float(cells.max())
+
+
+def _page_relative(cells: np.ndarray) -> float:
+    return float(cells.max() - np.quantile(cells, 0.99))
+
+
+PAGE_SCORES = {"max": _page_max, "max_minus_q99": _page_relative}
+"""Page scores from the cell logits: the highest, and the highest less the page's own 99th percentile (an
+area that stands out from the rest of the same page, not from a learnt idea of genuine print)."""
+
+
 def evaluate(model: nn.Module, rows: list[Any]) -> dict[str, Any]:
-    """Per kind and condition: AUC of the page score (highest cell logit) against the genuine pages, and
+    """Per page score of :data:`PAGE_SCORES`, kind and condition: AUC against the genuine pages, and
     detection at the genuine pages' 1 % / 0.5 % false-alarm thresholds; whether the hottest cell of a
     detected forged page lies on its forgery (within 2 cells)."""
     maps = page_scores(model, [r[3] for r in rows])
-    score = np.array([float(m.max()) for m in maps])
     kind = np.array([r[0] for r in rows])
     cond = np.array([r[1] for r in rows])
-    out: dict[str, Any] = {}
-    neg_all = score[kind == "genuine"]
-    t1, t05 = float(np.quantile(neg_all, 0.99)), float(np.quantile(neg_all, 0.995))
-    out["threshold_1pct"], out["threshold_05pct"] = round(t1, 3), round(t05, 3)
-    for k in KINDS[1:]:
-        for c in ("all", *sorted(set(cond.tolist()))):
-            m = (kind == k) & ((cond == c) if c != "all" else True)
-            neg = score[(kind == "genuine") & ((cond == c) if c != "all" else True)]
-            pos = score[m]
-            if len(pos) == 0 or len(neg) == 0:
-                continue
-            auc = float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
-            located = []
-            for i in np.flatnonzero(m & (score > t1)):
-                iy, ix = np.unravel_index(int(np.argmax(maps[i])), maps[i].shape)
-                cov = rows[i][4].astype(np.float32)
-                near = cov[max(0, iy - 2) : iy + 3, max(0, ix - 2) : ix + 3]
-                located.append(bool(near.max() > 0) if near.size else False)
-            out[f"{k}/{c}"] = {
-                "genuine": len(neg),
-                "forged": len(pos),
-                "auc": round(auc, 4),
-                "detected_at_1pct": round(float((pos > t1).mean()), 4),
-                "detected_at_05pct": round(float((pos > t05).mean()), 4),
-                "located": round(float(np.mean(located)), 4) if located else None,
-            }
-    return out
+    result: dict[str, Any] = {}
+    for name, fn in PAGE_SCORES.items():
+        score = np.array([fn(m.ravel()) for m in maps])
+        out: dict[str, Any] = {}
+        neg_all = score[kind == "genuine"]
+        t1, t05 = float(np.quantile(neg_all, 0.99)), float(np.quantile(neg_all, 0.995))
+        out["threshold_1pct"], out["threshold_05pct"] = round(t1, 3), round(t05, 3)
+        for k in KINDS[1:]:
+            for c in ("all", *sorted(set(cond.tolist()))):
+                m = (kind == k) & ((cond == c) if c != "all" else True)
+                neg = score[(kind == "genuine") & ((cond == c) if c != "all" else True)]
+                pos = score[m]
+                if len(pos) == 0 or len(neg) == 0:
+                    continue
+                auc = float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
+                located = []
+                for i in np.flatnonzero(m & (score > t1)):
+                    iy, ix = np.unravel_index(int(np.argmax(maps[i])), maps[i].shape)
+                    cov = rows[i][4].astype(np.float32)
+                    near = cov[max(0, iy - 2) : iy + 3, max(0, ix - 2) : ix + 3]
+                    located.append(bool(near.max() > 0) if near.size else False)
+                out[f"{k}/{c}"] = {
+                    "genuine": len(neg),
+                    "forged": len(pos),
+                    "auc": round(auc, 4),
+                    "detected_at_1pct": round(float((pos > t1).mean()), 4),
+                    "detected_at_05pct": round(float((pos > t05).mean()), 4),
+                    "located": round(float(np.mean(located)), 4) if located else None,
+                }
+        result[name] = out
+    return result
 
 
-def specimens(model: nn.Module, folder: Path, threshold: float) -> dict[str, Any]:
-    """The page score (highest logit of a cell inside the image) of every image in ``folder`` whose MRZ
-    is read (real genuine documents: each one over ``threshold`` is a false alarm)."""
+def specimens(model: nn.Module, folder: Path, thresholds: dict[str, float]) -> dict[str, Any]:
+    """Each page score of :data:`PAGE_SCORES` (over the cells inside the image) of every image in ``folder``
+    whose MRZ is read, and how many reach that score's ``thresholds`` entry (real genuine documents: each
+    one is a false alarm)."""
     ocr = _OCR.setdefault("ocr", MRZRecognizer())
-    scores: dict[str, float] = {}
+    scores: dict[str, dict[str, float]] = {name: {} for name in PAGE_SCORES}
     for path in sorted(folder.iterdir()):
         try:
             image = load_pages(str(path))[0].image
@@ -301,15 +318,19 @@ def specimens(model: nn.Module, folder: Path, threshold: float) -> dict[str, Any
             np.full(image.shape[:2], 255, np.uint8), frame.matrix(frame.page_mm, size), size, flags=cv2.INTER_NEAREST
         )
         cells = cv2.resize(inside, (logits.shape[1], logits.shape[0]), interpolation=cv2.INTER_NEAREST) > 0
-        scores[path.name] = round(float(logits[cells].max()), 3) if cells.any() else float("nan")
-    values = [v for v in scores.values() if not math.isnan(v)]
-    return {
-        "images": len(scores),
-        "threshold": threshold,
-        "flagged": sum(v >= threshold for v in values),
-        "median_score": round(float(np.median(values)), 3) if values else None,
-        "scores": scores,
-    }
+        for name, fn in PAGE_SCORES.items():
+            scores[name][path.name] = round(fn(logits[cells]), 3) if cells.any() else float("nan")
+    out: dict[str, Any] = {}
+    for name, per in scores.items():
+        values = [v for v in per.values() if not math.isnan(v)]
+        out[name] = {
+            "images": len(per),
+            "threshold": thresholds[name],
+            "flagged": sum(v >= thresholds[name] for v in values),
+            "median_score": round(float(np.median(values)), 3) if values else None,
+            "scores": per,
+        }
+    return out
 
 
 def train(rows: list[Any], val: list[Any], args: argparse.Namespace) -> tuple[nn.Module, dict[str, Any]]:
@@ -349,7 +370,7 @@ def train(rows: list[Any], val: list[Any], args: argparse.Namespace) -> tuple[nn
             sched.step()
             total += float(loss.detach())
         metrics = evaluate(model, val)
-        brief = {k: (v["auc"], v["detected_at_1pct"]) for k, v in metrics.items() if k.endswith("/all")}
+        brief = {k: (v["auc"], v["detected_at_1pct"]) for k, v in metrics["max"].items() if k.endswith("/all")}
         print(f"epoch {epoch + 1}: loss {total / per_epoch:.4f} val {brief} {time.time() - t0:.0f} s", flush=True)
         torch.save(model.state_dict(), CACHE / f"tamper-{args.seed}.pt")
     return model, {"validation": evaluate(model, val), "train_images": len(rows), "seconds": round(time.time() - t0)}
@@ -428,7 +449,8 @@ def main() -> int:
         model, metrics = train([r for r in rows if r[0] == "genuine" or r[0] in kinds], val, args)
     metrics["trained_on"] = sorted(kinds)
     if args.specimens is not None:
-        metrics["real_specimens"] = specimens(model, args.specimens, metrics["validation"]["threshold_1pct"])
+        thresholds = {name: v["threshold_1pct"] for name, v in metrics["validation"].items()}
+        metrics["real_specimens"] = specimens(model, args.specimens, thresholds)
     export(model, metrics, args)
     return 0
 
