@@ -344,6 +344,7 @@ def train(rows: list[Any], val: list[Any], args: argparse.Namespace) -> tuple[nn
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=args.epochs * per_epoch)
     loss_fn = nn.BCEWithLogitsLoss(reduction="none")
     t0 = time.time()
+    metrics: dict[str, Any] = {}
     for epoch in range(args.epochs):
         model.train()
         order = rng.permutation(len(rows))
@@ -373,7 +374,8 @@ def train(rows: list[Any], val: list[Any], args: argparse.Namespace) -> tuple[nn
         brief = {k: (v["auc"], v["detected_at_1pct"]) for k, v in metrics["max"].items() if k.endswith("/all")}
         print(f"epoch {epoch + 1}: loss {total / per_epoch:.4f} val {brief} {time.time() - t0:.0f} s", flush=True)
         torch.save(model.state_dict(), CACHE / f"tamper-{args.seed}.pt")
-    return model, {"validation": evaluate(model, val), "train_images": len(rows), "seconds": round(time.time() - t0)}
+    validation = metrics or evaluate(model, val)  # the last epoch's evaluation is the final one
+    return model, {"validation": validation, "train_images": len(rows), "seconds": round(time.time() - t0)}
 
 
 def export(model: nn.Module, metrics: dict[str, Any], args: argparse.Namespace) -> None:
