@@ -59,11 +59,7 @@ def _record(path: str) -> dict[str, Any]:
     for shared in SHARED:
         for level in LEVELS:
             viz.SLIP_NATS, viz.MIN_SHARED = level, shared
-            matches = viz.compare_lines(reading.result, lines)
-            found = sum(1 for m in matches.values() if m.found)
-            flags[f"{shared}/{level:g}"] = (
-                None if found < viz.MIN_FOUND else any(m.found is False for m in matches.values())
-            )
+            flags[f"{shared}/{level:g}"] = viz.compared(viz.compare_lines(reading.result, lines))
     return {"file": path, "read": True, "flags": flags}
 
 

@@ -13,7 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from docverify import read_mrz
-from docverify.viz import SLIP_NATS, compare_lines, date_targets, name_targets, substring_edits
+from docverify.viz import (
+    SLIP_NATS,
+    compare_lines,
+    compared,
+    date_targets,
+    field_spans,
+    findings_for_lines,
+    name_targets,
+    substring_edits,
+)
 from docverify.viz_reader import (
     BLANK,
     HEIGHT,
@@ -144,6 +153,28 @@ def test_compare_lines_finds_agreeing_fields_and_flags_a_confident_difference() 
     assert compare_lines(mrz, [page[0], _line("ANNA<KOVELO"), *page[2:]])["given_names"].found is False
     # nothing like the name: cannot be told
     assert compare_lines(mrz, [_line("PASSPORT"), *page[1:]])["surname"].found is None
+
+
+def test_two_contradicted_fields_need_only_two_found() -> None:
+    """A forger who changed two fields leaves three to find; two agreeing fields and two confident
+    contradictions are compared, one contradiction needs three agreeing fields."""
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    spans = field_spans(mrz.format)
+    eye = np.eye(3)
+    page = [_line("ERIKSSON"), _line("ANNA<MARIA"), _line("L898902C3"), _line("12<AUG<1974"), _line("15<APR<2012")]
+    two_changed = [page[0], page[2], _line("12<AUG<1975"), _line("15<APR<2013")]  # given names not printed
+    matches = compare_lines(mrz, two_changed)
+    assert [k for k, m in matches.items() if m.found] == ["surname", "document_number"]
+    assert compared(matches) is True
+    codes = sorted(f.code for f in findings_for_lines(matches, spans, eye))
+    assert codes == ["viz.mismatch.birth_date", "viz.mismatch.expiry_date"]
+    one_changed = [page[0], page[2], _line("12<AUG<1975"), page[4]]  # three found, one contradicted
+    assert compared(compare_lines(mrz, one_changed)) is True
+    few = [page[0], page[2], _line("12<AUG<1975")]  # two found, one contradicted: too little to compare
+    matches = compare_lines(mrz, few)
+    assert compared(matches) is None
+    assert [f.code for f in findings_for_lines(matches, spans, eye)] == ["viz.not_compared"]
+    assert compared(compare_lines(mrz, page)) is False
 
 
 def _page_with(text_rows: list[str]) -> np.ndarray:

@@ -179,8 +179,9 @@ CATALOGUE: tuple[Explanation, ...] = (
     Explanation(
         "viz.not_compared",
         "The visual zone was not compared",
-        "The printed data page could not be read well enough (fewer than three fields found; or, with the "
-        "tesseract reader, tesseract is missing), so the MRZ was not compared with it.",
+        "The printed data page could not be read well enough (fewer than three fields found, or two "
+        "when two others disagree; or, with the tesseract reader, tesseract is missing), so the MRZ was not "
+        "compared with it.",
         "Compare the MRZ with the visual zone by eye.",
         "Nothing either way.",
     ),

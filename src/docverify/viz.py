@@ -46,6 +46,10 @@ INK_RATIO = 0.5
 """A pixel is ink when darker than this fraction of the brightest pixel around it (2.6 mm window)."""
 MIN_FOUND = 3
 """Fields that must be found before a missing one counts as a mismatch (else OCR simply failed)."""
+MIN_FOUND_TWICE_CONTRADICTED = 2
+"""With docverify's own reader: fields that must be found when two or more are contradicted (a forger who
+changed two fields leaves three at most to find). Two independent confident contradictions are evidence
+that one read cannot fake; chosen on the calibration split (benchmarks/RESULTS.md)."""
 
 
 CHECKED_FIELDS = ("surname", "given_names", "document_number", "birth_date", "expiry_date")
@@ -804,15 +808,26 @@ def cross_check_lines(gray: npt.NDArray[np.uint8], mrz: MRZResult, location: MRZ
     return findings_for_lines(matches, field_spans(mrz.format), matrix)
 
 
+def compared(matches: dict[str, FieldMatch]) -> bool | None:
+    """The own reader's decision on one comparison: ``None`` when too few fields were found to compare
+    (:data:`MIN_FOUND`, or :data:`MIN_FOUND_TWICE_CONTRADICTED` when two or more are contradicted), else
+    whether any field is contradicted."""
+    found = sum(1 for m in matches.values() if m.found)
+    missing = sum(1 for m in matches.values() if m.found is False)
+    if found < (MIN_FOUND_TWICE_CONTRADICTED if missing >= 2 else MIN_FOUND):
+        return None
+    return missing > 0
+
+
 def findings_for_lines(
     matches: dict[str, FieldMatch], spans: dict[str, Span], matrix: npt.NDArray[np.float64]
 ) -> tuple[Finding, ...]:
-    """The findings of one comparison by the own reader: ``viz.not_compared`` (info) when fewer than
-    :data:`MIN_FOUND` fields were found, else a ``viz.mismatch.<field>`` warning for each contradicted field,
+    """The findings of one comparison by the own reader: ``viz.not_compared`` (info) when too few fields
+    were found (:func:`compared`), else a ``viz.mismatch.<field>`` warning for each contradicted field,
     boxed on its printed line (``matrix``: original image → upright page)."""
     found = [k for k, v in matches.items() if v.found]
     missing = [k for k, v in matches.items() if v.found is False]
-    if len(found) < MIN_FOUND:
+    if compared(matches) is None:
         return (_not_compared(len(found), len(matches)),)
     out = []
     seen = ", ".join(x.replace("_", " ") for x in found)
