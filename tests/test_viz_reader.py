@@ -21,6 +21,7 @@ from docverify.viz import (
     field_spans,
     findings_for_lines,
     name_targets,
+    row_runs,
     substring_edits,
 )
 from docverify.viz_reader import (
@@ -175,6 +176,35 @@ def test_two_contradicted_fields_need_only_two_found() -> None:
     assert compared(matches) is None
     assert [f.code for f in findings_for_lines(matches, spans, eye)] == ["viz.not_compared"]
     assert compared(compare_lines(mrz, page)) is False
+
+
+def test_a_date_split_into_runs_is_read_as_one_row() -> None:
+    """The line finder may split a date printed with wide spacing (``26``, ``AUG``, ``2032``): runs of one
+    row are joined for the dates, so the date is found, or contradicted when another is printed."""
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    names = [
+        _line("ERIKSSON", (0, 0, 80, 20)),
+        _line("ANNA<MARIA", (0, 40, 100, 60)),
+        _line("L898902C3", (0, 80, 90, 100)),
+    ]
+
+    def split(day: str, month: str, year: str, y: int) -> list[ReadLine]:
+        return [
+            _line(day, (0, y, 20, y + 20)),
+            _line(month, (30, y + 1, 60, y + 21)),
+            _line(year, (70, y, 110, y + 20)),
+        ]
+
+    runs = split("12", "AUG", "1974", 120)
+    assert [r.text for r in row_runs(runs)] == ["12<AUG", "12<AUG<1974", "AUG<1974"]
+    page = [*names, *runs, *split("15", "APR", "2012", 160)]
+    matches = compare_lines(mrz, page)
+    assert matches["birth_date"].found is True and matches["expiry_date"].found is True
+    changed = compare_lines(mrz, [*names, *split("12", "AUG", "1975", 120), *split("15", "APR", "2012", 160)])
+    assert changed["birth_date"].found is False and changed["birth_date"].box == (0, 120, 110, 141)
+    # runs of different rows, or far apart on one row, are not joined
+    assert row_runs([_line("12", (0, 0, 20, 20)), _line("AUG", (30, 30, 60, 50))]) == []
+    assert row_runs([_line("12", (0, 0, 20, 20)), _line("AUG", (60, 0, 90, 20))]) == []
 
 
 def _page_with(text_rows: list[str]) -> np.ndarray:

@@ -36,7 +36,7 @@ from docverify.mrz.locate import MRZLocation
 from docverify.mrz.spec import LAYOUTS
 from docverify.regions import page_frame
 from docverify.results import Category, Finding, MRZFormat, MRZResult, Severity, Span
-from docverify.viz_reader import ReadLine, best_score, find_lines, forced_score, label_text, read_lines
+from docverify.viz_reader import ReadLine, best_score, find_lines, forced_score, join_lines, label_text, read_lines
 
 STAGE = "viz"
 PX_PER_MM = 8.0
@@ -763,8 +763,43 @@ def compare_lines(mrz: MRZResult, lines: Sequence[ReadLine]) -> dict[str, FieldM
     else:
         out["document_number"] = FieldMatch(None, float("inf"))
     explained = explained_dates(f.birth_date, f.expiry_date)
-    out["birth_date"] = date_match(lines, f.birth_date, explained)
-    out["expiry_date"] = date_match(lines, f.expiry_date, explained)
+    rows = [*lines, *row_runs(lines)]  # dates only: joined runs would give numbers and names near misses
+    out["birth_date"] = date_match(rows, f.birth_date, explained)
+    out["expiry_date"] = date_match(rows, f.expiry_date, explained)
+    return out
+
+
+def _next_on_row(line: ReadLine, lines: Sequence[ReadLine]) -> ReadLine | None:
+    """The closest line starting right of ``line`` on the same printed row (vertical overlap of 60 % of
+    the lower one's height, heights within 1.5 times, a gap under 1.5 heights), or ``None``."""
+    _, y0, x1, y1 = line.box
+    h = y1 - y0
+    best: tuple[int, ReadLine] | None = None
+    for other in lines:
+        bx0, by0, _, by1 = other.box
+        hb = by1 - by0
+        if other is line or min(y1, by1) - max(y0, by0) < 0.6 * min(h, hb) or max(h, hb) > 1.5 * min(h, hb):
+            continue
+        gap = bx0 - x1
+        if -0.2 * h <= gap <= 1.5 * h and (best is None or gap < best[0]):
+            best = (gap, other)
+    return None if best is None else best[1]
+
+
+def row_runs(lines: Sequence[ReadLine]) -> list[ReadLine]:
+    """Runs of one printed row that the line finder split, joined (:func:`~docverify.viz_reader.join_lines`):
+    a date printed ``26 AUG 2032`` and found as ``26``, ``AUG``, ``2032`` is also read as one line. Each
+    line with the next on its row, and those pairs with the next again (up to three runs)."""
+    out = []
+    for a in lines:
+        b = _next_on_row(a, lines)
+        if b is None:
+            continue
+        pair = join_lines(a, b)
+        out.append(pair)
+        c = _next_on_row(b, lines)
+        if c is not None and c is not a:
+            out.append(join_lines(pair, c))
     return out
 
 

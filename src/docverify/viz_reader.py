@@ -231,6 +231,24 @@ class ReadLine:
     angle: float = 0.0
 
 
+_SEPARATOR = np.full((2, BLANK + 1), -30.0, np.float32)
+_SEPARATOR[0, LABELS.index("<")] = 0.0
+_SEPARATOR[1, BLANK] = 0.0
+
+
+def join_lines(left: ReadLine, right: ReadLine) -> ReadLine:
+    """Two runs of one printed row read as one line, a separator ``<`` between them (two frames that
+    read it for certain): the boxes' union, ``left``'s tilt."""
+    box = (
+        min(left.box[0], right.box[0]),
+        min(left.box[1], right.box[1]),
+        max(left.box[2], right.box[2]),
+        max(left.box[3], right.box[3]),
+    )
+    log_probs = np.concatenate([left.log_probs, _SEPARATOR, right.log_probs])
+    return ReadLine(box, log_probs, f"{left.text}<{right.text}", left.angle)
+
+
 def read_lines(page: Gray, lines: list[TextLine]) -> list[ReadLine]:
     """Each line of ``page`` (H×W uint8 gray) read by the ``viz_line`` model, in one batch."""
     from docverify.mrz.recognizer import session  # noqa: PLC0415 - onnxruntime loads on first use
