@@ -238,7 +238,8 @@ _SEPARATOR[1, BLANK] = 0.0
 
 def join_lines(left: ReadLine, right: ReadLine) -> ReadLine:
     """Two runs of one printed row read as one line, a separator ``<`` between them (two frames that
-    read it for certain): the boxes' union, ``left``'s tilt."""
+    read it for certain; the text is the joined frames' greedy reading): the boxes' union, ``left``'s
+    tilt."""
     box = (
         min(left.box[0], right.box[0]),
         min(left.box[1], right.box[1]),
@@ -246,7 +247,7 @@ def join_lines(left: ReadLine, right: ReadLine) -> ReadLine:
         max(left.box[3], right.box[3]),
     )
     log_probs = np.concatenate([left.log_probs, _SEPARATOR, right.log_probs])
-    return ReadLine(box, log_probs, f"{left.text}<{right.text}", left.angle)
+    return ReadLine(box, log_probs, greedy_text(log_probs), left.angle)
 
 
 def read_lines(page: Gray, lines: list[TextLine]) -> list[ReadLine]:
