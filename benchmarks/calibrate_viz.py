@@ -80,7 +80,10 @@ def main() -> int:
         print(f"{condition} {kind}: {len(files)} documents", file=sys.stderr, flush=True)
     table: dict[str, Any] = {}
     for shared in SHARED:
-        print(f"\nMIN_SHARED={shared}, MIN_FOUND={viz.MIN_FOUND}: flagged / compared / read")
+        print(
+            f"\nMIN_SHARED={shared}, MIN_FOUND={viz.MIN_FOUND} (two contradicted: "
+            f"{viz.MIN_FOUND_TWICE_CONTRADICTED}): flagged / compared / read"
+        )
         print(f"{'set':28s}" + "".join(f"{lv:>14g}" for lv in LEVELS))
         for name, recs in records.items():
             read = sum(1 for r in recs if r["read"])
