@@ -790,14 +790,15 @@ def row_runs(lines: Sequence[ReadLine]) -> list[ReadLine]:
     """Runs of one printed row that the line finder split, joined (:func:`~docverify.viz_reader.join_lines`):
     a date printed ``26 AUG 2032`` and found as ``26``, ``AUG``, ``2032`` is also read as one line. Each
     line with the next on its row, and those pairs with the next again (up to three runs)."""
+    following = {id(a): _next_on_row(a, lines) for a in lines}
     out = []
     for a in lines:
-        b = _next_on_row(a, lines)
+        b = following[id(a)]
         if b is None:
             continue
         pair = join_lines(a, b)
         out.append(pair)
-        c = _next_on_row(b, lines)
+        c = following[id(b)]
         if c is not None and c is not a:
             out.append(join_lines(pair, c))
     return out
