@@ -18,9 +18,10 @@ exactly as at run time (an image whose MRZ is not read is left out). Validation 
 block of seeds; the benchmarks use seeds below 10000.
 
 Models (:data:`docverify.tamper.MODELS`): a small CNN (5 stride-2 conv blocks, mean and max pooled, one
-logit) per region — ``portrait`` on the 168×228 portrait zone at 4 px/mm, ``reprint`` on the 512×320
-visual zone at 8 px/mm (trained on random 256×256 parts, run on the whole region). Inputs RGB, each channel
-standardised over the crop (see :func:`docverify.tamper.model_input`). Loss: binary cross-entropy.
+logit) per region — ``portrait`` on the 336×456 portrait zone at 8 px/mm (trained on random 288×288 parts),
+``reprint`` on the 512×320 visual zone at 8 px/mm (trained on random 256×256 parts); both run on the whole
+region. Inputs RGB, each channel standardised over the crop (see :func:`docverify.tamper.model_input`).
+Loss: binary cross-entropy.
 Output: ``src/docverify/models/<name>.onnx``, its metrics in ``models/regions/<name>/metrics.json``, and the
 registry entry.
 """
