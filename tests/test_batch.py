@@ -149,7 +149,14 @@ def test_interrupt_leaves_a_valid_file_and_resume_finishes(tmp_path: Path) -> No
         shutil.copy(SAMPLES / GOOD[i % 3], folder / f"doc-{i:02d}.jpg")
     out = tmp_path / "out.jsonl"
     cmd = [sys.executable, "-m", "docverify", "batch", str(folder), "--jsonl", str(out), "--workers", "2"]
-    proc = subprocess.Popen([*cmd, "--reference-date", REF], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Ctrl-C as from a terminal: a test run started in the background (`cmd &` in a script) has SIGINT
+    # ignored, which a child inherits and Python keeps, so the child would never see it. A handler (not
+    # SIG_IGN) in this process is reset to the default in the child.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen([*cmd, "--reference-date", REF], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and (not out.exists() or out.read_text().count("\n") < 3):
         time.sleep(0.05)
