@@ -1003,3 +1003,17 @@ def test_birth_century_before_2000() -> None:
     _, doc = mrz_json("--reference-date", "1970-01-01", *ICAO)
     assert doc["fields"]["birth_date"] == "1874-08-12"
     assert "mrz.validity.birth_in_future" not in codes(doc)
+
+
+def test_a_reader_that_quits_early_gives_the_write_error_code() -> None:
+    """`docverify ... | head -1`: the pipe closes before the output is written. Click would exit 1 (which
+    reads as `review`); docverify exits 5 (output not written) with one line on stderr, no traceback."""
+    line1, line2 = generated_td3(None)
+    cmd = [sys.executable, "-m", "docverify", "mrz", "--reference-date", GEN_REFERENCE.isoformat(), line1, line2]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    proc.stdout.close()  # long before the interpreter has started and written anything
+    _, stderr = proc.communicate(timeout=60)
+    assert b"Traceback" not in stderr
+    assert stderr.startswith(b"docverify: error: cannot write output"), stderr.decode()
+    assert proc.returncode == ExitCode.ERROR

@@ -605,11 +605,22 @@ def run() -> None:
     """Console-script entry point: :func:`main`, plus a clean exit when output cannot be written."""
     try:
         main(prog_name="docverify")
+    except SystemExit as exc:
+        # Click and Rich turn a broken pipe (the reader quit, as `| head` does) into a silent exit 1, raised
+        # while handling the BrokenPipeError; 1 reads as verdict `review`, but the output was not written.
+        if exc.code == 1 and isinstance(exc.__context__, BrokenPipeError):
+            _cannot_write("Broken pipe")
+        raise
     except OSError as exc:  # stdout closed or full: no traceback, a documented code
-        with contextlib.suppress(OSError):
-            sys.stderr.write(f"docverify: error: cannot write output ({exc.strerror or exc})\n")
-            sys.stderr.flush()
-        os._exit(int(ExitCode.ERROR))
+        _cannot_write(exc.strerror or str(exc))
+
+
+def _cannot_write(reason: str) -> NoReturn:
+    """Say on stderr (if it can be written) that the output could not be written; exit 5 at once."""
+    with contextlib.suppress(OSError):
+        sys.stderr.write(f"docverify: error: cannot write output ({reason})\n")
+        sys.stderr.flush()
+    os._exit(int(ExitCode.ERROR))
 
 
 @click.command("serve")
