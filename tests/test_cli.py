@@ -1006,7 +1006,7 @@ def test_birth_century_before_2000() -> None:
 
 
 def test_a_reader_that_quits_early_gives_the_write_error_code() -> None:
-    """`docverify ... | head -1`: the pipe closes before the output is written. Click would exit 1 (which
+    """`docverify ... | head -1`: the pipe closes before the output is written. Click and Rich would exit 1 (which
     reads as `review`); docverify exits 5 (output not written) with one line on stderr, no traceback."""
     line1, line2 = generated_td3(None)
     cmd = [sys.executable, "-m", "docverify", "mrz", "--reference-date", GEN_REFERENCE.isoformat(), line1, line2]
