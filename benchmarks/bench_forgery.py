@@ -142,6 +142,8 @@ def _one(item: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     if a is not None:
         row["font"] = min(a.font)
         row["font_lines"] = [[float(f), float(b)] for f, b in zip(a.font, a.blur, strict=True)]
+        row["font_model"] = max(a.font_model)
+        row["font_model_lines"] = [float(v) for v in a.font_model]
         row["runs"] = max((r.chi2 for r in (a.pitch, a.baseline) if r is not None), default=0.0)
         row["runs_effect"] = {
             name: (r.chi2, r.effect, r.line, r.start, r.end)
@@ -371,12 +373,14 @@ def main() -> int:
             brief = {k: v for k, v in summary.items() if not k.endswith("files")}
             print(f"{condition:8s} {kind:18s} {json.dumps(brief)}", flush=True)
         genuine = [r for r in rows_by[(condition, "genuine")] if r["read"] and "font" in r]
-        for kind, score in (("mrz.wrong_font", "font"), ("mrz.pitch_anomaly", "runs")):
+        scored = (("mrz.wrong_font", "font"), ("mrz.wrong_font", "font_model"), ("mrz.pitch_anomaly", "runs"))
+        for kind, score in scored:
             forged = [r for r in rows_by[(condition, kind)] if r["read"] and score in r]
             sign = -1.0 if score == "font" else 1.0
             value = auc([sign * r[score] for r in genuine], [sign * r[score] for r in forged])
-            result["auc"][f"{condition} {kind}"] = None if value is None else round(value, 4)
-            print(f"{condition:8s} {kind:18s} ROC-AUC of {score}: {result['auc'][f'{condition} {kind}']}")
+            key = f"{condition} {kind}" + (" font_model" if score == "font_model" else "")
+            result["auc"][key] = None if value is None else round(value, 4)
+            print(f"{condition:8s} {kind:18s} ROC-AUC of {score}: {result['auc'][key]}")
         passing = [r for r in genuine if r["verdict_without"] == "pass"]
         qs, qs_hi = (0.0, 0.01, 0.03, 0.05, 0.5), (0.5, 0.95, 0.97, 0.99, 1.0)
         font_q, runs_q = quantiles([r["font"] for r in passing], qs), quantiles([r["runs"] for r in passing], qs_hi)

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from docverify.mrz import conformity
 from docverify.mrz.conformity import check_print, measure_line
-from docverify.mrz.glyphs import font_path
+from docverify.mrz.glyphs import ALPHABET, font_path
 from docverify.mrz.locate import LineCrop
 from docverify.pipeline import Verifier, VerifierConfig
 from docverify.results import Category, Finding, MRZFormat, Severity
@@ -103,6 +103,35 @@ def test_another_font_matches_ocrb_less() -> None:
     genuine, retyped = measure_line(crop, LINES[1], centres), measure_line(other, LINES[1], other_centres)
     assert genuine is not None and retyped is not None
     assert genuine.ocrb - retyped.ocrb > 0.1
+
+
+def test_the_font_model_scores_ocrb_low_and_an_unseen_font_high() -> None:
+    """DejaVu Sans Mono was kept out of the font model's training and validation (models/mrz_font)."""
+    if not MONO.exists():
+        pytest.skip("DejaVu Sans Mono is not installed")
+    t = conformity.Thresholds()
+    for seed, text in enumerate(LINES):
+        genuine, centres = render_line(text, seed=seed)
+        retyped, other_centres = render_line(text, font=str(MONO), seed=seed)
+        g, r = measure_line(genuine, text, centres), measure_line(retyped, text, other_centres)
+        assert g is not None and r is not None
+        assert g.glyphs.shape == (len(text), *conformity._padded_templates().shape[1:])
+        ours, theirs = conformity.font_model_scores([g, r])
+        assert ours < t.font_model_note and theirs > t.font_model_warn
+
+
+def test_font_input_stretches_each_glyph_from_paper_to_ink() -> None:
+    crop, centres = render_line(LINES[1])
+    m = measure_line(crop, LINES[1], centres)
+    assert m is not None
+    chars = np.array([ALPHABET.index(ch) for ch in LINES[1]])
+    x = conformity.font_input(m.glyphs, chars)
+    assert x.shape == (len(LINES[1]), 2, *m.glyphs.shape[1:]) and x.dtype == np.float32
+    faint = conformity.font_input(0.2 + 0.5 * m.glyphs, chars)  # grey paper, faint ink: the same input
+    assert np.abs(faint - x).max() < 1e-4
+    as_bytes = conformity.font_input(np.round(m.glyphs * 255).astype(np.uint8), chars)
+    assert np.abs(as_bytes - x).max() < 0.02
+    assert np.array_equal(x[:, 1], conformity._padded_templates()[chars])
 
 
 def test_a_line_that_cannot_be_measured_gives_none() -> None:
@@ -207,8 +236,35 @@ def test_a_line_in_another_font_is_reported_with_its_box() -> None:
     findings = check_print(crops, LINES, centres)
     fonts = [f for f in findings if f.code == "print.mrz.font"]
     assert [(f.severity, f.spans[0].line) for f in fonts] == [(Severity.WARNING, 1)]
-    assert dict(fonts[0].evidence)["ocrb_similarity"] < conformity.Thresholds().font_warn
+    evidence = dict(fonts[0].evidence)
+    assert evidence["ocrb_similarity"] < conformity.Thresholds().font_warn
+    assert evidence["font_model_score"] >= conformity.Thresholds().font_model_warn
     assert len(fonts[0].box) == 4 and min(p[1] for p in fonts[0].box) > 300 + 2 * 2.6 * CAP
+
+
+def test_the_shape_similarity_alone_gives_info_unless_it_may_warn() -> None:
+    """Since the font model, a line below the template-similarity floor but not scored as another font by
+    the model is an info finding; ``font_shape_warns`` restores the similarity test's own warnings."""
+    if not MONO.exists():
+        pytest.skip("DejaVu Sans Mono is not installed")
+    crops, centres = two_lines(font=str(MONO))
+    blind = conformity.Thresholds(font_model_warn=1e9, font_model_note=1e9)
+    (f,) = [f for f in check_print(crops, LINES, centres, thresholds=blind) if f.code == "print.mrz.font"]
+    assert f.severity is Severity.INFO and f.spans[0].line == 1
+    old = dataclasses.replace(blind, font_shape_warns=True)
+    (f,) = [f for f in check_print(crops, LINES, centres, thresholds=old) if f.code == "print.mrz.font"]
+    assert f.severity is Severity.WARNING
+
+
+def test_a_line_measured_at_another_height_gets_no_font_warning() -> None:
+    """ICAO prints every MRZ line at one height: a line measured 1.5 times taller than the others was cut at
+    the wrong place, so what its glyphs look like says nothing of the font (info at most)."""
+    if not MONO.exists():
+        pytest.skip("DejaVu Sans Mono is not installed")
+    crops, centres = two_lines(font=str(MONO))
+    crops[1].to_original[:, :2] *= 1.5
+    (f,) = [f for f in check_print(crops, LINES, centres) if f.code == "print.mrz.font"]
+    assert f.severity is Severity.INFO and f.spans[0].line == 1
 
 
 def test_lines_too_far_apart_are_noted() -> None:

@@ -24,6 +24,15 @@ from docverify.synth.dataset import synthesize
 from docverify.tamper import MODELS, model_input
 
 
+def test_every_registered_model_is_shipped_with_its_hash() -> None:
+    reg = json.loads(resources.files("docverify.models").joinpath("registry.json").read_text())
+    assert {"mrz_char", "mrz_line", "mrz_font", "portrait", "reprint", "viz_line"} <= set(reg)
+    for entry in reg.values():
+        data = resources.files("docverify.models").joinpath(entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["file"]
+        assert len(data) < 5_000_000  # small enough to ship
+
+
 @pytest.mark.parametrize("name", ["mrz_char", "mrz_line"])
 def test_registry_hash_matches_the_shipped_model(name: str) -> None:
     reg = json.loads(resources.files("docverify.models").joinpath("registry.json").read_text())
