@@ -197,11 +197,13 @@ CATALOGUE: tuple[Explanation, ...] = (
         "print.mrz.*",
         "The MRZ print departs from OCR-B at the fixed pitch",
         "Genuine MRZs are printed in OCR-B at 2.54 mm per character on straight baselines. Glyph shapes "
-        "unlike OCR-B, a run of characters off the pitch or baseline, or unusual line spacing suggest a "
+        "unlike OCR-B (judged by a small model that compares every glyph with the OCR-B shape of the "
+        "character read), a run of characters off the pitch or baseline, or unusual line spacing suggest a "
         "retyped or partly reprinted MRZ.",
         "Inspect the MRZ under magnification: compare the shapes of 0, 1, < and letters with a genuine MRZ "
         "and look for characters out of line.",
-        "Blur, perspective and low resolution also distort print; it is a cue for a closer look.",
+        "Blur, perspective and low resolution also distort print, and an issuer's own OCR-B variant or "
+        "printer can differ from the OCR-B the model knows; it is a cue for a closer look.",
     ),
     Explanation(
         "portrait.substitution.not_assessed",
