@@ -250,3 +250,13 @@ def test_recording_a_trained_model_reproduces_the_shipped_registry(tmp_path: obj
     record_trained("mrz_line", out / "mrz_line.onnx", metrics, out)
     assert json.loads((out / "metrics.json").read_text()) == metrics
     assert (out / "registry.json").read_text() == shipped.read_text()
+
+
+def test_detection_metrics_count_ties_half_and_detect_above_the_genuine_percentiles() -> None:
+    from docverify.models import detection_metrics
+
+    m = detection_metrics([0.0, 1.0, 2.0, 3.0], [2.0, 5.0, 6.0])
+    assert m["auc"] == round((2 / 3 * 1 + 1 / 3 * (2 / 4 + 0.5 / 4)), 4)
+    assert m["detected_at_1pct"] == m["detected_at_3pct"] == round(2 / 3, 4)
+    assert detection_metrics(range(100), [200.0])["detected_at_1pct"] == 1.0
+    assert detection_metrics(range(100), [-1.0])["auc"] == 0.0

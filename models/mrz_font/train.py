@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from docverify.io import load_pages
+from docverify.models import detection_metrics
 from docverify.mrz.conformity import measure_line
 from docverify.mrz.glyphs import ALPHABET
 from docverify.mrz.image import scan_image
@@ -267,13 +268,10 @@ def evaluate(model: Any, data: dict[str, np.ndarray]) -> dict[str, Any]:
         neg, pos = scores[m & (y == 0)], scores[m & (y == 1)]
         if len(neg) == 0 or len(pos) == 0:
             continue
-        auc = float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
         out[c] = {
             "genuine_lines": len(neg),
             "retyped_lines": len(pos),
-            "auc": round(auc, 4),
-            "detected_at_1pct": round(float((pos > np.quantile(neg, 0.99)).mean()), 4),
-            "detected_at_3pct": round(float((pos > np.quantile(neg, 0.97)).mean()), 4),
+            **detection_metrics(neg, pos),
             "detected_above_max": round(float((pos > neg.max()).mean()), 4),
         }
     return out

@@ -42,7 +42,7 @@ import torch
 from torch import nn
 
 from docverify.io import load_pages
-from docverify.models import record_trained
+from docverify.models import detection_metrics, record_trained
 from docverify.mrz.image import scan_image
 from docverify.mrz.recognizer import MRZRecognizer
 from docverify.regions import REGIONS, reading_frame
@@ -181,15 +181,7 @@ def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray, cond: np.ndarray) -
         neg, pos = scores[m & (y == 0)], scores[m & (y == 1)]
         if len(neg) == 0 or len(pos) == 0:
             continue
-        auc = float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
-        t1, t3 = np.quantile(neg, 0.99), np.quantile(neg, 0.97)
-        out[c] = {
-            "genuine": len(neg),
-            "forged": len(pos),
-            "auc": round(auc, 4),
-            "detected_at_1pct": round(float((pos > t1).mean()), 4),
-            "detected_at_3pct": round(float((pos > t3).mean()), 4),
-        }
+        out[c] = {"genuine": len(neg), "forged": len(pos), **detection_metrics(neg, pos)}
     return out
 
 

@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 
 def record_trained(name: str, onnx: Path, metrics: dict[str, Any], card_dir: Path) -> None:
     """Training-time bookkeeping of a freshly exported model (``models/*/train.py``): ``metrics`` (with its
@@ -17,3 +20,16 @@ def record_trained(name: str, onnx: Path, metrics: dict[str, Any], card_dir: Pat
     registry = json.loads(registry_path.read_text()) if registry_path.exists() else {}
     registry[name] = {"file": onnx.name, "sha256": metrics["sha256"], "labels": metrics["labels"]}
     registry_path.write_text(json.dumps(registry, indent=2) + "\n")
+
+
+def detection_metrics(genuine: npt.ArrayLike, forged: npt.ArrayLike) -> dict[str, float]:
+    """Training-time metrics of a score (higher: forged) on ``genuine`` and ``forged`` items: ROC-AUC (ties
+    count half) and the share of forged items above the 99th and 97th percentile of the genuine scores
+    (detection at 1 % and 3 % false alarms), rounded to 4 places."""
+    neg, pos = np.asarray(genuine, dtype=np.float64), np.asarray(forged, dtype=np.float64)
+    auc = float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
+    return {
+        "auc": round(auc, 4),
+        "detected_at_1pct": round(float((pos > np.quantile(neg, 0.99)).mean()), 4),
+        "detected_at_3pct": round(float((pos > np.quantile(neg, 0.97)).mean()), 4),
+    }
