@@ -117,7 +117,8 @@ def test_the_font_model_scores_ocrb_low_and_an_unseen_font_high() -> None:
         assert g is not None and r is not None
         assert g.glyphs.shape == (len(text), *conformity._padded_templates().shape[1:])
         ours, theirs = conformity.font_model_scores([g, r])
-        assert ours < t.font_model_note and theirs > t.font_model_warn
+        assert ours.shape == theirs.shape == (len(text),)
+        assert ours.mean() < t.font_model_note and theirs.mean() > t.font_model_warn
 
 
 def test_font_input_stretches_each_glyph_from_paper_to_ink() -> None:
@@ -265,6 +266,7 @@ def test_a_line_measured_at_another_height_gets_no_font_warning() -> None:
     crops[1].to_original[:, :2] *= 1.5
     (f,) = [f for f in check_print(crops, LINES, centres) if f.code == "print.mrz.font"]
     assert f.severity is Severity.INFO and f.spans[0].line == 1
+    assert "cut at the wrong place" in f.message and "only a note" in f.message
 
 
 def test_lines_too_far_apart_are_noted() -> None:

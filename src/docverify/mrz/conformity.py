@@ -699,10 +699,10 @@ FONT_MODEL = "mrz_font"
 """The shipped font model (``models/mrz_font/README.md``): one logit per aligned glyph, "not OCR-B"."""
 
 
-def font_model_scores(ms: Sequence[LineMeasure]) -> tuple[float, ...]:
-    """Per line, the mean logit the font model gives its glyphs (:attr:`LineMeasure.glyphs` beside the
-    OCR-B template of the character read, :func:`font_input`): around −5 for OCR-B, higher for another
-    font. One model run for every glyph of the document."""
+def font_model_scores(ms: Sequence[LineMeasure]) -> tuple[Floats, ...]:
+    """Per line, the logit the font model gives each glyph (:attr:`LineMeasure.glyphs` beside the OCR-B
+    template of the character read, :func:`font_input`; N): around −5 for OCR-B, higher for another font.
+    One model run for every glyph of the document."""
     from docverify.mrz.recognizer import session  # noqa: PLC0415 - onnxruntime loads on first use
 
     if not ms:
@@ -711,7 +711,7 @@ def font_model_scores(ms: Sequence[LineMeasure]) -> tuple[float, ...]:
     chars = np.array([ALPHABET.index(ch) for m in ms for ch in m.chars], dtype=np.intp)
     logits = session(FONT_MODEL).run(None, {"glyphs": font_input(glyphs, chars)})[0][:, 0]
     ends = np.cumsum([len(m.chars) for m in ms])[:-1]
-    return tuple(float(part.mean()) for part in np.split(logits.astype(np.float64), ends))
+    return tuple(np.split(logits.astype(np.float64), ends))
 
 
 # --- the document ---------------------------------------------------------------------------------------
@@ -728,6 +728,8 @@ class PrintAssessment:
     """Per line, the OCR-B similarity of its glyphs (:attr:`LineMeasure.ocrb`)."""
     font_model: tuple[float, ...]
     """Per line, the font model's mean glyph logit (:func:`font_model_scores`; higher: less like OCR-B)."""
+    font_model_glyphs: tuple[Floats, ...]
+    """Per line, the font model's logit of each glyph (N)."""
     blur: tuple[float, ...]
     """Per line, the capture's blur (:attr:`LineMeasure.blur`)."""
     pitch: Run | None
@@ -764,12 +766,14 @@ def assess(
     runs_y = [worst_run(r, sy, i) for i, r in enumerate(ry)]
     scales = [float(np.sqrt(abs(np.linalg.det(c.to_original[:, :2])))) for c in crops]
     cap_px = float(np.median(np.concatenate([m.cap * s for m, s in zip(ms, scales, strict=True)])))
+    glyph_logits = font_model_scores(ms)
     line_caps = tuple(float(np.median(m.cap)) * s for m, s in zip(ms, scales, strict=True))
     return PrintAssessment(
         ms,
         ok,
         tuple(m.ocrb for m in ms),
-        font_model_scores(ms),
+        tuple(float(g.mean()) for g in glyph_logits),
+        glyph_logits,
         tuple(m.blur for m in ms),
         max((r for r in runs_x if r is not None), key=lambda r: r.chi2, default=None),
         max((r for r in runs_y if r is not None), key=lambda r: r.chi2, default=None),
@@ -857,12 +861,16 @@ def check_print(
         by_model = _severity(found.font_model[i], thresholds.font_model_warn, thresholds.font_model_note)
         severity = _stronger(by_shape, by_model)
         cap = found.line_cap_px[i] if found.line_cap_px else typical_cap
-        if severity is Severity.WARNING and abs(cap / typical_cap - 1.0) > thresholds.line_cap_tolerance:
+        misplaced = abs(cap / typical_cap - 1.0) > thresholds.line_cap_tolerance
+        if severity is Severity.WARNING and misplaced:
             # ICAO prints every MRZ line at one height: a line measured far taller or shorter than the
             # others was cut at the wrong place (a neighbouring line), and its glyphs say nothing of the font
             severity = Severity.INFO
         if severity is not None:
-            out.append(_font_finding(found, crops, i, score, floor=floor, severity=severity, t=thresholds))
+            heights = (cap, typical_cap) if misplaced else None
+            out.append(
+                _font_finding(found, crops, i, score, floor=floor, severity=severity, t=thresholds, heights=heights)
+            )
     for run, axis in ((found.pitch, "pitch"), (found.baseline, "baseline")):
         if run is None or run.effect < thresholds.run_effect:
             continue
@@ -930,24 +938,41 @@ def _font_finding(
     floor: float,
     severity: Severity,
     t: Thresholds = DEFAULT_THRESHOLDS,
+    heights: tuple[float, float] | None = None,
 ) -> Finding:
+    """The ``print.mrz.font`` finding of ``line``; ``heights``: the line's cap height and the document's
+    (original-image pixels) when they differ so much that the line was measured at the wrong place."""
     m = found.lines[line]
     n = len(m.chars)
     best = m.own.max(axis=1)
-    lowest = np.argsort(best)[:3]
+    model = found.font_model[line]
+    # the glyphs that decided: the model's highest logits when it found the line, else the least similar
+    lowest = np.argsort(-found.font_model_glyphs[line] if model >= t.font_model_note else best)[:3]
     worst = ", ".join(f"{m.chars[k]!r} at position {k + 1}" for k in sorted(lowest))
     strength = "clearly" if severity is Severity.WARNING else "slightly"
-    model = found.font_model[line]
-    shape = "below" if score < floor else "above"
+    shape = (
+        f"its glyphs match the OCR-B shapes of the characters read with a mean similarity of {score:.2f}, "
+        f"{'below' if score < floor else 'not below'} the {floor:.2f} genuine OCR-B gives in an image this sharp"
+    )
+    judged = (
+        f"the font model, which compares every glyph with the OCR-B shape of the character read, scores the "
+        f"line {model:.1f} (genuine OCR-B stays below {t.font_model_note:.1f}; {t.font_model_warn:.1f} and "
+        "above is a warning)"
+    )
+    first, second = (judged, shape) if model >= t.font_model_note else (shape, judged)
+    measured = ""
+    if heights is not None:
+        measured = (
+            f" Its characters were measured {heights[0]:.0f} px tall against {heights[1]:.0f} px on the other "
+            "lines, although every MRZ line is printed at one height: the line may have been cut at the wrong "
+            "place, so this is only a note."
+        )
     message = (
-        f"MRZ line {line + 1} does not look printed in OCR-B ({strength}): its characters match the OCR-B shapes "
-        f"of the characters read with a mean similarity of {score:.2f}, {shape} the {floor:.2f} that genuine "
-        f"OCR-B gives in an image this sharp, and the font model, trained to tell OCR-B from other fonts, "
-        f"scores them {model:.1f} (genuine OCR-B scores below {t.font_model_note:.1f}); the least alike are "
-        f"{worst}. ICAO 9303 requires OCR-B in the MRZ, so a line retyped in another font is a sign that it "
-        "was altered. It cannot prove a forgery: a very blurred or low-resolution image, heavy wear or an "
-        "issuer's own OCR-B variant can look the same; compare the glyph shapes (0, 1, 7, <) under "
-        "magnification."
+        f"MRZ line {line + 1} does not look printed in OCR-B ({strength}): {first}; {second}.{measured} The glyphs "
+        f"least like OCR-B are {worst}. ICAO 9303 requires OCR-B in the MRZ, so a line retyped in "
+        "another font is a sign that it was altered. It cannot prove a forgery: a very blurred or "
+        "low-resolution image, heavy wear or an issuer's own OCR-B variant can look the same; compare the "
+        "glyph shapes (0, 1, 7, <) under magnification."
     )
     evidence: tuple[tuple[str, str | int | float | bool], ...] = (
         ("line", line + 1),
