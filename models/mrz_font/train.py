@@ -5,7 +5,12 @@ Reproducible from a seed, CPU only:
     .venv/bin/pip install -e ".[train]"
     apt-get install fonts-liberation fonts-freefont-ttf fonts-noto-mono fonts-croscore fonts-urw-base35 \\
         fonts-inconsolata fonts-firacode fonts-jetbrains-mono fonts-go fonts-anonymous-pro
-    .venv/bin/python models/mrz_font/train.py --seed 41 --documents 3000
+    .venv/bin/python models/mrz_font/train.py --seed 41 --documents 3000 --validation 400 --epochs 6
+    apt-get remove fonts-liberation fonts-freefont-ttf fonts-noto-mono fonts-croscore fonts-urw-base35 \
+        fonts-inconsolata fonts-firacode fonts-jetbrains-mono fonts-go fonts-anonymous-pro
+
+(remove the fonts again: the generator draws every installed font of its lists, so with them installed the
+tests' and benchmarks' generated forgeries are other documents).
 
 Data (synthetic, generated here, cached in ``models/mrz_font/.cache/``): for each seed
 ``seed·10⁶ + i`` one fictitious document of ``docverify.synth`` (the five ICAO layouts in turn) is rendered
@@ -359,10 +364,13 @@ def main() -> int:
     ap.add_argument("--documents", type=int, default=3000)
     ap.add_argument("--validation", type=int, default=400)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--build-only", action="store_true")
     args = ap.parse_args()
+    missing = [f for f in (*TRAIN_FONTS, *VALIDATION_FONTS) if not (FONTS / f).is_file()]
+    if missing:  # the generator would fall back to DejaVu, the benchmark's font: refuse
+        raise SystemExit(f"train.py: fonts missing ({', '.join(missing)}); install them (see the docstring)")
     first = args.seed * 1_000_000
     data = build(first, args.documents, args.workers, validation=False)
     val = build(first + args.documents, args.validation, args.workers, validation=True)
