@@ -726,10 +726,8 @@ class PrintAssessment:
     """Per line, the glyphs whose positions are used (see :func:`reliable`)."""
     font: tuple[float, ...]
     """Per line, the OCR-B similarity of its glyphs (:attr:`LineMeasure.ocrb`)."""
-    font_model: tuple[float, ...]
-    """Per line, the font model's mean glyph logit (:func:`font_model_scores`; higher: less like OCR-B)."""
     font_model_glyphs: tuple[Floats, ...]
-    """Per line, the font model's logit of each glyph (N)."""
+    """Per line, the font model's logit of each glyph (N; :func:`font_model_scores`)."""
     blur: tuple[float, ...]
     """Per line, the capture's blur (:attr:`LineMeasure.blur`)."""
     pitch: Run | None
@@ -742,8 +740,13 @@ class PrintAssessment:
     """Between consecutive lines: baseline-to-baseline distance over the cap height."""
     cap_px: float
     """Median cap height in original-image pixels."""
-    line_cap_px: tuple[float, ...] = ()
+    line_cap_px: tuple[float, ...]
     """Per line, its median cap height in original-image pixels (ICAO prints every line at one height)."""
+
+    @property
+    def font_model(self) -> tuple[float, ...]:
+        """Per line, the font model's mean glyph logit (higher: less like OCR-B)."""
+        return tuple(float(g.mean()) for g in self.font_model_glyphs)
 
 
 def assess(
@@ -766,14 +769,12 @@ def assess(
     runs_y = [worst_run(r, sy, i) for i, r in enumerate(ry)]
     scales = [float(np.sqrt(abs(np.linalg.det(c.to_original[:, :2])))) for c in crops]
     cap_px = float(np.median(np.concatenate([m.cap * s for m, s in zip(ms, scales, strict=True)])))
-    glyph_logits = font_model_scores(ms)
     line_caps = tuple(float(np.median(m.cap)) * s for m, s in zip(ms, scales, strict=True))
     return PrintAssessment(
         ms,
         ok,
         tuple(m.ocrb for m in ms),
-        tuple(float(g.mean()) for g in glyph_logits),
-        glyph_logits,
+        font_model_scores(ms),
         tuple(m.blur for m in ms),
         max((r for r in runs_x if r is not None), key=lambda r: r.chi2, default=None),
         max((r for r in runs_y if r is not None), key=lambda r: r.chi2, default=None),
@@ -853,14 +854,15 @@ def check_print(
     out: list[Finding] = []
     floors = [thresholds.font_floor(blur) for blur in found.blur]
     margins = [score - floor for score, floor in zip(found.font, floors, strict=True)]
-    typical_cap = float(np.median(found.line_cap_px)) if found.line_cap_px else found.cap_px
+    typical_cap = float(np.median(found.line_cap_px))
+    model_scores = found.font_model
     for i, (score, floor) in enumerate(zip(found.font, floors, strict=True)):
         by_shape = font_severity(margins, i, thresholds)
         if by_shape is Severity.WARNING and not thresholds.font_shape_warns:
             by_shape = Severity.INFO
-        by_model = _severity(found.font_model[i], thresholds.font_model_warn, thresholds.font_model_note)
+        by_model = _severity(model_scores[i], thresholds.font_model_warn, thresholds.font_model_note)
         severity = _stronger(by_shape, by_model)
-        cap = found.line_cap_px[i] if found.line_cap_px else typical_cap
+        cap = found.line_cap_px[i]
         misplaced = abs(cap / typical_cap - 1.0) > thresholds.line_cap_tolerance
         if severity is Severity.WARNING and misplaced:
             # ICAO prints every MRZ line at one height: a line measured far taller or shorter than the
@@ -945,9 +947,11 @@ def _font_finding(
     m = found.lines[line]
     n = len(m.chars)
     best = m.own.max(axis=1)
-    model = found.font_model[line]
+    glyph_logits = found.font_model_glyphs[line]
+    model = float(glyph_logits.mean())
+    by_model = model >= t.font_model_note
     # the glyphs that decided: the model's highest logits when it found the line, else the least similar
-    lowest = np.argsort(-found.font_model_glyphs[line] if model >= t.font_model_note else best)[:3]
+    lowest = np.argsort(-glyph_logits if by_model else best)[:3]
     worst = ", ".join(f"{m.chars[k]!r} at position {k + 1}" for k in sorted(lowest))
     strength = "clearly" if severity is Severity.WARNING else "slightly"
     shape = (
@@ -959,7 +963,7 @@ def _font_finding(
         f"line {model:.1f} (genuine OCR-B stays below {t.font_model_note:.1f}; {t.font_model_warn:.1f} and "
         "above is a warning)"
     )
-    first, second = (judged, shape) if model >= t.font_model_note else (shape, judged)
+    first, second = (judged, shape) if by_model else (shape, judged)
     measured = ""
     if heights is not None:
         measured = (
