@@ -192,13 +192,38 @@ def test_pitch_and_baseline_runs_have_their_own_levels() -> None:
     t = conformity.Thresholds()
     evidence = dict(f.evidence)
     assert evidence["threshold_warning"] == t.pitch_warn < t.run_warn
-    assert evidence["threshold_info"] == t.pitch_note and f"a warning from {t.pitch_warn:.0f}" in f.message
+    assert evidence["threshold_info"] == t.pitch_note and evidence["threshold_alone"] == t.pitch_alone
+    assert f"a warning from {t.pitch_alone:.0f}, or from {t.pitch_warn:.0f}" in f.message
     chi2 = float(evidence["chi2"])
-    above = dataclasses.replace(t, pitch_warn=chi2 + 1, pitch_note=chi2 + 1, run_warn=0.0, run_note=0.0)
+    above = dataclasses.replace(
+        t, pitch_warn=chi2 + 1, pitch_note=chi2 + 1, pitch_alone=chi2 + 1, run_warn=0.0, run_note=0.0
+    )
     assert "print.mrz.pitch" not in codes(check_print(crops, LINES, centres, thresholds=above))
-    between = dataclasses.replace(t, pitch_warn=chi2 + 1, pitch_note=chi2 - 1)
+    between = dataclasses.replace(t, pitch_warn=chi2 + 1, pitch_alone=chi2 + 1, pitch_note=chi2 - 1)
     (note,) = [f for f in check_print(crops, LINES, centres, thresholds=between) if f.code == "print.mrz.pitch"]
     assert note.severity is Severity.INFO
+
+
+def test_below_the_level_alone_a_run_warns_only_when_it_stands_out() -> None:
+    t = conformity.Thresholds()
+    for axis, warn, alone in (("pitch", t.pitch_warn, t.pitch_alone), ("baseline", t.run_warn, t.run_alone)):
+        chi2 = (warn + alone) / 2
+        assert t.run_severity(axis, chi2, chi2 / (t.run_ratio + 0.5)) is Severity.WARNING
+        assert t.run_severity(axis, chi2, chi2 / (t.run_ratio - 0.5)) is Severity.INFO
+        assert t.run_severity(axis, alone, alone) is Severity.WARNING
+        assert t.run_severity(axis, warn - 1, 0.0) is (Severity.INFO if warn - 1 >= t.run_levels(axis)[1] else None)
+    # the next worst run is measured: on an even print it is the noise, with a run elsewhere it is that run
+    dy = np.zeros(len(LINES[1]))
+    dy[20:26] = -0.12 * CAP
+    crops, centres = two_lines(dy=dy)
+    found = conformity.assess(crops, LINES, centres)
+    assert found is not None and found.baseline is not None
+    assert found.baseline.chi2 > t.run_ratio * found.next_runs[1]
+    dy[5:10] = 0.12 * CAP
+    crops, centres = two_lines(dy=dy)
+    found = conformity.assess(crops, LINES, centres)
+    assert found is not None and found.baseline is not None
+    assert found.next_runs[1] > t.run_alone  # the second raised run is the next worst
 
 
 def test_a_smooth_bend_of_the_line_is_not_a_run() -> None:
