@@ -17,8 +17,8 @@ Every image goes through :class:`docverify.Verifier` (the visual-zone cross-chec
 exists, so only the MRZ stages run). Per document: was the MRZ read (and read exactly), the verdict, the
 verdict without the ``print.mrz.*`` findings (a false alarm is a genuine document that would pass
 without them and does not with them), and whether a warning of the right code was raised (``print.mrz.font``
-for a wrong font; ``print.mrz.pitch`` or ``print.mrz.baseline`` for a pitch anomaly, also counted on the
-forged line only). Detection counts documents whose MRZ was read, and those read as valid (the stage
+for a wrong font; ``print.mrz.pitch``, ``print.mrz.baseline`` or ``print.mrz.tilt`` for a pitch anomaly, also
+counted on the forged line only). Detection counts documents whose MRZ was read, and those read as valid (the stage
 assesses only those: with a broken check digit the characters read may be wrong). The underlying scores (lowest OCR-B
 similarity of a line; largest run χ² of pitch and baseline) give ROC-AUCs, genuine against forged.
 Timing: the ``print`` entry of the report's ``timings_ms`` in a second pass without any recording.
@@ -67,7 +67,10 @@ OTHER_KINDS = (
 )
 """With ``--other-kinds``: the generator's other forgeries, judged only by the verdict (detected = not
 ``pass``, whatever the cue): where docverify stands on each of issue 5's detection floors."""
-RIGHT_CODES = {"mrz.wrong_font": ("print.mrz.font",), "mrz.pitch_anomaly": ("print.mrz.pitch", "print.mrz.baseline")}
+RIGHT_CODES = {
+    "mrz.wrong_font": ("print.mrz.font",),
+    "mrz.pitch_anomaly": ("print.mrz.pitch", "print.mrz.baseline", "print.mrz.tilt"),
+}
 TARGET_FALSE_ALARMS = {"flatbed": 0.01, "phone": 0.03}
 REGION_CUES = tuple(m.code for m in MODELS.values())
 """The region models' cues (advisory info by default; warnings with ``VerifierConfig.region_warnings``)."""

@@ -41,10 +41,14 @@ def render_line(
     blur: float = 0.7,
     seed: int = 0,
     origin: tuple[float, float] = (0.0, 0.0),
+    turn: tuple[float, int, int] | None = None,
+    lean: float = 0.0,
 ) -> tuple[LineCrop, list[float]]:
     """A line crop (64 px tall, H×W uint8 gray, dark on light) with ``text`` printed at an even pitch, each
     character moved by ``dx``/``dy`` pixels, drawn 4× larger and reduced (sub-pixel exact); and the cell
-    centres (pixel indices) where the reader would put them."""
+    centres (pixel indices) where the reader would put them. ``turn`` (degrees counter-clockwise, first
+    character, end) turns those characters each about its own centre; ``lean`` slopes every vertical stroke
+    by that many degrees (an x-shear about the baseline, as a photo taken at an angle or italics do)."""
     n = len(text)
     shift_x = np.zeros(n) if dx is None else np.asarray(dx, float)
     shift_y = np.zeros(n) if dy is None else np.asarray(dy, float)
@@ -58,7 +62,20 @@ def render_line(
     draw = ImageDraw.Draw(img)
     for i, ch in enumerate(text):
         cx = LEFT + (i + 0.5) * PITCH + shift_x[i]
-        draw.text((cx * up - face.getlength(ch) / 2, (BASE + shift_y[i]) * up), ch, font=face, fill=30, anchor="ls")
+        xy = (cx * up - face.getlength(ch) / 2, (BASE + shift_y[i]) * up)
+        if turn is not None and turn[1] <= i < turn[2]:
+            glyph = Image.new("L", img.size, 255)
+            ImageDraw.Draw(glyph).text(xy, ch, font=face, fill=30, anchor="ls")
+            centre = (cx * up, (BASE + shift_y[i] - CAP / 2) * up)
+            glyph = glyph.rotate(turn[0], resample=Image.Resampling.BICUBIC, center=centre, fillcolor=255)
+            img = Image.fromarray(np.minimum(np.asarray(img), np.asarray(glyph)))
+            draw = ImageDraw.Draw(img)
+        else:
+            draw.text(xy, ch, font=face, fill=30, anchor="ls")
+    if lean:
+        k = np.tan(np.radians(lean))
+        shear = np.array([[1.0, -k, k * BASE * up], [0.0, 1.0, 0.0]])
+        img = Image.fromarray(cv2.warpAffine(np.asarray(img), shear, img.size, borderValue=235))
     a = cv2.resize(np.asarray(img, np.float32), (width, 64), interpolation=cv2.INTER_AREA)
     a = cv2.GaussianBlur(a, (0, 0), blur) + np.random.default_rng(seed).normal(0.0, 2.0, a.shape)
     crop = LineCrop(np.clip(a, 0, 255).astype(np.uint8), LEFT, LEFT + n * PITCH, TO_ORIGINAL.copy())
@@ -224,6 +241,33 @@ def test_below_the_level_alone_a_run_warns_only_when_it_stands_out() -> None:
     found = conformity.assess(crops, LINES, centres)
     assert found is not None and found.baseline is not None
     assert found.next_runs[1] > t.run_alone  # the second raised run is the next worst
+
+
+def test_a_run_of_turned_glyphs_is_reported() -> None:
+    crops, centres = two_lines(turn=(2.5, 30, 36))  # six characters turned 2.5° each about its centre
+    findings = check_print(crops, LINES, centres)
+    assert codes(findings) == {"print.mrz.tilt"}
+    (f,) = findings
+    (span,) = f.spans
+    assert span.line == 1 and span.start <= 31 and span.end >= 35 and span.end - span.start <= 9
+    ev = dict(f.evidence)
+    assert abs(float(ev["turn_degrees"])) == pytest.approx(2.5, abs=1.2)
+    assert float(ev["chi2"]) >= conformity.Thresholds().tilt_warn and "turned" in f.message and f.box
+
+
+def test_turns_are_not_judged_on_a_capture_that_shears_the_glyphs() -> None:
+    """A photo taken at an angle leans every glyph, and letters and fillers answer a lean with different
+    measured turns: there, turns are not judged at all."""
+    t = conformity.Thresholds()
+    first, c1 = render_line(LINES[0], seed=1, lean=3.0)
+    second, c2 = render_line(LINES[1], seed=2, origin=(0.0, 2 * 2.6 * CAP), lean=3.0, turn=(2.5, 30, 36))
+    found = conformity.assess([first, second], LINES, [c1, c2])
+    assert found is not None and found.view[0] > t.tilt_lean
+    assert "print.mrz.tilt" not in codes(check_print([first, second], LINES, [c1, c2]), Severity.INFO)
+    assert "print.mrz.tilt" not in codes(check_print([first, second], LINES, [c1, c2]))
+    crops, centres = two_lines()
+    upright = conformity.assess(crops, LINES, centres)
+    assert upright is not None and upright.view[0] < t.tilt_lean and upright.view[1] < t.tilt_gap
 
 
 def test_a_smooth_bend_of_the_line_is_not_a_run() -> None:

@@ -24,6 +24,7 @@ PIPELINE_CODES = [
     "print.mrz.font",
     "print.mrz.pitch",
     "print.mrz.baseline",
+    "print.mrz.tilt",
     "portrait.substitution",
     "portrait.substitution.not_assessed",
     "print.reprint",

@@ -15,8 +15,8 @@ Measurement, per line (:func:`measure_line`):
    a photo taken at an angle squeezes one direction more than the other) and aligned on the OCR-B template
    of the character read: normalised correlation over ±0.4 pitch, refined to a small fraction of a pixel
    by one Lucas–Kanade step. This gives each glyph's centre x, its baseline y and its similarity with the
-   template (``own``, −1…1), at several blurs of the template; and the capture's blur, from how soft the
-   ink's edges are in their softest direction (whatever the font).
+   template (``own``, −1…1), at several blurs of the template; two more steps give its turn and its lean;
+   and the capture's blur, from how soft the ink's edges are in their softest direction (whatever the font).
 
 Tests, per document (:func:`assess`):
 
@@ -31,7 +31,11 @@ Tests, per document (:func:`assess`):
   page, a wide-angle lens), and the baselines against x by a quadratic, all robustly; then every run of
   3–12 characters is tested for a common offset and a trend of its residuals (a χ² with two degrees of
   freedom against the document's own noise), so that a run reprinted at another pitch, height or angle
-  stands out while the smooth distortion of a photo does not.
+  stands out while the smooth distortion of a photo does not. A run warns from a lower level when it stands
+  out from the document's next worst run (:meth:`Thresholds.run_severity`).
+- **turns**: each glyph's rotation against its template, less a straight fit along the line, tested in runs
+  the same way — only on a capture seen square on (the glyphs' lean and the fillers' and letters' turns
+  agree), since a photo taken at an angle shears the glyphs and letters and fillers answer that differently.
 - **line spacing**: the distance between consecutive baselines over the cap height, against ICAO 9303's
   line pitch (TD1 4.2 mm, TD3 and MRV-A 6.35 mm, ±10 %) and cap height (2.4–2.6 mm); an info finding only.
 
@@ -155,6 +159,24 @@ class Thresholds:
     (a wrinkled page, a warped photo) raises several runs together."""
     run_effect: float = 0.05
     """Least displacement (fraction of pitch or cap height, about 0.1 mm) a run must show to be reported."""
+    tilt_warn: float = 25.0
+    """χ² (2 degrees of freedom, the document's own scatter) of the worst run of glyphs turned together
+    against their line, for a warning — only on a capture seen square on (:attr:`tilt_lean` and
+    :attr:`tilt_gap`), where a glyph's measured turn is its print's. Chosen on the calibration split
+    (2026-11-23, ninth session): the worst such run of a genuine scan reached 12; with the gate, no genuine
+    scan or photo of 298 / 588 reaches 25, and pitch anomalies found on scans rose from 84 to 88 %
+    (benchmarks/RESULTS.md)."""
+    tilt_note: float = 15.0
+    """The same χ², for an info finding."""
+    tilt_effect: float = 0.0087
+    """Least turn (radians, 0.5°) a run must show to be reported."""
+    tilt_lean: float = 0.0175
+    """Turns are judged only when the glyphs' median lean (:attr:`LineMeasure.lean`) is under this (radians,
+    1°): a photo taken at an angle shears the glyphs, and letters and fillers answer a shear with different
+    measured turns (up to 7° apart on genuine photos). Genuine scans: under 0.5°; 8 % of genuine photos pass."""
+    tilt_gap: float = 0.0209
+    """… and when the median turn of a line's fillers and of its other glyphs differ by less than this
+    (radians, 1.2°; genuine scans: under 0.8°)."""
     spacing_tolerance: float = 0.10
     """Tolerance on ICAO's line pitch (ICAO9303.md: ±10 %). Outside it, an info finding only: the line pitch
     is derived from ICAO's figures and real documents (and some specimens) stray from it."""
@@ -310,6 +332,12 @@ class LineMeasure:
     glyphs: npt.NDArray[np.float32]
     """Each glyph resampled to the templates' scale and cut where it aligned best, with :data:`GLYPH_PAD` px
     around the template's cell (N × (h + 2·pad) × (w + 2·pad), ink 0…1, dark print high)."""
+    tilt: Floats
+    """Each glyph's rotation against its template (N, radians, template coordinates, clockwise in the crop
+    positive): one Lucas–Kanade step with a rotation term (:func:`_glyph_turns`)."""
+    lean: Floats
+    """Each glyph's lean (N, radians: how far its vertical strokes slope, as a perspective view or an
+    italic makes them), from the same step with a lean term in place of the rotation's (:func:`_glyph_turns`)."""
     blur: float = 0.0
     """The capture's blur (Gaussian sigma, template pixels) in the direction where the ink's edges are
     softest: how far the print can be judged, whatever its font."""
@@ -382,13 +410,14 @@ def measure_line(crop: LineCrop, chars: str, centres: Sequence[float]) -> LineMe
     # sub-pixel position against the template blurred like the line (an unblurred one biases the step)
     b = int(own.mean(axis=0).argmax())
     dx, dy = _lucas_kanade(window, b, idx)
+    tilt, lean = _glyph_turns(window, b, idx)
     x_out = c + (ix + dx - r) * qx
     base_out = base0 + (iy + dy - ry) * qy
     blur = float(np.sqrt(max(_edge_blur(plain) ** 2 - _template_blur() ** 2, 0.0)))
     g = GLYPH_PAD
     padded = np.pad(plain, ((0, 0), (g, g), (g, g)))
     glyphs = np.stack([padded[i, iy[i] : iy[i] + th + 2 * g, ix[i] : ix[i] + tw + 2 * g] for i in range(n)])
-    return LineMeasure(chars, x_out, base_out, qy * CAP, own, corr.max(axis=1), local_pitch, glyphs, blur)
+    return LineMeasure(chars, x_out, base_out, qy * CAP, own, corr.max(axis=1), local_pitch, glyphs, tilt, lean, blur)
 
 
 def _ink(crop: npt.NDArray[np.uint8]) -> Floats:
@@ -500,6 +529,39 @@ def _lucas_kanade(window: Floats, blur: int, idx: Ints) -> tuple[Floats, Floats]
     a, _, cx, cy = np.linalg.solve(_normals(CAP)[blur, idx], rhs[..., None])[..., 0].T
     a = np.where(np.abs(a) < 1e-6, 1e-6, a)
     return np.clip(-cx / a, -1.0, 1.0), np.clip(-cy / a, -1.0, 1.0)
+
+
+def _glyph_turns(window: Floats, blur: int, idx: Ints) -> tuple[Floats, Floats]:
+    """Each window's (n × h·w) rotation and lean against the template ``idx`` at blur index ``blur``
+    (radians, clipped to ±0.2 and ±0.3), each from one least-squares step on the template, a constant and its x
+    and y gradients, plus: for the rotation, the image change of a small turn about the template's centre;
+    for the lean, those of an x-shear (vertical strokes sloping) and a y-shear (horizontal ones sloping)."""
+    out = []
+    for design, normals in _turn_designs(CAP):
+        d = design[blur, idx]  # n × P × k
+        sol = np.linalg.solve(normals[blur, idx], np.einsum("npi,np->ni", d, window)[..., None])[..., 0]
+        a = np.where(np.abs(sol[:, 0]) < 1e-6, 1e-6, sol[:, 0])
+        out.append(np.asarray(-sol[:, 4] / a, dtype=np.float64))
+    return np.clip(out[0], -0.2, 0.2), np.clip(out[1], -0.3, 0.3)
+
+
+@functools.lru_cache(maxsize=2)
+def _turn_designs(cap: int = CAP) -> tuple[tuple[Floats, Floats], tuple[Floats, Floats]]:
+    """For :func:`_glyph_turns`, per blur and template: the least-squares terms (B × 37 × P × k) and their
+    normal matrices (B × 37 × k × k), for the rotation (k = 5) and the lean (k = 6); x and y from the
+    template's centre (template pixels)."""
+    _, blurred, gx, gy, _ = _prepared(cap)
+    _, tw, th, _ = templates(cap)
+    yy, xx = np.mgrid[0:th, 0:tw].astype(np.float64)
+    y, x = (yy - (th - 1) / 2).ravel(), (xx - (tw - 1) / 2).ravel()
+    base = [blurred, np.ones_like(blurred), gx, gy]
+    out = []
+    for extra in ([-y * gx + x * gy], [y * gx, x * gy]):
+        design = np.stack([*base, *extra], axis=3)
+        k = design.shape[3]
+        normals = np.einsum("bcpi,bcpj->bcij", design, design) + np.eye(k) * 1e-6
+        out.append((design, normals))
+    return out[0], out[1]
 
 
 @functools.lru_cache(maxsize=2)
@@ -761,6 +823,14 @@ class PrintAssessment:
     next_runs: tuple[float, float]
     """The χ² of the document's next worst run, pitch and baseline: the worst of the other lines' and of
     the rest of :attr:`pitch`'s / :attr:`baseline`'s own line (that run and a glyph either side left out)."""
+    tilt: Run | None
+    """The run whose glyphs are turned most against their line (radians; :attr:`LineMeasure.tilt` less a
+    straight fit along the line)."""
+    tilt_noise: float
+    """The document's scatter of glyph turns (radians, at least :data:`TILT_NOISE_FLOOR`)."""
+    view: tuple[float, float]
+    """How square on the capture is, for the turns: the glyphs' median lean and the largest difference
+    between the median turn of a line's fillers and of its other glyphs (radians)."""
     spacing: tuple[float, ...]
     """Between consecutive lines: baseline-to-baseline distance over the cap height."""
     cap_px: float
@@ -807,10 +877,38 @@ def assess(
         top_y,
         (sx, sy),
         (_next_run(rx, runs_x, top_x, sx), _next_run(ry, runs_y, top_y, sy)),
+        *_turns(ms, ok),
         _spacing(ms, ok, crops),
         cap_px,
         line_caps,
     )
+
+
+TILT_NOISE_FLOOR = 0.012
+"""Least scatter of glyph turns assumed (radians, 0.7°)."""
+
+
+def _turns(
+    ms: Sequence[LineMeasure], ok: Sequence[npt.NDArray[np.bool_]]
+) -> tuple[Run | None, float, tuple[float, float]]:
+    """The worst run of glyphs turned together (:func:`worst_run` on each line's turns less a robust straight
+    fit along the line; unreliable glyphs left out), the document's scatter of turns, and the view
+    (:attr:`PrintAssessment.view`)."""
+    resid, leans, gaps = [], [], [0.0]
+    for m, use in zip(ms, ok, strict=True):
+        fit = use if use.sum() >= 6 else np.ones(len(use), bool)
+        xs = (m.x - m.x.mean()) / (np.ptp(m.x) + 1e-9)
+        design = np.stack([np.ones(len(xs)), xs], axis=1)
+        r = _robust_residuals(design, m.tilt, _lmeds_line(xs, m.tilt, fit), fit)
+        resid.append(np.where(use, r, np.nan))
+        leans.append(abs(float(np.median(m.lean[fit]))))
+        fillers = np.array([ch == FILLER for ch in m.chars])
+        if (fit & fillers).sum() >= 3 and (fit & ~fillers).sum() >= 3:
+            gaps.append(abs(float(np.median(m.tilt[fit & fillers]) - np.median(m.tilt[fit & ~fillers]))))
+    sigma = max(_noise(resid), TILT_NOISE_FLOOR)
+    runs = [worst_run(r, sigma, i) for i, r in enumerate(resid)]
+    top = max((r for r in runs if r is not None), key=lambda r: r.chi2, default=None)
+    return top, sigma, (float(np.median(leans)), max(gaps))
 
 
 def _next_run(resid: Sequence[Floats], runs: Sequence[Run | None], top: Run | None, sigma: float) -> float:
@@ -919,6 +1017,12 @@ def check_print(
         severity = thresholds.run_severity(axis, run.chi2, found.next_runs[0 if axis == "pitch" else 1])
         if severity is not None:
             out.append(_run_finding(found, crops, run, axis, severity=severity, t=thresholds))
+    turn = found.tilt
+    square_on = found.view[0] < thresholds.tilt_lean and found.view[1] < thresholds.tilt_gap
+    if turn is not None and square_on and abs(turn.offset) >= thresholds.tilt_effect:
+        severity = _severity(turn.chi2, thresholds.tilt_warn, thresholds.tilt_note)
+        if severity is not None:
+            out.append(_tilt_finding(found, crops, turn, severity=severity, t=thresholds))
     out.extend(_spacing_findings(found, crops, len(lines), thresholds))
     return tuple(out)
 
@@ -1085,6 +1189,41 @@ def _run_finding(
     )
     return Finding(
         f"print.mrz.{axis}",
+        severity,
+        Category.AUTHENTICITY,
+        message,
+        STAGE,
+        spans=(span,),
+        evidence=evidence,
+        box=_box(m, crops[run.line], run.start, run.end),
+    )
+
+
+def _tilt_finding(
+    found: PrintAssessment, crops: Sequence[LineCrop], run: Run, *, severity: Severity, t: Thresholds
+) -> Finding:
+    m = found.lines[run.line]
+    span = Span(run.line, run.start, run.end)
+    turn, noise = np.degrees(abs(run.offset)), np.degrees(found.tilt_noise)
+    message = (
+        f"MRZ {span.human()} are turned against the rest of the line: their glyphs stand {turn:.1f}° off "
+        f"upright together, against a scatter of {noise:.1f}° in the rest of this image (χ² {run.chi2:.0f}; a "
+        f"warning from {t.tilt_warn:.0f}, judged only on an image taken square on). An MRZ is printed upright "
+        f"in one pass, so characters turned together may have been reprinted after the document was issued. "
+        f"{LIMITS_OF_THE_CUE}"
+    )
+    evidence: tuple[tuple[str, str | int | float | bool], ...] = (
+        ("line", run.line + 1),
+        ("start", run.start + 1),
+        ("end", run.end),
+        ("turn_degrees", round(float(np.degrees(run.offset)), 2)),
+        ("chi2", round(run.chi2, 1)),
+        ("noise_degrees", round(float(noise), 2)),
+        ("threshold_warning", t.tilt_warn),
+        ("threshold_info", t.tilt_note),
+    )
+    return Finding(
+        "print.mrz.tilt",
         severity,
         Category.AUTHENTICITY,
         message,
