@@ -1147,7 +1147,6 @@ def _font_finding(
 def _run_finding(
     found: PrintAssessment, crops: Sequence[LineCrop], run: Run, axis: str, *, severity: Severity, t: Thresholds
 ) -> Finding:
-    m = found.lines[run.line]
     span = Span(run.line, run.start, run.end)
     mm = PITCH_MM if axis == "pitch" else NOMINAL_CAP_MM
     unit = "character pitch" if axis == "pitch" else "character height"
@@ -1174,9 +1173,6 @@ def _run_finding(
         f"together may have been reprinted after the document was issued. {LIMITS_OF_THE_CUE}"
     )
     evidence: tuple[tuple[str, str | int | float | bool], ...] = (
-        ("line", run.line + 1),
-        ("start", run.start + 1),
-        ("end", run.end),
         ("offset", round(run.offset, 4)),
         ("trend", round(run.trend, 4)),
         ("displacement_mm", round(run.effect * mm, 3)),
@@ -1187,22 +1183,12 @@ def _run_finding(
         ("threshold_alone", alone),
         ("threshold_info", note),
     )
-    return Finding(
-        f"print.mrz.{axis}",
-        severity,
-        Category.AUTHENTICITY,
-        message,
-        STAGE,
-        spans=(span,),
-        evidence=evidence,
-        box=_box(m, crops[run.line], run.start, run.end),
-    )
+    return _located(found, crops, run, f"print.mrz.{axis}", severity=severity, message=message, evidence=evidence)
 
 
 def _tilt_finding(
     found: PrintAssessment, crops: Sequence[LineCrop], run: Run, *, severity: Severity, t: Thresholds
 ) -> Finding:
-    m = found.lines[run.line]
     span = Span(run.line, run.start, run.end)
     turn, noise = np.degrees(abs(run.offset)), np.degrees(found.tilt_noise)
     message = (
@@ -1213,24 +1199,41 @@ def _tilt_finding(
         f"{LIMITS_OF_THE_CUE}"
     )
     evidence: tuple[tuple[str, str | int | float | bool], ...] = (
-        ("line", run.line + 1),
-        ("start", run.start + 1),
-        ("end", run.end),
         ("turn_degrees", round(float(np.degrees(run.offset)), 2)),
         ("chi2", round(run.chi2, 1)),
         ("noise_degrees", round(float(noise), 2)),
         ("threshold_warning", t.tilt_warn),
         ("threshold_info", t.tilt_note),
     )
+    return _located(found, crops, run, "print.mrz.tilt", severity=severity, message=message, evidence=evidence)
+
+
+def _located(
+    found: PrintAssessment,
+    crops: Sequence[LineCrop],
+    run: Run,
+    code: str,
+    *,
+    severity: Severity,
+    message: str,
+    evidence: tuple[tuple[str, str | int | float | bool], ...],
+) -> Finding:
+    """A finding on the characters of ``run``: their span, their box in the original image, and the line and
+    positions (1-based) ahead of ``evidence``."""
+    where: tuple[tuple[str, str | int | float | bool], ...] = (
+        ("line", run.line + 1),
+        ("start", run.start + 1),
+        ("end", run.end),
+    )
     return Finding(
-        "print.mrz.tilt",
+        code,
         severity,
         Category.AUTHENTICITY,
         message,
         STAGE,
-        spans=(span,),
-        evidence=evidence,
-        box=_box(m, crops[run.line], run.start, run.end),
+        spans=(Span(run.line, run.start, run.end),),
+        evidence=where + evidence,
+        box=_box(found.lines[run.line], crops[run.line], run.start, run.end),
     )
 
 
