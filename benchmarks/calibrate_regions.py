@@ -35,8 +35,8 @@ def _logits(path: str) -> dict[str, float] | None:
     from docverify.io import load_pages
     from docverify.mrz.image import scan_image
     from docverify.mrz.recognizer import MRZRecognizer
-    from docverify.regions import REGIONS, reading_frame
-    from docverify.tamper import MODELS, region_logit
+    from docverify.regions import reading_frame
+    from docverify.tamper import MODELS, model_logit
 
     ocr = _state.setdefault("ocr", MRZRecognizer())
     image = load_pages(path)[0].image
@@ -44,7 +44,7 @@ def _logits(path: str) -> dict[str, float] | None:
     if reading is None:
         return None
     frame = reading_frame(reading)
-    return {name: region_logit(name, frame.warp(image, REGIONS[m.region])) for name, m in MODELS.items()}
+    return {name: model_logit(name, image, frame)[0] for name in MODELS}
 
 
 def logits(folder: Path, workers: int) -> list[dict[str, float]]:

@@ -15,7 +15,16 @@ from docverify.pipeline import SCORE_FLOOR, Verifier, VerifierConfig, tamper_sco
 from docverify.regions import REGIONS, reading_frame
 from docverify.results import Category, Finding, MRZFormat, Severity
 from docverify.synth import synthesize
-from docverify.tamper import ADVISORY, MODELS, RegionScore, Thresholds, model_input, score_regions
+from docverify.tamper import (
+    ADVISORY,
+    MODELS,
+    RegionScore,
+    Thresholds,
+    model_input,
+    model_logit,
+    region_logit,
+    score_regions,
+)
 
 REF = dt.date(2026, 1, 1)
 
@@ -109,6 +118,30 @@ def test_scores_follow_their_thresholds() -> None:
     assert all(f.message.endswith(ADVISORY) for f in advisory)
     quiet, findings = score_regions(shot.image, frame, high)
     assert all(s.score < 0.01 for s in quiet) and findings == ()
+
+
+def test_the_portrait_is_scored_against_zones_of_the_same_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    shot = synthesize(11, MRZFormat.TD3, "flatbed")
+    reading = scan_image(shot.image, MRZRecognizer(), reference_date=REF).reading
+    assert reading is not None
+    frame = reading_frame(reading)
+    spec = MODELS["portrait"]
+    assert spec.references and all(REGIONS[r].size == REGIONS[spec.region].size for r in spec.references)
+    own = region_logit("portrait", frame.warp(shot.image, REGIONS["portrait"]))
+    beside = [region_logit("portrait", frame.warp(shot.image, REGIONS[r])) for r in spec.references]
+    logit, reference = model_logit("portrait", shot.image, frame)
+    assert reference == pytest.approx(max(beside)) and logit == pytest.approx(own - max(beside))
+    scores, _ = score_regions(shot.image, frame, Thresholds(portrait=logit - 1.0))
+    (finding,) = [
+        f for f in score_regions(shot.image, frame, Thresholds(portrait=logit - 1.0))[1] if "portrait" in f.code
+    ]
+    assert dict(finding.evidence)["reference_logit"] == pytest.approx(reference, abs=1e-3)
+    assert next(s for s in scores if s.model == "portrait").logit == pytest.approx(logit)
+    # a page that looked like its portrait everywhere would give no cue at all
+    monkeypatch.setitem(MODELS, "portrait", dataclasses.replace(spec, references=("portrait",)))
+    assert model_logit("portrait", shot.image, frame) == (pytest.approx(0.0), pytest.approx(own))
+    # the reprint model reads its zone alone
+    assert model_logit("reprint", shot.image, frame)[1] is None
 
 
 def test_tamper_score_is_the_strongest_cue() -> None:

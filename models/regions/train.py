@@ -58,6 +58,8 @@ CACHE = HERE / ".cache"
 FORMATS = [MRZFormat.TD1, MRZFormat.TD2, MRZFormat.TD3, MRZFormat.MRVA, MRZFormat.MRVB]
 CONDITIONS = (("flatbed", 0.3), ("rotated", 0.2), ("phone", 0.5))
 KINDS = ("genuine", "portrait.substituted", "reprint")
+TRAINED = {m.region: REGIONS[m.region] for m in MODELS.values()}
+"""The regions the models read (not the reference zones they are compared with at run time)."""
 _OCR: dict[str, MRZRecognizer] = {}
 
 
@@ -67,7 +69,7 @@ def _regions(image: np.ndarray) -> dict[str, np.ndarray] | None:
     if reading is None:
         return None
     frame = reading_frame(reading)
-    return {name: frame.warp(image, region) for name, region in REGIONS.items()}
+    return {name: frame.warp(image, region) for name, region in TRAINED.items()}
 
 
 NEEDS = {"genuine": ("portrait", "background"), "portrait.substituted": ("portrait",), "reprint": ("background",)}
@@ -96,7 +98,7 @@ def _one(seed: int) -> list[tuple[str, str, dict[str, np.ndarray]]]:
 def build(first: int, count: int, workers: int) -> dict[str, np.ndarray]:
     """Regions of documents ``first``..``first+count`` (cached): per region ``<region>`` (N×H×W×3 uint8
     RGB), ``<region>_kind`` (index in :data:`KINDS`), ``<region>_condition``, ``<region>_seed``."""
-    sizes = "-".join(f"{k}{r.px_per_mm:g}" for k, r in REGIONS.items())
+    sizes = "-".join(f"{k}{r.px_per_mm:g}" for k, r in TRAINED.items())
     path = CACHE / f"regions-{first}-{count}-{sizes}-file.npz"
     if path.exists():
         with np.load(path) as z:
@@ -115,7 +117,7 @@ def build(first: int, count: int, workers: int) -> dict[str, np.ndarray]:
                     rows.setdefault(f"{k}_seed", []).append(seed)
             if (i + 1) % 100 == 0:
                 print(f"  {i + 1}/{count} documents, {time.time() - t0:.0f} s", flush=True)
-    data = {k: np.stack(v) if k in REGIONS else np.asarray(v) for k, v in rows.items()}
+    data = {k: np.stack(v) if k in TRAINED else np.asarray(v) for k, v in rows.items()}
     np.savez(path, **data)
     return data
 

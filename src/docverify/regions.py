@@ -70,6 +70,9 @@ class Region:
 REGIONS: dict[str, Region] = {
     "portrait": Region("portrait", (-4.0, -60.0, 38.0, -3.0), 8.0),
     "background": Region("background", (42.0, -44.0, 106.0, -4.0), 8.0),
+    # two zones of the portrait's size beside it: the page the portrait is compared with
+    "beside portrait": Region("beside portrait", (44.0, -60.0, 86.0, -3.0), 8.0),
+    "far beside portrait": Region("far beside portrait", (80.0, -60.0, 122.0, -3.0), 8.0),
 }
 
 

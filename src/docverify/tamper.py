@@ -27,12 +27,14 @@ STAGE = "regions"
 class RegionModel:
     """A shipped region model: ONNX ``file`` (registry name = key of :data:`MODELS`), the
     :data:`~docverify.regions.REGIONS` entry it reads, the finding ``code`` of its cue and what the cue
-    says (one sentence, no final stop)."""
+    says (one sentence, no final stop); and the ``references``: regions of the same size on the same page
+    the model also scores, whose highest logit is taken off the region's (:func:`model_logit`)."""
 
     file: str
     region: str
     code: str
     cue: str
+    references: tuple[str, ...] = ()
 
 
 MODELS: dict[str, RegionModel] = {
@@ -42,6 +44,7 @@ MODELS: dict[str, RegionModel] = {
         "portrait.substitution",
         "The portrait zone looks pasted in: its edges, sharpness, colour or print texture differ from the "
         "page around it",
+        ("beside portrait", "far beside portrait"),
     ),
     "reprint": RegionModel(
         "reprint.onnx",
@@ -72,9 +75,10 @@ class Thresholds:
     on the genuine captures of the calibration split (seeds from 5100, never the evaluation's): the higher
     of the 99.5th percentiles on 300 flatbed scans and 598 phone photos, so each model alone flags about
     0.5 % of genuine captures (figures in benchmarks/RESULTS.md). Recalibrated 2026-11-23 when the input's
-    statistics came to be summed in double precision (:func:`model_input`)."""
+    statistics came to be summed in double precision (:func:`model_input`), and the portrait's again when its
+    logit came to be taken against zones of the same page (:func:`model_logit`; was 1.436)."""
 
-    portrait: float = 1.436
+    portrait: float = 1.876
     reprint: float = 2.027
 
 
@@ -100,6 +104,20 @@ def region_logit(name: str, crop: npt.NDArray[np.uint8]) -> float:
 
     out = session(name).run(None, {"image": model_input(crop)})[0]
     return float(np.asarray(out).reshape(-1)[0])
+
+
+def model_logit(name: str, image: npt.NDArray[np.uint8], frame: PageFrame) -> tuple[float, float | None]:
+    """Model ``name``'s logit on its region of ``image`` (H×W×3 uint8 RGB, original pixels) placed by
+    ``frame``, less the highest of its logits on its reference regions (:attr:`RegionModel.references`;
+    parts outside the image repeat its border): a page that looks unlike the generated training pages
+    everywhere, as real pages do, is not taken for an altered zone. Also that reference logit (``None``
+    without references)."""
+    spec = MODELS[name]
+    own = region_logit(name, frame.warp(image, REGIONS[spec.region]))
+    if not spec.references:
+        return own, None
+    reference = max(region_logit(name, frame.warp(image, REGIONS[r])) for r in spec.references)
+    return own - reference, reference
 
 
 ADVISORY = (
@@ -146,7 +164,7 @@ def score_regions(
                 )
             )
             continue
-        logit = region_logit(name, frame.warp(image, region))
+        logit, reference = model_logit(name, image, frame)
         score = _sigmoid(logit - getattr(thresholds, name))
         scores.append(RegionScore(name, logit, score, polygon))
         if score >= 0.5:
@@ -160,7 +178,8 @@ def score_regions(
                     + (ADVISORY if severity is Severity.INFO else ""),
                     STAGE,
                     box=polygon,
-                    evidence=(("score", round(score, 3)), ("logit", round(logit, 3))),
+                    evidence=(("score", round(score, 3)), ("logit", round(logit, 3)))
+                    + ((("reference_logit", round(reference, 3)),) if reference is not None else ()),
                 )
             )
     return tuple(scores), tuple(findings)
