@@ -198,12 +198,13 @@ CATALOGUE: tuple[Explanation, ...] = (
         "The MRZ print departs from OCR-B at the fixed pitch",
         "Genuine MRZs are printed in OCR-B at 2.54 mm per character on straight baselines. Glyph shapes "
         "unlike OCR-B (judged by a small model that compares every glyph with the OCR-B shape of the "
-        "character read), a run of characters off the pitch or baseline, or unusual line spacing suggest a "
-        "retyped or partly reprinted MRZ.",
+        "character read), a run of characters off the pitch or baseline or turned together off upright, or "
+        "unusual line spacing suggest a retyped or partly reprinted MRZ.",
         "Inspect the MRZ under magnification: compare the shapes of 0, 1, < and letters with a genuine MRZ "
         "and look for characters out of line.",
-        "Blur, perspective and low resolution also distort print, and an issuer's own OCR-B variant or "
-        "printer can differ from the OCR-B the model knows; it is a cue for a closer look.",
+        "Blur, perspective and low resolution also distort print (turns are judged only on an image taken "
+        "square on), and an issuer's own OCR-B variant or printer can differ from the OCR-B the model knows; it "
+        "is a cue for a closer look.",
     ),
     Explanation(
         "portrait.substitution.not_assessed",
@@ -218,7 +219,8 @@ CATALOGUE: tuple[Explanation, ...] = (
         "A small model trained on generated documents scored the portrait zone (found from the MRZ's "
         "geometry, ICAO zone V) as pasted in: a seam or shadow around the photo, a photo tilted or "
         "shifted against its printed frame, or a sharpness, colour, grain or JPEG texture unlike the page "
-        "around it. The box marks the zone that was scored.",
+        "around it. The score is the zone's against two zones of the same size beside it on the same page, "
+        "so a page that looks unusual everywhere does not raise it. The box marks the zone that was scored.",
         "Look at the portrait's edges under magnification and raking light for a cut, a lifted laminate or "
         "glue; check that security print (guilloche, ghost image, laser perforation) continues across the "
         "photo; compare the face with the ghost image and the chip.",
