@@ -337,7 +337,8 @@ class LineMeasure:
     positive): one Lucas–Kanade step with a rotation term (:func:`_glyph_turns`)."""
     lean: Floats
     """Each glyph's lean (N, radians: how far its vertical strokes slope, as a perspective view or an
-    italic makes them), from the same step with a lean term in place of the rotation's (:func:`_glyph_turns`)."""
+    italic makes them): the x-shear of a second step with x- and y-shear terms in place of the rotation's
+    (:func:`_glyph_turns`)."""
     blur: float = 0.0
     """The capture's blur (Gaussian sigma, template pixels) in the direction where the ink's edges are
     softest: how far the print can be judged, whatever its font."""
