@@ -60,13 +60,17 @@ def model_input(region: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     """A region crop (H×W×3 uint8, RGB) as the models' input: 1×3×H×W float32, each channel standardised
     over the crop (mean 0, standard deviation 1, floor 4 grey levels), so exposure and white balance do
     not count, while differences inside the crop do. The statistics are summed in double precision
-    (``cv2.meanStdDev``; numpy's float32 sums over the transposed crop took four times as long)."""
+    (``cv2.meanStdDev``; numpy's float32 sums over the transposed crop took four times as long), and each
+    channel is written straight into its plane (half the time of converting and transposing the crop)."""
     region = np.ascontiguousarray(region)
     mean, std = cv2.meanStdDev(region)
-    centre = mean.reshape(1, 1, -1).astype(np.float32)
-    spread = np.maximum(std.reshape(1, 1, -1), 4.0).astype(np.float32)
-    x = (region.astype(np.float32) - centre) / spread
-    return np.ascontiguousarray(x.transpose(2, 0, 1))[None]
+    centre = mean.reshape(-1).astype(np.float32)
+    spread = np.maximum(std.reshape(-1), 4.0).astype(np.float32)
+    out = np.empty((1, region.shape[2], region.shape[0], region.shape[1]), np.float32)
+    for k, channel in enumerate(cv2.split(region)):
+        np.subtract(channel, centre[k], out=out[0, k], dtype=np.float32)
+        out[0, k] /= spread[k]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
