@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -10,7 +12,11 @@ import numpy as np
 import pytest
 
 from docverify import MRZFormat
-from docverify.mrz.locate import cut_line, locate_mrz
+from docverify.mrz import image as image_module
+from docverify.mrz import locate as locate_module
+from docverify.mrz.image import scan_image, search_plan, search_sides
+from docverify.mrz.locate import WORK_SIDE, MRZLocation, cut_line, iter_locations, locate_mrz
+from docverify.mrz.recognizer import MRZRecognizer
 from docverify.synth.dataset import synthesize
 
 SPECIMENS = Path(__file__).resolve().parents[1].parent / "shared" / "specimens"
@@ -240,3 +246,127 @@ def test_near_pairs_are_all_pairs_tested() -> None:
         i, j = np.nonzero((dx * dx + dy * dy < reach * reach) & (ratio < 1.6) & (ratio > 1 / 1.6))
         found = _near_pairs(centroids, size)
         assert np.array_equal(found[0], i[i < j]) and np.array_equal(found[1], j[i < j])
+
+
+def _shadowed(image: np.ndarray, light: float = 0.4) -> np.ndarray:
+    """``image`` with a sharp-edged shadow over its left part, slanted so that it crosses the MRZ."""
+    h, w = image.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    inside = (xx - 0.55 * w) + 0.5 * (yy - 0.5 * h) < 0
+    gain = np.where(inside, light, 1.0).astype(np.float32)
+    return np.clip(image * gain[..., None], 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("seed", "fmt"), [(11, MRZFormat.TD3), (12, MRZFormat.TD1), (13, MRZFormat.MRVA)])
+def test_a_shadow_across_the_page_does_not_hide_the_mrz(seed: int, fmt: MRZFormat) -> None:
+    """Strokes count against the paper around them: in a shadow at 40 % of the light, characters are as
+    strong as in the light, so the lines are found whole (judged against a global level, the shadowed
+    part of each line was cut off)."""
+    cap = synthesize(seed, fmt, "flatbed")
+    reading = scan_image(_shadowed(cap.image), MRZRecognizer()).reading
+    assert reading is not None
+    assert list(reading.result.lines) == list(cap.truth.mrz_lines)
+
+
+def _framed(image: np.ndarray, share: float) -> np.ndarray:
+    """``image`` centred in a 4,000-pixel-wide photo of which it takes ``share`` of the width (a document
+    photographed from a distance), on a dull green surround."""
+    h, w = image.shape[:2]
+    big_w, big_h = 4000, 3000
+    s = share * big_w / w
+    small = cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+    out = np.empty((big_h, big_w, 3), np.uint8)
+    out[:] = (90, 110, 100)
+    y, x = (big_h - small.shape[0]) // 2, (big_w - small.shape[1]) // 2
+    out[y : y + small.shape[0], x : x + small.shape[1]] = small
+    return out
+
+
+@pytest.mark.parametrize(("seed", "fmt"), [(21, MRZFormat.TD1), (22, MRZFormat.TD3), (23, MRZFormat.TD2)])
+def test_a_document_small_in_a_large_photo_is_searched_closer(
+    seed: int, fmt: MRZFormat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scan shrunk to 15 % of a 4,000-pixel photo: its characters are about 3 px tall in the usual
+    working copy. Found by searching again at twice and four times its scale
+    (:data:`docverify.mrz.image.ZOOMS`), and not without."""
+    cap = synthesize(seed, fmt, "flatbed")
+    photo = _framed(cap.image, 0.15)
+    reading = scan_image(photo, MRZRecognizer()).reading
+    assert reading is not None and reading.result.valid
+    assert list(reading.result.lines) == list(cap.truth.mrz_lines)
+    monkeypatch.setattr(image_module, "ZOOMS", ())
+    without = scan_image(photo, MRZRecognizer()).reading
+    assert without is None or list(without.result.lines) != list(cap.truth.mrz_lines)
+
+
+def test_search_sides_zoom_only_into_pixels_the_image_has() -> None:
+    assert search_sides(3000, 4000) == [WORK_SIDE, 2 * WORK_SIDE, 4000]
+    assert search_sides(1000, 1500) == [WORK_SIDE, 1500]
+    assert search_sides(900, 1200) == [WORK_SIDE]  # under a quarter more than the usual copy
+    assert search_sides(6000, 9000) == [WORK_SIDE, 2 * WORK_SIDE, 4 * WORK_SIDE]
+
+
+def test_search_plan_evens_the_light_then_zooms() -> None:
+    assert search_plan(3000, 4000) == [(WORK_SIDE, False), (WORK_SIDE, True), (2 * WORK_SIDE, False), (4000, False)]
+    assert search_plan(800, 1000) == [(WORK_SIDE, False), (WORK_SIDE, True)]
+
+
+def test_strokes_without_even_light_are_the_plain_black_hat() -> None:
+    """The first search is the one every earlier reading came from: a black-hat at one level."""
+    gray = cv2.cvtColor(synthesize(5, MRZFormat.TD2, "phone").image, cv2.COLOR_RGB2GRAY)
+    blackhat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (13, 13)))
+    counts = cv2.calcHist([blackhat], [0], None, [256], [0, 256]).ravel()
+    level = max(float(locate_module._otsu(counts)), 0.45 * locate_module._percentile(counts, 99.5))
+    assert np.array_equal(locate_module._strokes(gray), np.where(blackhat > level, 255, 0).astype(np.uint8))
+    # in a shadow at 40 % of the light the evened strokes keep the MRZ's characters
+    shaded = cv2.cvtColor(_shadowed(synthesize(11, MRZFormat.TD3, "flatbed").image), cv2.COLOR_RGB2GRAY)
+    plain, evened = locate_module._strokes(shaded), locate_module._strokes(shaded, even_light=True)
+    assert np.count_nonzero(evened) > np.count_nonzero(plain)
+    assert np.count_nonzero(evened & ~plain) > 0 and np.count_nonzero(plain & ~evened) == 0
+
+
+def test_an_invalid_mrz_of_large_characters_is_not_searched_closer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken check digit on a well-resolved page: searched as usual and with the light evened out, not
+    closer (that would cost time and read the same); an image with nothing to read is searched every way."""
+    cap = synthesize(31, MRZFormat.TD3, "flatbed", forgeries=["mrz.broken_check_digit"])
+    searches: list[tuple[int, bool]] = []
+
+    def counting(
+        image: np.ndarray, *, work_side: int = WORK_SIDE, even_light: bool = False, deadline: float | None = None
+    ) -> Iterator[MRZLocation]:
+        searches.append((work_side, even_light))
+        return iter_locations(image, work_side=work_side, even_light=even_light, deadline=deadline)
+
+    monkeypatch.setattr(image_module, "iter_locations", counting)
+    photo = _framed(cap.image, 0.9)
+    reading = scan_image(photo, MRZRecognizer()).reading
+    assert reading is not None and not reading.result.valid
+    assert searches == [(WORK_SIDE, False), (WORK_SIDE, True)]
+    searches.clear()
+    assert scan_image(np.full((3000, 4000, 3), 200, np.uint8), MRZRecognizer()).reading is None
+    assert searches == search_plan(3000, 4000)
+    # noise is too busy to search again: the usual search only, and about as fast as before the others
+    searches.clear()
+    noise = np.random.default_rng(0).integers(0, 256, (3000, 4000, 3), dtype=np.uint8)
+    assert scan_image(noise, MRZRecognizer()).reading is None
+    assert searches == [(WORK_SIDE, False)]
+
+
+def test_the_closer_searches_keep_to_their_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large page of text without an MRZ: every search runs, the closer ones stop at their own limit."""
+    page = np.full((3000, 4000, 3), 235, np.uint8)
+    rng = np.random.default_rng(1)
+    for y in range(40, 3000, 45):
+        text = "".join(rng.choice(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 "), 150))
+        cv2.putText(page, text, (10, y), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (20, 20, 20), 1, cv2.LINE_AA)
+    assert locate_module.stroke_share(cv2.cvtColor(page, cv2.COLOR_RGB2GRAY)) < image_module.BUSY_INK
+    monkeypatch.setattr(image_module, "ZOOM_SECONDS", 0.2)
+    start = time.monotonic()
+    assert scan_image(page, MRZRecognizer()).reading is None
+    limited = time.monotonic() - start
+    monkeypatch.setattr(image_module, "ZOOM_SECONDS", 0.0)
+    start = time.monotonic()
+    assert scan_image(page, MRZRecognizer()).reading is None
+    without = time.monotonic() - start
+    print(f"without the closer searches {without:.2f} s, with 0.2 s for them {limited:.2f} s")
+    assert limited < without + 0.2 + 1.0  # the limit, and the step under way finishing its character height

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from docverify.errors import InputError
 from docverify.mrz.glyphs import ALPHABET, CellScores, score_cells
-from docverify.mrz.locate import Image, LineCrop, MRZLocation, cut_line, iter_locations
+from docverify.mrz.locate import WORK_SIDE, Image, LineCrop, MRZLocation, cut_line, iter_locations, stroke_share
 from docverify.mrz.reader import read_mrz
 from docverify.mrz.repair import RepairConfig
 from docverify.ocr import Glyph, OCRBackend
@@ -182,22 +182,115 @@ def scan_image(
         return ImageScan(None, timed_out=True)
     gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     best: _Scored | None = None
-    locations = iter_locations(gray)  # gray once, for locating and cutting
-    for _ in range(MAX_CANDIDATES):
+    scale = 0.0  # of the working copy searched last
+    tried: list[MRZLocation] = []
+    zoom_until: float | None = None  # the zooms' own time limit, set when the first one starts
+    busy: bool | None = None  # whether the image is too busy to search again (measured when needed)
+    for step, (side, even_light) in enumerate(search_plan(height, width)):
         if _valid(best):
             break
-        location = next(locations, None)
-        if location is None:
-            break
-        if _passed(deadline):  # locating is most of the work: it may be what used up the time
+        if _passed(deadline):
             return ImageScan(None if best is None else best[1], timed_out=True)
-        reading, timed_out = _read_location(gray, location, ocr, reference_date, config, deadline)
-        # a later, less likely place replaces the first reading only when it reads as a valid MRZ
-        if reading is not None and (best is None or reading[1].result.valid):
-            best = reading
-        if timed_out:
-            return ImageScan(None if best is None else best[1], timed_out=True)
-    return ImageScan(None if best is None else best[1])
+        if step and busy is None:
+            busy = stroke_share(gray) > BUSY_INK
+        if busy:
+            break  # noise or a dense texture: searched again, it would only cost time
+        if side != WORK_SIDE:
+            if not _worth_zooming(best, scale):
+                break
+            if zoom_until is None:
+                zoom_until = time.monotonic() + ZOOM_SECONDS
+                zoom_until = zoom_until if deadline is None else min(zoom_until, deadline)
+            if _passed(zoom_until):
+                break
+        scale = min(side / max(height, width), 4.0)
+        limit = deadline if side == WORK_SIDE else zoom_until
+        locations = iter_locations(gray, work_side=side, even_light=even_light, deadline=limit)  # gray once
+        for _ in range(MAX_CANDIDATES):
+            if _valid(best):
+                break
+            location = next(locations, None)
+            if location is None:
+                break
+            if any(_same_place(location, before) for before in tried):
+                continue  # read already, the same way
+            tried.append(location)
+            if _passed(deadline):  # locating is most of the work: it may be what used up the time
+                return ImageScan(None if best is None else best[1], timed_out=True)
+            reading, timed_out = _read_location(gray, location, ocr, reference_date, config, deadline)
+            # a later, less likely place replaces the first reading only when it reads as a valid MRZ
+            if reading is not None and (best is None or reading[1].result.valid):
+                best = reading
+            if timed_out:
+                return ImageScan(None if best is None else best[1], timed_out=True)
+    return ImageScan(None if best is None else best[1], timed_out=_passed(deadline) and not _valid(best))
+
+
+ZOOMS = (2, 4)
+"""When no MRZ was read at the locator's usual scale (a working copy :data:`WORK_SIDE` px long), or only an
+invalid one of small characters (:data:`ZOOM_BELOW_PX`), the image is searched again at these multiples of
+that scale, never beyond its own pixels: a document that fills a third of a 12-megapixel photo has
+characters 3–7 px tall in the usual working copy, too small to find or to place exactly (filling a fifth of
+such a photo, 27 of the 42 real specimens were read exactly before, 38 with the zooms; benchmarks/RESULTS.md)."""
+ZOOM_BELOW_PX = 12.0
+"""An invalid reading is searched again closer only when its characters were shorter than this in the
+working copy (px); taller ones were placed exactly, and a closer look costs time without reading better.
+Documents framed as usual have characters 14–36 px tall there."""
+BUSY_INK = 0.15
+"""No search after the usual one when more than this share of its working copy is dark strokes
+(:func:`~docverify.mrz.locate.stroke_share`: at most 0.12 on real specimens and generated captures, about
+0.5 on noise or a dense texture, which a closer search would labour over for seconds)."""
+ZOOM_SECONDS = 1.5
+"""Time the closer searches may take together (seconds; within :class:`~docverify.config.Limits`'s
+``max_seconds``): one at four times the usual scale takes about 0.3 s on a document, and several seconds
+on a busy scene."""
+
+
+def search_sides(height: int, width: int) -> list[int]:
+    """The working-copy sizes (long side, px) the search tries in turn for an image of this size: the usual
+    one, then each zoom (:data:`ZOOMS`) that shows at least a quarter more of the image's own pixels."""
+    longest = max(height, width)
+    sides = [WORK_SIDE]
+    for zoom in ZOOMS:
+        side = min(WORK_SIDE * zoom, longest)
+        if side >= 1.25 * sides[-1]:
+            sides.append(side)
+    return sides
+
+
+def search_plan(height: int, width: int) -> list[tuple[int, bool]]:
+    """The searches :func:`scan_image` makes in turn until an MRZ reads as valid, as (working-copy side,
+    ``even_light``) for :func:`~docverify.mrz.locate.iter_locations`: the usual one; the same with the light
+    evened out (a shadow across the page); then closer (:func:`search_sides`), only while nothing was read
+    or only an invalid MRZ of small characters (:data:`ZOOM_BELOW_PX`). Every later search costs time only
+    where the usual one found no valid MRZ."""
+    sides = search_sides(height, width)
+    return [(sides[0], False), (sides[0], True), *((side, False) for side in sides[1:])]
+
+
+def _worth_zooming(best: _Scored | None, scale: float) -> bool:
+    """Whether a closer search (:data:`ZOOMS`) may read better than ``best``, found in a working copy at
+    ``scale``: nothing was read, or an invalid MRZ whose characters were small there."""
+    if best is None:
+        return True
+    reading = best[1]
+    return not reading.result.valid and reading.location.char_height * scale < ZOOM_BELOW_PX
+
+
+def _same_place(a: MRZLocation, b: MRZLocation) -> bool:
+    """Whether two locations would cut the same crops: as many lines, each within a tenth of a character's
+    height and a degree of the other's, equally long within 2 %."""
+    if len(a.lines) != len(b.lines):
+        return False
+    tol = 0.1 * max(a.char_height, b.char_height)
+    return all(
+        abs(p.center[0] - q.center[0]) <= tol
+        and abs(p.center[1] - q.center[1]) <= tol
+        and abs((p.angle - q.angle + 180.0) % 360.0 - 180.0) <= 1.0
+        and abs(p.length - q.length) <= 0.02 * max(p.length, q.length)
+        and abs(p.height - q.height) <= tol
+        for p, q in zip(a.lines, b.lines, strict=True)
+    )
 
 
 def _valid(scored: _Scored | None) -> bool:
