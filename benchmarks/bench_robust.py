@@ -4,7 +4,9 @@ Run: ``.venv/bin/python benchmarks/bench_robust.py [--kinds a,b,...] [--workers 
 
 Every image of ``../shared/specimens`` with an MRZ is changed in one way at a time (the changes are
 synthetic; the documents are real) and read by the whole check (``Verifier``, reference date 2026-01-01);
-an image counts as read exactly when its MRZ text equals the ground truth. The changes:
+an image counts as read exactly when its MRZ text equals the ground truth; the documents are genuine, so an
+authenticity finding above ``info`` on one is a false alarm (the original images have one, on
+``fastmrz__passport_uk``, see RESULTS). The changes:
 
 ==============  =======================================================================================
 ``original``    the image as it is
@@ -157,7 +159,17 @@ def _one(item: tuple[str, list[str], str]) -> dict[str, Any]:
     report = _state["verifier"].verify(data.tobytes())
     seconds = time.perf_counter() - start
     lines = list(report.mrz.lines) if report.mrz is not None else None
-    return {"file": file, "kind": kind, "read": lines is not None, "exact": lines == truth, "seconds": seconds}
+    warned = sorted(
+        {f.code for f in report.findings if f.category.value == "authenticity" and f.severity.value != "info"}
+    )
+    return {
+        "file": file,
+        "kind": kind,
+        "read": lines is not None,
+        "exact": lines == truth,
+        "authenticity_warnings": warned,
+        "seconds": seconds,
+    }
 
 
 def main() -> int:
@@ -182,12 +194,13 @@ def main() -> int:
             "read": sum(r["read"] for r in mine),
             "images": len(mine),
             "median_s": round(statistics.median(r["seconds"] for r in mine), 3),
+            "with_authenticity_warning": sum(bool(r["authenticity_warnings"]) for r in mine),
             "not_exact": sorted(r["file"] for r in mine if not r["exact"]),
         }
         result["kinds"][kind] = summary
         print(
             f"{kind:12s} read exactly {summary['exact']:2d} / {summary['images']}  (an MRZ read: {summary['read']})"
-            f"  median {summary['median_s']:.2f} s"
+            f"  authenticity warning {summary['with_authenticity_warning']:2d}  median {summary['median_s']:.2f} s"
         )
     print("machine:", result["machine"])
     if args.json:

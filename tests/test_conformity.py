@@ -189,6 +189,40 @@ def test_a_run_on_another_baseline_is_reported_where_it_is() -> None:
     assert "line 2, positions" in f.message and "cannot prove" in f.message
 
 
+def _shaded(crop: LineCrop, light: float) -> LineCrop:
+    """``crop`` with the light falling smoothly to ``light`` of its brightness over the second half."""
+    w = crop.image.shape[1]
+    gain = np.clip(1.0 - (1.0 - light) * (np.arange(w) - 0.4 * w) / (0.2 * w), light, 1.0)
+    return dataclasses.replace(crop, image=np.clip(crop.image * gain[None, :], 0, 255).astype(np.uint8))
+
+
+def test_uneven_light_is_divided_out_and_measured() -> None:
+    """A shadow over half a line: the glyphs in it measure where they are (the light divided out) and the line
+    reports how dark its paper got."""
+    crop, centres = render_line(LINES[1], seed=3)
+    even = measure_line(crop, LINES[1], centres)
+    shaded = measure_line(_shaded(crop, 0.4), LINES[1], centres)
+    assert even is not None and shaded is not None
+    assert even.light > 0.9 and shaded.light == pytest.approx(0.4, abs=0.08)
+    assert np.abs(shaded.x - even.x).max() < 0.05 * PITCH
+    assert np.abs(shaded.baseline - even.baseline).max() < 0.05 * CAP
+    assert shaded.ocrb > even.ocrb - 0.03
+
+
+def test_a_run_in_a_deep_shadow_is_information_only() -> None:
+    """Positions measured in a deep shadow are noisier than the document's scatter: a run there is told, as
+    information, with the reason; a run in even light warns."""
+    dy = np.zeros(len(LINES[1]))
+    dy[20:26] = -0.12 * CAP
+    crops, centres = two_lines(dy=dy)
+    assert codes(check_print(crops, LINES, centres)) == {"print.mrz.baseline"}
+    dark = [crops[0], _shaded(crops[1], 0.45)]
+    findings = check_print(dark, LINES, centres)
+    assert codes(findings) == set()
+    (f,) = [f for f in findings if f.code == "print.mrz.baseline"]
+    assert f.severity is Severity.INFO and "uneven" in f.message and dict(f.evidence)["light"] < 0.6
+
+
 def test_a_run_at_another_pitch_is_reported() -> None:
     dx = np.zeros(len(LINES[1]))
     dx[30:36] = (np.arange(6) - 2.5) * 0.08 * PITCH  # six characters spread 8 % wider about their middle
