@@ -95,6 +95,14 @@ not turn the printer's own jitter into a finding."""
 # --- thresholds (calibrated on genuine generated documents, see benchmarks/RESULTS.md) -----------------
 
 
+SHADE_FLOOR = 0.4
+"""The light of a line crop is evened out down to this share of its bright paper (:func:`_evened`)."""
+SHADED = 0.6
+"""A line whose paper is darker than this share of its brightest somewhere along the text is in a deep
+shadow: its light is evened out before its glyphs are measured (:func:`_ink`), and its runs are information
+only (:attr:`Thresholds.even_light`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """Decision thresholds of :func:`check_print`: ``*_warn`` gives a warning, ``*_note`` an info finding.
@@ -177,13 +185,14 @@ class Thresholds:
     tilt_gap: float = 0.0209
     """… and when the median turn of a line's fillers and of its other glyphs differ by less than this
     (radians, 1.2°; genuine scans: under 0.8°)."""
-    even_light: float = 0.6
+    even_light: float = SHADED
     """Runs of glyphs off the pitch, the baseline or upright (:attr:`run_warn`, :attr:`pitch_warn`,
     :attr:`tilt_warn`) give at most an info finding when a line's paper is darker than this share of its
     brightest somewhere along the text (:attr:`PrintAssessment.light`): the light is divided out before the
     glyphs are measured, but in a deep shadow they are measured on a few grey levels, more noisily than the
-    document's scatter says. Genuine generated phone photos: 1 % under 0.71, the least 0.48; real specimens
-    with a shadow at 45 % of the light across the page: 0.45–0.5 (benchmarks/RESULTS.md)."""
+    document's scatter says. Genuine generated phone photos (296 of the calibration split): 1 % under 0.71, the
+    least 0.48; scans: the least 0.74; real specimens with a shadow at 45 % of the light across the page:
+    about 0.45 (benchmarks/RESULTS.md)."""
     spacing_tolerance: float = 0.10
     """Tolerance on ICAO's line pitch (ICAO9303.md: ±10 %). Outside it, an info finding only: the line pitch
     is derived from ICAO's figures and real documents (and some specimens) stray from it."""
@@ -436,8 +445,12 @@ def measure_line(crop: LineCrop, chars: str, centres: Sequence[float]) -> LineMe
 def _ink(crop: npt.NDArray[np.uint8], text: tuple[float, float] | None = None) -> tuple[Floats, float]:
     """A line crop (H×W uint8 gray) as ink 0…1 (dark text high), stretched like
     :func:`docverify.mrz.cells.normalise` but with the percentiles taken on every third pixel (faster), after
-    the light is evened out; and how evenly the text (``text``: its ends, crop x) was lit (:func:`_evened`)."""
-    f, light = _evened(crop, text)
+    the light is evened out where it is deeply uneven (under :data:`SHADED`); and how evenly the text
+    (``text``: its ends, crop x) was lit (:func:`_evened`)."""
+    evened, light = _evened(crop, text)
+    # evened only in a deep shadow: on other lines the paper estimate's own texture (counters of bold
+    # glyphs, a neighbouring line at the crop's edge) would move glyphs that the plain stretch measures well
+    f = evened if light < SHADED else crop.astype(np.float64)
     lo, hi = np.percentile(f[::3, ::3], (1, 70))
     hi = max(float(hi), float(lo) + 8.0)
     return np.asarray(np.clip((hi - f) / (hi - lo), 0.0, 1.0), dtype=np.float64), light
@@ -454,7 +467,9 @@ def _evened(crop: npt.NDArray[np.uint8], text: tuple[float, float] | None = None
     k = max(3, round(0.25 * h)) | 1
     paper = cv2.dilate(crop, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))).astype(np.float32)
     paper = cv2.GaussianBlur(paper, (0, 0), 0.5 * k)
-    paper = np.maximum(paper, 1.0)
+    # what is much darker than the line's paper is not paper in a shadow (the scene past the document's edge,
+    # a dark band of the page): it is left as it is
+    paper = np.maximum(paper, max(1.0, SHADE_FLOOR * float(np.percentile(paper, 90))))
     a, b = (0, w) if text is None else (max(0, int(text[0])), min(w, int(np.ceil(text[1]))))
     row = paper[h // 2, a:b] if b > a else paper[h // 2]
     evened = crop.astype(np.float64) / paper * float(np.median(paper))
