@@ -96,7 +96,7 @@ not turn the printer's own jitter into a finding."""
 
 
 SHADE_FLOOR = 0.4
-"""The light of a line crop is evened out down to this share of its bright paper (:func:`_evened`)."""
+"""The light of a line crop is evened out down to this share of its bright paper (:func:`_paper`)."""
 SHADED = 0.6
 """A line whose paper is darker than this share of its brightest somewhere along the text is in a deep
 shadow: its light is evened out before its glyphs are measured (:func:`_ink`), and its runs are information
@@ -360,7 +360,7 @@ class LineMeasure:
     softest: how far the print can be judged, whatever its font."""
     light: float = 1.0
     """How evenly the line is lit: the paper's brightness in the darkest part of the text over that in the
-    brightest (0…1; :func:`_evened`)."""
+    brightest (0…1; :func:`_paper`)."""
 
     @property
     def ocrb(self) -> float:
@@ -446,34 +446,47 @@ def _ink(crop: npt.NDArray[np.uint8], text: tuple[float, float] | None = None) -
     """A line crop (H×W uint8 gray) as ink 0…1 (dark text high), stretched like
     :func:`docverify.mrz.cells.normalise` but with the percentiles taken on every third pixel (faster), after
     the light is evened out where it is deeply uneven (under :data:`SHADED`); and how evenly the text
-    (``text``: its ends, crop x) was lit (:func:`_evened`)."""
-    evened, light = _evened(crop, text)
+    (``text``: its ends, crop x) was lit (:func:`_paper`)."""
+    paper, light = _paper(crop, text)
     # evened only in a deep shadow: on other lines the paper estimate's own texture (counters of bold
     # glyphs, a neighbouring line at the crop's edge) would move glyphs that the plain stretch measures well
-    f = evened if light < SHADED else crop.astype(np.float64)
+    f = _evened(crop, paper) if light < SHADED else crop.astype(np.float64)
     lo, hi = np.percentile(f[::3, ::3], (1, 70))
     hi = max(float(hi), float(lo) + 8.0)
     return np.asarray(np.clip((hi - f) / (hi - lo), 0.0, 1.0), dtype=np.float64), light
 
 
-def _evened(crop: npt.NDArray[np.uint8], text: tuple[float, float] | None = None) -> tuple[Floats, float]:
-    """A line crop (H×W uint8 gray) with its uneven light divided out: each pixel over the paper around it
-    (the brightest within a quarter of the crop's height, smoothed), times the crop's median paper. A shadow
-    across a photographed MRZ would otherwise make the glyphs in it look fainter, thinner and moved against
-    the rest; on an evenly lit crop the paper level is flat and nothing changes but the noise. Also the
-    paper's brightness along the middle row where the text is (``text``: its ends, crop x; default the whole
-    row), darkest over brightest (0…1)."""
+def _paper(
+    crop: npt.NDArray[np.uint8], text: tuple[float, float] | None = None
+) -> tuple[npt.NDArray[np.float32], float]:
+    """The paper's brightness around each pixel of a line crop (H×W uint8 gray), at a quarter of its
+    resolution (each 4 × 4 block's brightest pixel, then the brightest within a quarter of the crop's height,
+    smoothed; the light is smooth); and how evenly the text was lit: along the middle row where it is
+    (``text``: its ends, crop x; default the whole row), the darkest paper over the brightest (0…1)."""
     h, w = crop.shape[:2]
-    k = max(3, round(0.25 * h)) | 1
-    paper = cv2.dilate(crop, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))).astype(np.float32)
+    hh, ww = max(1, h // _POOL), max(1, w // _POOL)
+    small = crop[: hh * _POOL, : ww * _POOL].reshape(hh, _POOL, ww, _POOL).max(axis=(1, 3))
+    k = max(3, round(0.25 * h / _POOL)) | 1
+    paper = cv2.dilate(small, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))).astype(np.float32)
     paper = cv2.GaussianBlur(paper, (0, 0), 0.5 * k)
     # what is much darker than the line's paper is not paper in a shadow (the scene past the document's edge,
     # a dark band of the page): it is left as it is
     paper = np.maximum(paper, max(1.0, SHADE_FLOOR * float(np.percentile(paper, 90))))
-    a, b = (0, w) if text is None else (max(0, int(text[0])), min(w, int(np.ceil(text[1]))))
-    row = paper[h // 2, a:b] if b > a else paper[h // 2]
-    evened = crop.astype(np.float64) / paper * float(np.median(paper))
-    return np.asarray(evened, dtype=np.float64), float(row.min() / row.max())
+    a, b = (0, ww) if text is None else (max(0, int(text[0] // _POOL)), min(ww, int(np.ceil(text[1] / _POOL))))
+    row = paper[hh // 2, a:b] if b > a else paper[hh // 2]
+    return paper, float(row.min() / row.max())
+
+
+_POOL = 4
+
+
+def _evened(crop: npt.NDArray[np.uint8], paper: npt.NDArray[np.float32]) -> Floats:
+    """A line crop (H×W uint8 gray) with its uneven light divided out: each pixel over the paper around it
+    (:func:`_paper`, enlarged back), times the crop's median paper. A shadow across a photographed MRZ would
+    otherwise make the glyphs in it look fainter, thinner and moved against the rest."""
+    h, w = crop.shape[:2]
+    full = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(crop.astype(np.float64) / full * float(np.median(paper)), dtype=np.float64)
 
 
 def _edge_blur(patches: npt.NDArray[np.floating[Any]]) -> float:
