@@ -304,6 +304,18 @@ def test_turns_are_not_judged_on_a_capture_that_shears_the_glyphs() -> None:
     assert upright is not None and upright.view[0] < t.tilt_lean and upright.view[1] < t.tilt_gap
 
 
+def test_turns_are_not_judged_on_a_blurred_capture() -> None:
+    """In a blurred capture a glyph's turn is measured on soft edges: the same turned run is not judged."""
+    t = conformity.Thresholds()
+    first, c1 = render_line(LINES[0], seed=1, blur=3.0)
+    second, c2 = render_line(LINES[1], seed=2, origin=(0.0, 2 * 2.6 * CAP), blur=3.0, turn=(2.5, 30, 36))
+    found = conformity.assess([first, second], LINES, [c1, c2])
+    assert found is not None and max(found.blur) >= t.tilt_blur
+    assert found.view[0] < t.tilt_lean and found.view[1] < t.tilt_gap  # seen square on: only the blur stops it
+    assert "print.mrz.tilt" not in codes(check_print([first, second], LINES, [c1, c2]), Severity.INFO)
+    assert "print.mrz.tilt" not in codes(check_print([first, second], LINES, [c1, c2]))
+
+
 def test_a_smooth_bend_of_the_line_is_not_a_run() -> None:
     # a curved page photographed close up: the centres drift smoothly from an even pitch, by up to 0.45
     # pitch at the start of the line and 0.2 at its end (as measured on real phone photos of passports)
