@@ -202,9 +202,9 @@ CATALOGUE: tuple[Explanation, ...] = (
         "unusual line spacing suggest a retyped or partly reprinted MRZ.",
         "Inspect the MRZ under magnification: compare the shapes of 0, 1, < and letters with a genuine MRZ "
         "and look for characters out of line.",
-        "Blur, perspective and low resolution also distort print (turns are judged only on an image taken "
-        "square on), and an issuer's own OCR-B variant or printer can differ from the OCR-B the model knows; it "
-        "is a cue for a closer look.",
+        "Blur, perspective, shadows and low resolution also distort print (turns are judged only on a sharp "
+        "image taken square on; in a deep shadow across the MRZ, runs are information only), and an issuer's "
+        "own OCR-B variant or printer can differ from the OCR-B the model knows; it is a cue for a closer look.",
     ),
     Explanation(
         "portrait.substitution.not_assessed",
