@@ -171,10 +171,10 @@ def scan_image(
     config: RepairConfig | None = None,
     deadline: float | None = None,
 ) -> ImageScan:
-    """:func:`read_mrz_image`, stopping cooperatively at ``deadline`` (a :func:`time.monotonic` time):
-    once it has passed, no further place or way of reading is tried, and the best reading so far (if any,
-    never a valid one) is returned with ``timed_out`` set. The step under way when it passes is finished
-    first."""
+    """:func:`read_mrz_image`: the searches of :func:`search_plan` in turn until an MRZ reads as valid,
+    stopping cooperatively at ``deadline`` (a :func:`time.monotonic` time): once it has passed, no further
+    place or way of reading is tried, and the best reading so far (if any, never a valid one) is returned
+    with ``timed_out`` set. The step under way when it passes is finished first."""
     height, width = image.shape[:2]
     if min(height, width) < MIN_SIDE or max(height, width) > MAX_ASPECT * min(height, width):
         return ImageScan(None)
