@@ -122,8 +122,8 @@ def _strokes(gray: Image, *, even_light: bool = False) -> Image:
 
 def stroke_share(image: Image, work_side: int = WORK_SIDE) -> float:
     """The share of the working copy's pixels that :func:`_strokes` marks as ink (0…1) in ``image`` (H×W
-    gray uint8): under 0.12 on every real specimen and generated capture, about a half on noise or a dense
-    texture, where no MRZ can be found."""
+    gray uint8): under 0.12 on the real specimens and on 400 generated captures measured, about a half on
+    noise or a dense texture, where no MRZ can be found."""
     work, _ = _working_copy(image, work_side)
     return float(np.count_nonzero(_strokes(work))) / max(work.size, 1)
 
