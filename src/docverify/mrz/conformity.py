@@ -461,6 +461,10 @@ def _ink(crop: npt.NDArray[np.uint8], text: tuple[float, float] | None = None) -
     return np.asarray(np.clip((hi - f) / (hi - lo), 0.0, 1.0), dtype=np.float64), light
 
 
+_POOL = 4
+"""The paper's light is estimated on blocks of this many pixels square (:func:`_paper`)."""
+
+
 def _paper(
     crop: npt.NDArray[np.uint8], text: tuple[float, float] | None = None
 ) -> tuple[npt.NDArray[np.float32], float]:
@@ -480,9 +484,6 @@ def _paper(
     a, b = (0, ww) if text is None else (max(0, int(text[0] // _POOL)), min(ww, int(np.ceil(text[1] / _POOL))))
     row = paper[hh // 2, a:b] if b > a else paper[hh // 2]
     return paper, float(row.min() / row.max())
-
-
-_POOL = 4
 
 
 def _evened(crop: npt.NDArray[np.uint8], paper: npt.NDArray[np.float32]) -> Floats:
@@ -1081,13 +1082,11 @@ def check_print(
             out.append(
                 _font_finding(found, crops, i, score, floor=floor, severity=severity, t=thresholds, heights=heights)
             )
-    shaded = found.light < thresholds.even_light
     for run, axis in ((found.pitch, "pitch"), (found.baseline, "baseline")):
         if run is None or run.effect < thresholds.run_effect:
             continue
         severity = thresholds.run_severity(axis, run.chi2, found.next_runs[0 if axis == "pitch" else 1])
         if severity is not None:
-            severity = Severity.INFO if shaded else severity
             out.append(_run_finding(found, crops, run, axis, severity=severity, t=thresholds))
     turn = found.tilt
     square_on = found.view[0] < thresholds.tilt_lean and found.view[1] < thresholds.tilt_gap
@@ -1095,7 +1094,6 @@ def check_print(
     if turn is not None and square_on and abs(turn.offset) >= thresholds.tilt_effect:
         severity = _severity(turn.chi2, thresholds.tilt_warn, thresholds.tilt_note)
         if severity is not None:
-            severity = Severity.INFO if shaded else severity
             out.append(_tilt_finding(found, crops, turn, severity=severity, t=thresholds))
     out.extend(_spacing_findings(found, crops, len(lines), thresholds))
     return tuple(out)
@@ -1294,14 +1292,15 @@ def _located(
     t: Thresholds,
 ) -> Finding:
     """A finding on the characters of ``run``: their span, their box in the original image, and the line and
-    positions (1-based) ahead of ``evidence``; with a word on the light when it is too uneven to warn
-    (:attr:`Thresholds.even_light`)."""
+    positions (1-based) ahead of ``evidence``; information only, with a word on the light, where the light is
+    too uneven to warn (:attr:`Thresholds.even_light`)."""
     where: tuple[tuple[str, str | int | float | bool], ...] = (
         ("line", run.line + 1),
         ("start", run.start + 1),
         ("end", run.end),
     )
     if found.light < t.even_light:
+        severity = Severity.INFO
         message += (
             f" The light across the MRZ is uneven (its paper is {found.light:.0%} as bright in its darkest part as "
             "in its brightest), so positions in the shadow are measured more noisily: information only."
