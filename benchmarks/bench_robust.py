@@ -141,6 +141,18 @@ def changed(img: Image, kind: str, rng: np.random.Generator) -> Image:
     raise ValueError(f"unknown change {kind!r}")
 
 
+def _known_form(kind: str) -> bool:
+    """Whether ``kind`` is ``rot<degrees>`` or ``far<F>`` / ``far<F>-dark`` with other numbers than the defaults."""
+    if kind.startswith("rot"):
+        try:
+            float(kind[3:])
+        except ValueError:
+            return False
+        return True
+    share = kind[3:].removesuffix("-dark")
+    return share.isdigit() and int(share) >= 1
+
+
 _state: dict[str, Any] = {}
 
 
@@ -183,6 +195,11 @@ def main() -> int:
         return 2
     truth = [r for r in json.loads((SPECIMENS / "ground_truth.json").read_text()) if r.get("mrz_lines")]
     kinds = [k for k in args.kinds.split(",") if k]
+    unknown = [k for k in kinds if k not in KINDS and not (k.startswith(("rot", "far")) and _known_form(k))]
+    if args.workers < 1:
+        ap.error("--workers must be at least 1")
+    if not kinds or unknown:
+        ap.error(f"unknown change(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(KINDS)}")
     items = [(r["file"], r["mrz_lines"], k) for k in kinds for r in truth]
     with Pool(args.workers, initializer=_init) as pool:
         rows = pool.map(_one, items, chunksize=2)
