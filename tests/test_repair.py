@@ -252,3 +252,32 @@ def test_a_digit_in_a_name_replaced_by_the_recognizers_clear_letter_is_info() ->
     plain = read_mrz(lines, reference_date=REF)
     assert plain.lines == TD3 and not plain.corrections[0].clear
     assert [f.severity for f in plain.findings if f.code == "mrz.repair.corrected"] == [Severity.WARNING]
+
+
+def test_a_repair_the_check_digits_cannot_tell_from_another_is_a_warning() -> None:
+    """Two readings that satisfy the same check digits (here: an 'O' read for '0' in the document number,
+    or a '9' read for '5' two places before it; both columns have weight 1 in the number's and the composite's
+    check digit). The recognizer alone chooses between them; on a poor image it can be confidently wrong, so
+    the change is a warning (``doubtful``) unless the other reading is far less likely."""
+    lines = (TD3[0], sub(TD3[1], 5, "O"))  # L898902C3 read as L8989O2C3
+    alts = _confident(lines)
+    alts[1][5] = [("O", 0.99), ("0", 0.008)]
+    alts[1][2] = [("9", 0.64), ("5", 0.36)]
+    r = read_mrz(lines, reference_date=REF, alternatives=alts)
+    (corr,) = r.corrections
+    assert (corr.column, corr.corrected) == (2, "5")  # the recognizer's choice: wrong, and not confirmed
+    assert corr.verified and corr.forced and corr.doubtful and corr.to_dict()["doubtful"] is True
+    (finding,) = [f for f in r.findings if f.code == "mrz.repair.corrected"]
+    assert finding.severity is Severity.WARNING and "nearly as well" in finding.message
+    # the other reading far less likely (beyond RepairConfig.doubt_margin): the check digits confirm it
+    alts[1][5] = [("O", 0.6), ("0", 0.4)]
+    alts[1][2] = [("9", 0.999), ("5", 0.001)]
+    r = read_mrz(lines, reference_date=REF, alternatives=alts)
+    (corr,) = r.corrections
+    assert r.lines == TD3 and (corr.column, corr.corrected) == (5, "0") and not corr.doubtful
+    assert [f.severity for f in r.findings if f.code == "mrz.repair.corrected"] == [Severity.INFO]
+    # and the margin is a knob of the repair
+    alts[1][5] = [("O", 0.99), ("0", 0.008)]
+    alts[1][2] = [("9", 0.64), ("5", 0.36)]
+    sure = repair(LAYOUTS[MRZFormat.TD3], lines, alternatives=alts, config=RepairConfig(doubt_margin=0.0))
+    assert not any(c.doubtful for c in sure.corrections)

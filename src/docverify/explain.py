@@ -142,8 +142,10 @@ CATALOGUE: tuple[Explanation, ...] = (
         "only to satisfy a check digit is a warning — also when the recognizer read it clearly and gave "
         "the new character under 5 %: an altered digit or check digit looks exactly like that. Where no "
         "check digit reaches (names), a character that is not allowed there (a 0 in a name) replaced by the "
-        "recognizer's clear choice is info; any other change there is a warning. Two equally good readings "
-        "are left unrepaired.",
+        "recognizer's clear choice is info; any other change there is a warning. When another reading "
+        "satisfies the same check digits nearly as well (under 100 times less likely), only the recognizer's "
+        "confidence chose between them, and a recognizer can be confidently wrong on a poor image: that "
+        "change is a warning too. Two equally good readings are left unrepaired.",
         "Look at the printed character at the reported position.",
         "A correction is about reading, not about the document; a warning-level one could hide an "
         "altered character, so confirm it by eye.",

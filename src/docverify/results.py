@@ -191,6 +191,10 @@ class Correction:
     """True for an unverified change where no check digit reaches (a name) that is nonetheless clear: the
     character read is not allowed there and the recognizer gave the new one real probability, ten times
     that of any other allowed character (:attr:`~docverify.mrz.repair.RepairConfig.clear_ratio`)."""
+    doubtful: bool = False
+    """True when another reading that satisfies the same check digits was nearly as likely
+    (:attr:`~docverify.mrz.repair.RepairConfig.doubt_margin`), so that only the recognizer's confidence chose
+    this one: the change is reported as a warning whatever its evidence."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -202,6 +206,7 @@ class Correction:
             "verified": self.verified,
             "forced": self.forced,
             "clear": self.clear,
+            "doubtful": self.doubtful,
         }
 
 

@@ -105,6 +105,11 @@ class RepairConfig:
     there (a ``0`` in a name) replaced by an allowed character the recognizer gave at least
     :attr:`evidence_probability` and this many times the probability of any other allowed character is a
     clear correction (an info finding); otherwise a warning."""
+    doubt_margin: float = 4.6
+    """With recognizer alternatives: when another reading that satisfies the same check digits is less than
+    this much costlier than the chosen one (``-ln p``; 4.6 is 100 times less likely), the changes where the
+    two differ are doubtful (warnings, not info): the recognizer's confidence alone picked between two
+    readings that the check digits both accept, and a recognizer can be confidently wrong on a poor image."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,6 +355,8 @@ class _Solution:
     chosen: dict[Pos, str]
     cost: float
     ambiguous_positions: tuple[Pos, ...]
+    rival_positions: tuple[Pos, ...] = ()
+    """Where the runner-up reading differs, when it is within :attr:`RepairConfig.doubt_margin` (not a tie)."""
 
 
 def _solve_checks(
@@ -390,10 +397,15 @@ def _pick(entries: Iterable[Entry], config: RepairConfig) -> _Solution | None:
     best_cost, best = top[0]
     chosen = dict(best)
     ambiguous: tuple[Pos, ...] = ()
-    if len(top) > 1 and top[1][0] - best_cost < config.tie_margin:
+    rivals: tuple[Pos, ...] = ()
+    if len(top) > 1:
         other = dict(top[1][1])
-        ambiguous = tuple(sorted(p for p in chosen if chosen[p] != other.get(p)))
-    return _Solution(chosen, best_cost, ambiguous)
+        differ = tuple(sorted(p for p in chosen if chosen[p] != other.get(p)))
+        if top[1][0] - best_cost < config.tie_margin:
+            ambiguous = differ
+        elif top[1][0] - best_cost < config.doubt_margin:
+            rivals = differ
+    return _Solution(chosen, best_cost, ambiguous, rivals)
 
 
 def repair(
@@ -500,6 +512,7 @@ def _repair_core(
     chosen: dict[Pos, str] = {}
     verified: set[Pos] = set()
     clear: set[Pos] = set()
+    doubtful: set[Pos] = set()
     ambiguous: list[Pos] = []
     cost = 0.0
     legal = {pos for pos, options in cands.items() if lines[pos[0]][pos[1]] in {c for c, _ in options}}
@@ -522,6 +535,8 @@ def _repair_core(
         chosen.update(sol.chosen)
         verified |= set(sol.chosen)
         cost += sol.cost
+        if alternatives is not None:
+            doubtful |= set(sol.rival_positions)
     # Country codes: the reading must be a known code ("1VA" is LVA, not IVA).
     for field in layout.fields:
         if field.kind is FieldKind.COUNTRY and not any(
@@ -557,7 +572,11 @@ def _repair_core(
         forced = (li, col) not in legal or (
             alternatives is not None and sum(p for c, p in alternatives[li][col] if c == ch) >= cfg.evidence_probability
         )
-        corrections.append(Correction(li, col, original, ch, reason, ok, forced, clear=(li, col) in clear))
+        corrections.append(
+            Correction(
+                li, col, original, ch, reason, ok, forced, clear=(li, col) in clear, doubtful=(li, col) in doubtful
+            )
+        )
         new_lines[li][col] = ch
     findings = [correction_finding(c) for c in corrections]
     if ambiguous:
@@ -634,12 +653,19 @@ def correction_finding(c: Correction) -> Finding:
     Info when the check digits confirm a change that had to be made (the character read was not
     allowed there, or a recognizer gave the new character at least
     :attr:`RepairConfig.evidence_probability`), or when a character not allowed where no check digit
-    reaches was replaced by the recognizer's clear choice (:attr:`Correction.clear`); a warning otherwise:
+    reaches was replaced by the recognizer's clear choice (:attr:`Correction.clear`), unless another
+    reading satisfies the check digits nearly as well (:attr:`Correction.doubtful`); a warning otherwise:
     a legal character changed only to satisfy the check digits may hide a genuinely wrong digit, or an
-    altered one, and an unclear choice of letter in a name may be the wrong one.
+    altered one, an unclear choice of letter in a name may be the wrong one, and of two readings the check
+    digits both accept the recognizer may have preferred the wrong one.
     """
     span = Span(c.line, c.column, c.column + 1)
-    if c.verified and c.forced:
+    if c.doubtful:
+        how = (
+            "another reading satisfies the check digits nearly as well, and only the recognizer's confidence "
+            "chose between them; compare with the document"
+        )
+    elif c.verified and c.forced:
         how = "confirmed by the check digits"
     elif c.verified:
         how = "a legal character changed to satisfy the check digits; compare with the document"
@@ -649,7 +675,7 @@ def correction_finding(c: Correction) -> Finding:
         how = "not confirmed by a check digit"
     return Finding(
         "mrz.repair.corrected",
-        Severity.INFO if (c.verified and c.forced) or c.clear else Severity.WARNING,
+        Severity.INFO if ((c.verified and c.forced) or c.clear) and not c.doubtful else Severity.WARNING,
         Category.QUALITY,
         f"Read '{c.original}' at {span.human()}, corrected to '{c.corrected}' ({c.reason}; {how}).",
         STAGE,
