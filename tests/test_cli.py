@@ -56,7 +56,7 @@ ENV: dict[str, str | None] = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dum
 
 FINDING_KEYS = {"code", "severity", "category", "message", "stage", "spans", "evidence", "box"}
 CHECK_DIGIT_KEYS = {"name", "printed", "computed", "ok", "position", "covers"}
-CORRECTION_KEYS = {"line", "column", "from", "to", "reason", "verified", "forced", "clear"}
+CORRECTION_KEYS = {"line", "column", "from", "to", "reason", "verified", "forced", "clear", "doubtful"}
 FIELD_KEYS = {
     "document_code",
     "issuing_state",
