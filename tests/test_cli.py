@@ -490,6 +490,7 @@ def test_lower_case_is_folded_with_repair() -> None:
         "verified": False,
         "forced": True,
         "clear": False,
+        "doubtful": False,
     } in (doc["corrections"])
 
 
