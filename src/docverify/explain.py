@@ -153,9 +153,10 @@ CATALOGUE: tuple[Explanation, ...] = (
     Explanation(
         "mrz.read.low_confidence",
         "A character was read with low confidence where no check digit can confirm it",
-        "The recognizer gave a second reading almost as much probability as the first (an O that may be a D, "
-        "an N that may be an M) in a place that no passing check digit covers: the names, the state and "
-        "nationality codes, the sex, unprotected optional data. A misread there would otherwise go unnoticed.",
+        "The recognizer gave a second reading a real chance — one in ten or more, or nearly as much as the "
+        "first (an O that may be a D, an F that may be an R) — in a place that no passing check digit covers: "
+        "the names, the state and nationality codes, the sex, unprotected optional data. A misread there would "
+        "otherwise go unnoticed.",
         "Compare the named characters with the printed MRZ and with the same data in the visual zone.",
         "It is about image quality and reading, not about the document: a worn, blurred or small MRZ does it.",
     ),

@@ -270,8 +270,15 @@ def read_mrz(
 
 
 LOW_CONFIDENCE_MARGIN = 0.25
-"""A character is read with low confidence when the recognizer gave the runner-up a probability within
-this margin of the character's own."""
+"""A character is read with low confidence when the recognizer gave a runner-up the field allows a probability
+within this margin of the character's own, or at least :data:`LOW_CONFIDENCE_RIVAL`."""
+LOW_CONFIDENCE_RIVAL = 0.1
+"""A runner-up with at least this probability makes a character low-confidence whatever the margin: one
+chance in ten that a name's letter is another. Chosen on
+``benchmarks/bench_repair_ocr.py``'s small, noisy generated images, where the recognizer read letters wrongly
+at 64–92 % (the true letter its runner-up at 8–36 %): this rule warns on 24 of the 30 readings that came out
+wrong with no warning, and on 13 of 989 right ones; on the calibration split's 600 genuine phone photos it
+adds a warning to 3 that had none (2026-11-24, figures in benchmarks/RESULTS.md)."""
 
 
 def _low_confidence(
@@ -305,7 +312,7 @@ def _low_confidence(
             rival, rival_p = max(
                 ((c, p) for c, p in options if c != ch and c in allowed), key=lambda o: o[1], default=("", 0.0)
             )
-            if rival and own - rival_p < LOW_CONFIDENCE_MARGIN:
+            if rival and (own - rival_p < LOW_CONFIDENCE_MARGIN or rival_p >= LOW_CONFIDENCE_RIVAL):
                 unsure.append((li, col, ch, rival, rival_p))
     if not unsure:
         return []
