@@ -278,7 +278,8 @@ chance in ten that a name's letter is another. Chosen on
 ``benchmarks/bench_repair_ocr.py``'s small, noisy generated images, where the recognizer read letters wrongly
 at 64–92 % (the true letter its runner-up at 8–36 %): this rule warns on 24 of the 30 readings that came out
 wrong with no warning, and on 13 of 989 right ones; on the calibration split's 600 genuine phone photos it
-adds a warning to 3 that had none (2026-11-24, figures in benchmarks/RESULTS.md)."""
+adds a warning to 3 that had none (on the evaluation split's, measured after the choice: 5; 2026-11-24, figures
+in benchmarks/RESULTS.md)."""
 
 
 def _low_confidence(
