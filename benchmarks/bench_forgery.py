@@ -7,11 +7,13 @@ Generated (**synthetic**) sets of all five formats, written once to
 ``benchmarks/.data/forgery-<split>-<condition>-<kind>-<count>/`` (git-ignored) with
 :func:`docverify.synth.generate`: genuine, ``mrz.wrong_font`` and ``mrz.pitch_anomaly``, as flatbed scans
 and phone photos (``--count`` genuine flatbed scans, twice as many genuine phone photos, since fewer of
-them read cleanly, and half as many of each forgery). Two disjoint seed ranges:
+them read cleanly, and half as many of each forgery). Disjoint seed ranges:
 
 - ``--split calibration`` (seeds from 5100): the thresholds in :class:`docverify.mrz.conformity.Thresholds`
   were chosen on these; the run prints the score quantiles of the genuine documents.
 - ``--split eval`` (seeds from 7300, the default): never looked at while developing the check.
+- ``--split dev`` (seeds from 9500): a second development set, for checking a change chosen on the calibration
+  split before the evaluation split sees it.
 
 Every image goes through :class:`docverify.Verifier` (the visual-zone cross-check switched off where it
 exists, so only the MRZ stages run). Per document: was the MRZ read (and read exactly), the verdict, the
@@ -54,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / ".data"
 SPECIMENS = ROOT.parent / "shared" / "specimens"
 REF = dt.date(2026, 1, 1)
-SEEDS = {"calibration": 5100, "eval": 7300}
+SEEDS = {"calibration": 5100, "eval": 7300, "dev": 9500}
 CONDITIONS = ("flatbed", "phone")
 KINDS = ("genuine", "mrz.wrong_font", "mrz.pitch_anomaly")
 OTHER_KINDS = (
