@@ -110,7 +110,7 @@ def test_unsure_characters_no_check_digit_covers_are_reported() -> None:
     unsure = [f for f in r.findings if f.code == "mrz.read.low_confidence"]
     assert len(unsure) == 1 and unsure[0].severity is Severity.WARNING
     assert [(s.line, s.start) for s in unsure[0].spans] == [(0, 20)]
-    assert "'M', or 'N'" in unsure[0].message
+    assert "'M' (50%), or 'N' (42%)" in unsure[0].message
     assert r.lines == TD3 and not r.corrections
 
 
@@ -262,7 +262,7 @@ def test_a_runner_up_with_one_chance_in_ten_is_low_confidence() -> None:
     (unsure,) = [
         f for f in read_mrz(TD3, reference_date=REF, alternatives=alts).findings if f.code == "mrz.read.low_confidence"
     ]
-    assert unsure.severity is Severity.WARNING and "'M', or 'N' (20%)" in unsure.message
+    assert unsure.severity is Severity.WARNING and "'M' (80%), or 'N' (20%)" in unsure.message
     alts[0][20] = [("M", 0.8), ("8", 0.2)]  # not a letter: a name cannot hold it, so no doubt
     assert not any(
         f.code == "mrz.read.low_confidence" for f in read_mrz(TD3, reference_date=REF, alternatives=alts).findings

@@ -302,7 +302,7 @@ def _low_confidence(
         if c.ok:
             covered |= {(s.line, col) for s in c.covers for col in range(s.start, s.end)}
     corrected = {(c.line, c.column) for c in corrections}  # each already has its own finding
-    unsure: list[tuple[int, int, str, str, float]] = []
+    unsure: list[tuple[int, int, str, float, str, float]] = []
     for li, (text, row) in enumerate(zip(lines, alternatives, strict=True)):
         for col, (ch, options) in enumerate(zip(text, row, strict=True)):
             if (li, col) in covered or (li, col) in corrected or not options:
@@ -314,13 +314,13 @@ def _low_confidence(
                 ((c, p) for c, p in options if c != ch and c in allowed), key=lambda o: o[1], default=("", 0.0)
             )
             if rival and (own - rival_p < LOW_CONFIDENCE_MARGIN or rival_p >= LOW_CONFIDENCE_RIVAL):
-                unsure.append((li, col, ch, rival, rival_p))
+                unsure.append((li, col, ch, own, rival, rival_p))
     if not unsure:
         return []
     spans = tuple(Span(li, col, col + 1) for li, col, *_ in unsure)
     listed = "; ".join(
-        f"{Span(li, col, col + 1).human()}: '{ch}', or '{rival}' ({rival_p:.0%})"
-        for li, col, ch, rival, rival_p in unsure[:6]
+        f"{Span(li, col, col + 1).human()}: '{ch}' ({own:.0%}), or '{rival}' ({rival_p:.0%})"
+        for li, col, ch, own, rival, rival_p in unsure[:6]
     )
     return [
         Finding(
