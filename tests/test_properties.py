@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from docverify import MRZFormat, read_mrz
+from docverify import MRZFormat, Severity, read_mrz
 from docverify.mrz import checkdigit
 from docverify.mrz.generate import MRZData, build_mrz, confusion_trial, random_mrz_data
 from docverify.mrz.parse import parse, protected_positions
+from docverify.mrz.reader import LOW_CONFIDENCE_RIVAL
+from docverify.mrz.repair import RepairConfig
 from docverify.mrz.spec import ALPHABET, LAYOUTS
 
 REF = dt.date(2026, 1, 1)
@@ -130,6 +133,40 @@ def test_repair_never_claims_a_reading_that_breaks_a_check_digit(data: MRZData, 
     for c in r.corrections:
         assert c.original != c.corrected
         assert r.lines[c.line][c.column] == c.corrected
+
+
+@SETTINGS
+@given(seeded_documents, st.data())
+def test_a_misread_the_recognizer_doubted_never_ends_wrong_and_clean(data: MRZData, draw: st.DataObject) -> None:
+    """One character a check digit covers misread as the recognizer's first choice, the true one its runner-up
+    with at least a hundredth of that (:attr:`RepairConfig.doubt_margin`) — or, when the two have the same check
+    value so that no check digit can tell them apart, at least ``LOW_CONFIDENCE_RIVAL`` — and up to three other
+    characters given rivals of up to 50 %: the final reading is the true one, or the report carries a warning or
+    an error. A wrong reading is never presented as clean."""
+    lines = build_mrz(data)
+    li, col = draw.draw(st.sampled_from(sorted(protected_positions(parse(LAYOUTS[data.format], lines)))))
+    true = lines[li][col]
+    wrong = draw.draw(st.sampled_from([c for c in sorted(ALPHABET) if c != true]))
+    p1 = draw.draw(st.floats(0.3, 0.999))
+    if checkdigit.VALUES[wrong] % 10 == checkdigit.VALUES[true] % 10:
+        pt = draw.draw(st.floats(LOW_CONFIDENCE_RIVAL, p1))
+    else:
+        pt = p1 * draw.draw(st.floats(math.exp(-RepairConfig().doubt_margin) * 1.01, 1.0))
+    read = list(lines)
+    read[li] = lines[li][:col] + wrong + lines[li][col + 1 :]
+    alts = [[[(ch, 1.0)] for ch in line] for line in read]
+    alts[li][col] = [(wrong, p1), (true, pt)]
+    for _ in range(draw.draw(st.integers(0, 3))):
+        lj = draw.draw(st.integers(0, len(read) - 1))
+        cj = draw.draw(st.integers(0, len(read[lj]) - 1))
+        if (lj, cj) == (li, col):
+            continue
+        q = draw.draw(st.floats(0.0, 0.5))
+        other = draw.draw(st.sampled_from([c for c in sorted(ALPHABET) if c != read[lj][cj]]))
+        alts[lj][cj] = [(read[lj][cj], 1.0 - q), (other, q)]
+    r = read_mrz(read, reference_date=REF, alternatives=alts)
+    if r.lines != lines:
+        assert any(f.severity is not Severity.INFO for f in r.findings), (r.lines, lines, (li, col, wrong, p1, pt))
 
 
 def test_check_digit_blind_spots_are_real() -> None:

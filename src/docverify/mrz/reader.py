@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from docverify.errors import InputError, InputTooLargeError, MRZFormatError
+from docverify.mrz import checkdigit
 from docverify.mrz.parse import parse
 from docverify.mrz.repair import Alternatives, RepairConfig, correction_finding, normalize_characters, repair
 from docverify.mrz.spec import ALPHABET, CHARSETS, CLEAN_LINE, FILLER, LAYOUTS, SUPPORTED_SHAPES, Layout, detect_format
@@ -291,7 +292,9 @@ def _low_confidence(
 ) -> list[Finding]:
     """A warning naming the characters the recognizer was unsure of that no passing check digit covers
     (names, codes, sex, unprotected optional data): nothing else would catch a misread there. Only rivals
-    the field allows count (a name's 'O' is not in doubt because the recognizer also saw a '0').
+    the field allows count (a name's 'O' is not in doubt because the recognizer also saw a '0'). Where a
+    passing check digit does cover a character, only rivals of the same check value count: the digit cannot
+    tell ``6`` from ``G`` or ``0`` from ``K`` (values equal mod 10), so a doubt between them stays a doubt.
 
     ``alternatives``: per line, per column ``(char, probability)`` as given to the repair; a reading whose
     shape differs from ``lines`` (a line was lengthened or shortened) is not judged."""
@@ -305,11 +308,14 @@ def _low_confidence(
     unsure: list[tuple[int, int, str, float, str, float]] = []
     for li, (text, row) in enumerate(zip(lines, alternatives, strict=True)):
         for col, (ch, options) in enumerate(zip(text, row, strict=True)):
-            if (li, col) in covered or (li, col) in corrected or not options:
+            if (li, col) in corrected or not options:
                 continue
             probs = dict(options)
             own = probs.get(ch, 0.0)
             allowed = CHARSETS[layout.kind_at(li, col)]
+            if (li, col) in covered:
+                value = checkdigit.VALUES[ch] % 10 if ch in checkdigit.VALUES else None
+                allowed = frozenset(c for c in allowed if checkdigit.VALUES[c] % 10 == value)
             rival, rival_p = max(
                 ((c, p) for c, p in options if c != ch and c in allowed), key=lambda o: o[1], default=("", 0.0)
             )

@@ -13,6 +13,7 @@ likely, nothing is guessed: the result is reported as ambiguous. Every changed c
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import math
@@ -355,8 +356,6 @@ class _Solution:
     chosen: dict[Pos, str]
     cost: float
     ambiguous_positions: tuple[Pos, ...]
-    rival_positions: tuple[Pos, ...] = ()
-    """Where the runner-up reading differs, when it is within :attr:`RepairConfig.doubt_margin` (not a tie)."""
 
 
 def _solve_checks(
@@ -397,15 +396,10 @@ def _pick(entries: Iterable[Entry], config: RepairConfig) -> _Solution | None:
     best_cost, best = top[0]
     chosen = dict(best)
     ambiguous: tuple[Pos, ...] = ()
-    rivals: tuple[Pos, ...] = ()
-    if len(top) > 1:
+    if len(top) > 1 and top[1][0] - best_cost < config.tie_margin:
         other = dict(top[1][1])
-        differ = tuple(sorted(p for p in chosen if chosen[p] != other.get(p)))
-        if top[1][0] - best_cost < config.tie_margin:
-            ambiguous = differ
-        elif top[1][0] - best_cost < config.doubt_margin:
-            rivals = differ
-    return _Solution(chosen, best_cost, ambiguous, rivals)
+        ambiguous = tuple(sorted(p for p in chosen if chosen[p] != other.get(p)))
+    return _Solution(chosen, best_cost, ambiguous)
 
 
 def repair(
@@ -536,7 +530,7 @@ def _repair_core(
         verified |= set(sol.chosen)
         cost += sol.cost
         if alternatives is not None:
-            doubtful |= set(sol.rival_positions)
+            doubtful |= _doubtful(sol, lines, checks, cands, cfg)
     # Country codes: the reading must be a known code ("1VA" is LVA, not IVA).
     for field in layout.fields:
         if field.kind is FieldKind.COUNTRY and not any(
@@ -601,6 +595,30 @@ def _repair_core(
         cost,
         solved,
     )
+
+
+def _doubtful(
+    sol: _Solution,
+    lines: tuple[str, ...],
+    checks: tuple[CheckSpec, ...],
+    cands: dict[Pos, list[tuple[str, float]]],
+    cfg: RepairConfig,
+) -> set[Pos]:
+    """The changes of ``sol`` (one block's reading) that the check digits do not single out: for each changed
+    position, the best reading that puts anything else there is solved again; when it costs less than
+    :attr:`RepairConfig.doubt_margin` more than ``sol``, only the recognizer's confidence chose between the two."""
+    out: set[Pos] = set()
+    reach = dataclasses.replace(cfg, max_cost=sol.cost + cfg.doubt_margin)  # the budget is not the question here
+    for pos, ch in sol.chosen.items():
+        if ch == lines[pos[0]][pos[1]]:
+            continue
+        without = {**cands, pos: [o for o in cands[pos] if o[0] != ch]}
+        if not without[pos]:
+            continue
+        for other in _solve_checks(checks, without, reach):
+            if other is not None and pos in other.chosen and other.cost - sol.cost < cfg.doubt_margin:
+                out.add(pos)
+    return out
 
 
 def _clear_choice(alternatives: Sequence[tuple[str, float]], chosen: str, allowed: set[str], cfg: RepairConfig) -> bool:
