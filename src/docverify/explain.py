@@ -155,8 +155,9 @@ CATALOGUE: tuple[Explanation, ...] = (
         "A character was read with low confidence where no check digit can confirm it",
         "The recognizer gave a second reading a real chance — one in ten or more, or nearly as much as the "
         "first (an O that may be a D, an F that may be an R) — in a place that no passing check digit covers: "
-        "the names, the state and nationality codes, the sex, unprotected optional data. A misread there would "
-        "otherwise go unnoticed.",
+        "the names, the state and nationality codes, the sex, unprotected optional data — or between two "
+        "characters that no check digit can tell apart (6 and G, 0 and K have the same check value). A misread "
+        "there would otherwise go unnoticed.",
         "Compare the named characters with the printed MRZ and with the same data in the visual zone.",
         "It is about image quality and reading, not about the document: a worn, blurred or small MRZ does it.",
     ),
