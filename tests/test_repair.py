@@ -269,6 +269,24 @@ def test_a_runner_up_with_one_chance_in_ten_is_low_confidence() -> None:
     )
 
 
+def test_a_doubt_the_check_digit_cannot_settle_is_low_confidence_where_it_passes() -> None:
+    """'6' and 'G' have the same check value (6 and 16): a passing check digit says nothing between them, so a
+    doubt there is reported; between '6' and '8' it does, so none is."""
+    data = MRZData(
+        MRZFormat.TD3, "P", "UTO", "ERIKSSON", "ANNA MARIA", "L896902C3", "UTO", "740812", "F", "120415", "", ""
+    )
+    lines = build_mrz(data)
+    assert lines[1][3] == "6" and read_mrz(lines, reference_date=REF).valid
+    alts = _confident(lines)
+    alts[1][3] = [("6", 0.8), ("G", 0.2)]
+    found = read_mrz(lines, reference_date=REF, alternatives=alts).findings
+    (unsure,) = [f for f in found if f.code == "mrz.read.low_confidence"]
+    assert [(s.line, s.start) for s in unsure.spans] == [(1, 3)] and "'6' (80%), or 'G' (20%)" in unsure.message
+    alts[1][3] = [("6", 0.8), ("8", 0.2)]
+    r = read_mrz(lines, reference_date=REF, alternatives=alts)
+    assert not any(f.code == "mrz.read.low_confidence" for f in r.findings) and r.lines == lines
+
+
 def test_a_repair_the_check_digits_cannot_tell_from_another_is_a_warning() -> None:
     """Two readings that satisfy the same check digits (here: an 'O' read for '0' in the document number,
     or a '9' read for '5' two places before it; both columns have weight 1 in the number's and the composite's
