@@ -107,10 +107,10 @@ class RepairConfig:
     :attr:`evidence_probability` and this many times the probability of any other allowed character is a
     clear correction (an info finding); otherwise a warning."""
     doubt_margin: float = 4.6
-    """With recognizer alternatives: when another reading that satisfies the same check digits is less than
-    this much costlier than the chosen one (``-ln p``; 4.6 is 100 times less likely), the changes where the
-    two differ are doubtful (warnings, not info): the recognizer's confidence alone picked between two
-    readings that the check digits both accept, and a recognizer can be confidently wrong on a poor image."""
+    """With recognizer alternatives: when the best reading that does not make a change (and satisfies the same
+    check digits) is less than this much costlier than the chosen one (``-ln p``; 4.6 is 100 times less likely),
+    that change is doubtful (a warning, not info): the recognizer's confidence alone picked between two readings
+    that the check digits both accept, and a recognizer can be confidently wrong on a poor image."""
 
 
 @dataclass(frozen=True, slots=True)
