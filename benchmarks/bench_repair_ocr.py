@@ -96,18 +96,6 @@ def _errors(read: list[str], truth: list[str]) -> list[tuple[int, int, str, str]
     ]
 
 
-def _protected(fmt: str, line: int, column: int) -> bool:
-    """Whether a check digit covers (or is) the character at (``line``, ``column``) of layout ``fmt``."""
-    from docverify.mrz.spec import LAYOUTS
-    from docverify.results import MRZFormat
-
-    layout = LAYOUTS[MRZFormat(fmt)]
-    return any(
-        (c.line, c.column) == (line, column) or any(s.line == line and s.start <= column < s.end for s in c.covers)
-        for c in layout.checks
-    )
-
-
 def _outcome(result: Any, truth: list[str]) -> str:
     """How a final reading ended (:data:`OUTCOMES`)."""
     flagged = any(f.severity.value != "info" for f in result.findings)
@@ -120,8 +108,11 @@ def _outcome(result: Any, truth: list[str]) -> str:
 
 def _one(seed: int) -> dict[str, Any]:
     from docverify.mrz.image import scan_image
+    from docverify.mrz.parse import parse, protected_positions
     from docverify.mrz.reader import read_mrz
     from docverify.mrz.repair import CONFUSIONS
+    from docverify.mrz.spec import LAYOUTS
+    from docverify.results import MRZFormat
 
     image, truth, info = degraded(seed)
     start = time.perf_counter()
@@ -135,11 +126,12 @@ def _one(seed: int) -> dict[str, Any]:
     if errors is None:
         return row
     classic = all(r in dict(CONFUSIONS.get(t, ())) for _, _, t, r in errors)
+    covered = protected_positions(parse(LAYOUTS[MRZFormat(info["format"])], tuple(truth)))
     plain = read_mrz(raw, reference_date=REFERENCE)
     row.update(
         errors=len(errors),
         classic=classic,
-        protected=all(_protected(info["format"], li, col) for li, col, _, _ in errors),
+        protected=all((li, col) in covered for li, col, _, _ in errors),
         where=[[li, col, t, r] for li, col, t, r in errors],
         with_probabilities=_outcome(reading.result, truth),
         plain_text=_outcome(plain, truth),
