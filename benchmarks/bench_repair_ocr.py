@@ -193,6 +193,8 @@ def main() -> int:
     args = ap.parse_args()
     if args.count < 1 or args.workers < 1:
         ap.error("--count and --workers must be at least 1")
+    if args.seed < 0:
+        ap.error("--seed must be 0 or more (it seeds the generator)")
     seeds = range(args.seed, args.seed + args.count)
     with Pool(args.workers, initializer=_init) as pool:
         rows = pool.map(_one, seeds, chunksize=8)
