@@ -112,6 +112,20 @@ def test_glyph_positions_are_measured_to_a_fraction_of_a_pixel() -> None:
     assert m.ocrb > 0.9  # OCR-B glyphs match their templates
 
 
+def test_a_name_line_of_a_short_name_is_measured_from_its_fillers() -> None:
+    """``LI<<NA<<<…``: four letters are too few to fit the line's height and baseline on, so the fillers
+    count too; the glyphs are placed as well as on a full line (it was "not assessed" before)."""
+    text = "LI<<NA" + "<" * 24
+    rng = np.random.default_rng(5)
+    dy = rng.uniform(-1.0, 1.0, len(text))
+    crop, centres = render_line(text, dy=dy)
+    m = measure_line(crop, text, centres)
+    assert m is not None
+    err_y = m.baseline - (BASE - 0.5 + dy)
+    assert np.abs(err_y - np.median(err_y)).max() < 0.8 and abs(np.median(err_y)) < 1.0
+    assert np.median(m.cap) == pytest.approx(CAP, rel=0.08)
+
+
 def test_another_font_matches_ocrb_less() -> None:
     if not MONO.exists():
         pytest.skip("DejaVu Sans Mono is not installed")

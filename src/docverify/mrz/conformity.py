@@ -519,16 +519,29 @@ def _line_scale(
     ink: Floats, c: Floats, pitch: float, idx: Ints, *, t_profiles: Floats, t_base: float
 ) -> tuple[Floats, Floats] | None:
     """Step 1: at every cell, crop px per template px vertically and the baseline row, from the row
-    profiles of the glyphs around it (fillers left out: small, easily swamped by background print)
-    against their templates', fitted along the line. ``None`` when too few glyphs have ink."""
+    profiles of the glyphs around it against their templates', fitted along the line. Fillers are left
+    out (small, easily swamped by background print) unless the line has too few other characters for
+    the fit (a name line of a short name: ``LI<<NA<<<…``). ``None`` when too few glyphs have ink."""
     h, w = ink.shape
     strong = np.clip((ink - 0.35) / 0.3, 0.0, 1.0)  # light background print counts for nothing
     cum = np.concatenate([np.zeros((h, 1)), np.cumsum(strong, axis=1)], axis=1)
     lo = np.clip(np.round(c - 0.4 * pitch).astype(np.intp), 0, w)
     hi = np.clip(np.round(c + 0.4 * pitch).astype(np.intp), 0, w)
+    per_glyph = cum[:, hi] - cum[:, lo]  # H × N: each cell's ink per row
     letters = (idx != ALPHABET.index(FILLER)).astype(np.float64)
+    found = _scale_fit(per_glyph, c, letters, idx, t_profiles=t_profiles, t_base=t_base)
+    if found is None:
+        found = _scale_fit(per_glyph, c, np.ones_like(letters), idx, t_profiles=t_profiles, t_base=t_base)
+    return found
+
+
+def _scale_fit(
+    per_glyph: Floats, c: Floats, letters: Floats, idx: Ints, *, t_profiles: Floats, t_base: float
+) -> tuple[Floats, Floats] | None:
+    """:func:`_line_scale` on the cells ``letters`` (N; 1 used, 0 not); ``per_glyph``: each cell's strong
+    ink per row (H × N)."""
     kernel = np.ones(2 * GROUP + 1)
-    per_cell = (cum[:, hi] - cum[:, lo]) * letters  # H × N
+    per_cell = per_glyph * letters  # H × N
     per_cell[~_text_band(per_cell.sum(axis=1))] = 0.0  # a neighbouring line's ink at the crop's edge
     rows = _pool(per_cell, kernel)
     t_rows = _pool(t_profiles[idx].T * letters, kernel)  # template height × N
