@@ -848,6 +848,16 @@ def reliable(m: LineMeasure) -> npt.NDArray[np.bool_]:
     return np.asarray(own >= max(RELIABLE_MIN, float(np.median(own)) - RELIABLE_DROP), dtype=np.bool_)
 
 
+MIN_RELIABLE = 6
+"""A line needs this many reliable glyphs (:func:`reliable`) for its positions to be judged: with fewer, its
+fit along the line would rest on glyphs aligned on the wrong shape, and a run of the few left says nothing."""
+
+
+def _judged(use: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """``use`` (the reliable glyphs of one line), or none of them when there are too few to judge the line."""
+    return use if int(use.sum()) >= MIN_RELIABLE else np.zeros_like(use)
+
+
 def _noise(values: Sequence[Floats]) -> float:
     """The document's position noise: a robust sigma of all residuals (NaN left out), at least
     :data:`NOISE_FLOOR`."""
@@ -940,9 +950,10 @@ def assess(
         return None
     ms = tuple(m for m in measures if m is not None)
     ok = tuple(reliable(m) for m in ms)
+    judged = tuple(_judged(u) for u in ok)
     resid = [residuals(m, u) for m, u in zip(ms, ok, strict=True)]
-    rx = [np.where(u, r[0], np.nan) for r, u in zip(resid, ok, strict=True)]
-    ry = [np.where(u, r[1], np.nan) for r, u in zip(resid, ok, strict=True)]
+    rx = [np.where(u, r[0], np.nan) for r, u in zip(resid, judged, strict=True)]
+    ry = [np.where(u, r[1], np.nan) for r, u in zip(resid, judged, strict=True)]
     sx, sy = _noise(rx), _noise(ry)
     runs_x = [worst_run(r, sx, i) for i, r in enumerate(rx)]
     runs_y = [worst_run(r, sy, i) for i, r in enumerate(ry)]
@@ -953,7 +964,7 @@ def assess(
     line_caps = tuple(float(np.median(m.cap)) * s for m, s in zip(ms, scales, strict=True))
     return PrintAssessment(
         ms,
-        ok,
+        judged,
         tuple(m.ocrb for m in ms),
         font_model_scores(ms),
         tuple(m.blur for m in ms),
@@ -961,7 +972,7 @@ def assess(
         top_y,
         (sx, sy),
         (_next_run(rx, runs_x, top_x, sx), _next_run(ry, runs_y, top_y, sy)),
-        *_turns(ms, ok),
+        *_turns(ms, judged),
         _spacing(ms, ok, crops),
         cap_px,
         line_caps,
