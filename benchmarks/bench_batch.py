@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from docverify.synth.dataset import is_current
 from machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,7 +42,7 @@ def main() -> None:
     args = parser.parse_args()
 
     data = DATA / f"batch-{args.count}-{args.seed}"
-    if not (data / "ground_truth.jsonl").exists():
+    if not is_current(data):  # missing, or made by an older revision of the generator
         t0 = time.perf_counter()
         gen = [sys.executable, "-m", "docverify", "samples", "--out", str(data), "--count", str(args.count)]
         subprocess.run([*gen, "--seed", str(args.seed), "--conditions", "flatbed,rotated,phone"], check=True)

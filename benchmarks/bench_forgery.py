@@ -81,11 +81,11 @@ REGION_CUES = tuple(m.code for m in MODELS.values())
 def dataset(split: str, condition: str, kind: str, count: int, *, index: int | None = None) -> Path:
     """The folder of one generated set (generated on first use); ``index``: the kind's place in the seed
     scheme (default: its place in :data:`KINDS`; under 10)."""
-    from docverify.synth import GROUND_TRUTH_FILE, generate
+    from docverify.synth import generate, is_current
 
     seed = SEEDS[split] + 10 * CONDITIONS.index(condition) + (KINDS.index(kind) if index is None else index)
     out = DATA / f"forgery-{split}-{condition}-{kind}-{count}"
-    if not (out / GROUND_TRUTH_FILE).exists():
+    if not is_current(out):  # missing, or made by an older revision of the generator
         generate(out, count, seed=seed, conditions=(condition,), forgeries=() if kind == "genuine" else (kind,))
     return out
 

@@ -28,6 +28,7 @@ import cv2
 from docverify.io import load_page
 from docverify.mrz.image import read_mrz_image
 from docverify.mrz.recognizer import MRZRecognizer
+from docverify.synth.dataset import is_current
 from docverify.viz import cross_check
 from machine import machine
 
@@ -38,7 +39,7 @@ SPECIMENS = ROOT.parent / "shared" / "specimens"
 
 def dataset(kind: str, condition: str, count: int, seed: int) -> list[Path]:
     out = DATA / f"viz-{kind}-{condition}-{seed}"
-    if not (out / "ground_truth.jsonl").exists():
+    if not is_current(out):  # missing, or made by an older revision of the generator
         cmd = [sys.executable, "-m", "docverify", "samples", "--out", str(out), "--count", str(count)]
         cmd += ["--seed", str(seed), "--conditions", condition]
         if kind != "genuine":

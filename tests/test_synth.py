@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pycountry
 import pytest
 from click.testing import CliRunner
+from PIL import Image, ImageDraw
 
 import docverify
 from docverify.errors import DependencyError
@@ -32,6 +33,8 @@ from docverify.synth.dataset import (
     REFERENCE_DATE,
     ForgeryResult,
     apply_forgery,
+    generate,
+    is_current,
     load_ground_truth,
     register_forgery,
     render_sample,
@@ -205,6 +208,40 @@ def test_mrz_print_geometry_matches_icao(fmt: MRZFormat) -> None:
     assert _inside(truth.mrz_quad, truth.document_quad)
     assert truth.mrz_quad[2][1] > 0.85 * truth.image_size[1]
     assert truth.portrait_quad[2][1] < truth.mrz_quad[0][1]
+
+
+def test_mrz_glyphs_land_where_they_are_asked_to_a_quarter_pixel() -> None:
+    """Pillow rounds text positions to whole pixels; the MRZ's print jitter and pitch are fractions of a
+    pixel, so each glyph is drawn larger and averaged down (``print_mrz_glyph``)."""
+    style = render_mod.draw_style(MRZFormat.TD3, np.random.default_rng(1))
+
+    def centroid(x: float, y: float) -> tuple[float, float, float]:
+        page = Image.new("RGB", (90, 100), (255, 255, 255))
+        render_mod.print_mrz_glyph(ImageDraw.Draw(page), "H", x, y, style)
+        ink = 255.0 - np.asarray(page, np.float64)[..., 0]
+        rows, cols = np.arange(ink.shape[0]), np.arange(ink.shape[1])
+        total = ink.sum()
+        return (ink.sum(axis=0) @ cols) / total, (ink.sum(axis=1) @ rows) / total, total
+
+    x0, y0, ink0 = centroid(20.0, 70.0)
+    for shift in (0.25, 0.5, 0.75, 1.0, 1.25):
+        x, y, ink = centroid(20.0 + shift, 70.0 + shift)
+        assert x - x0 == pytest.approx(shift, abs=0.06) and y - y0 == pytest.approx(shift, abs=0.06)
+        assert ink == pytest.approx(ink0, rel=0.02)  # the same glyph, only moved
+
+
+def test_cached_data_sets_of_another_generator_revision_are_stale(tmp_path: Path) -> None:
+    generate(tmp_path / "now", 1, seed=3, conditions=("none",))
+    assert is_current(tmp_path / "now")
+    old = tmp_path / "old"
+    old.mkdir()
+    record = json.loads((tmp_path / "now" / GROUND_TRUTH_FILE).read_text().splitlines()[0])
+    record["generator"] = render_mod.GENERATOR_REVISION - 1
+    (old / GROUND_TRUTH_FILE).write_text(json.dumps(record) + "\n")
+    assert not is_current(old)
+    assert not is_current(tmp_path / "missing")
+    (old / GROUND_TRUTH_FILE).write_text("not json\n")
+    assert not is_current(old)
 
 
 def test_td3_portrait_size_is_within_zone_v_limits() -> None:

@@ -48,6 +48,7 @@ from docverify.mrz.generate import random_mrz_data
 from docverify.results import MRZFormat
 from docverify.synth.capture import CONDITIONS, DEFAULT_CONDITIONS, Captured, capture
 from docverify.synth.render import (
+    GENERATOR_REVISION,
     GEOMETRY,
     RENDERABLE_FORMATS,
     ForgeryRecord,
@@ -265,6 +266,21 @@ def generate(
     return paths
 
 
+def is_current(folder: Path | str) -> bool:
+    """Whether ``folder`` holds a data set written by this revision of the generator
+    (:data:`~docverify.synth.render.GENERATOR_REVISION`, read from its first ground-truth record): a cache
+    of generated images made by an older one is stale and should be generated again."""
+    path = Path(folder) / GROUND_TRUTH_FILE
+    if not path.is_file():
+        return False
+    with path.open(encoding="utf-8") as f:
+        first = f.readline()
+    try:
+        return bool(first) and json.loads(first).get("generator") == GENERATOR_REVISION
+    except (json.JSONDecodeError, AttributeError):
+        return False
+
+
 def load_ground_truth(path: Path | str) -> list[GroundTruth]:
     """The ground truth of a data set: a ``ground_truth.jsonl`` file, or the folder holding one."""
     p = Path(path)
@@ -333,6 +349,7 @@ __all__ = [
     "apply_forgery",
     "forgery_choice",
     "generate",
+    "is_current",
     "item_seed",
     "load_ground_truth",
     "register_forgery",

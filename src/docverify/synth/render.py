@@ -255,6 +255,7 @@ class GroundTruth:
         return {
             "schema": "docverify.synth.ground_truth",
             "version": GROUND_TRUTH_VERSION,
+            "generator": GENERATOR_REVISION,
             "file": self.file,
             "format": self.format,
             "seed": self.seed,
@@ -739,13 +740,35 @@ def _fit_font(text: str, bold: bool, size: float, max_width: float) -> Any:
 # --- MRZ -------------------------------------------------------------------------------------------
 
 
+GLYPH_SUPERSAMPLE = 4
+"""MRZ glyphs are drawn this many times larger and reduced by averaging (:func:`print_mrz_glyph`), so that
+they land within a quarter pixel of where they are asked."""
+GENERATOR_REVISION = 2
+"""Revision of the rendering, written into every ground-truth record (``generator``): caches of generated
+images made by another revision are stale. 2 (2026-11-24): MRZ glyphs placed to a quarter pixel; Pillow
+rounds text positions to whole pixels, which had moved each glyph up to half a pixel (0.04 mm at 300 dpi)
+off the position and print jitter drawn for it."""
+
+
 def print_mrz_glyph(draw: ImageDraw.ImageDraw, char: str, cell_left: float, baseline: float, style: PrintStyle) -> None:
-    """Print one MRZ character centred in its cell (``cell_left`` and ``baseline`` in pixels) onto a Pillow
-    RGB image: the fixed pitch comes from the cell, never from the font's advance."""
-    font = _font(style.mrz_font, round(style.mrz_font_px(), 2))
+    """Print one MRZ character centred in its cell (``cell_left`` and ``baseline`` in pixels, fractions
+    honoured) onto a Pillow RGB image: the fixed pitch comes from the cell, never from the font's advance.
+    The glyph is drawn :data:`GLYPH_SUPERSAMPLE` times larger at its sub-pixel offset and averaged down, as
+    a printer of several times the image's resolution would place it."""
+    k = GLYPH_SUPERSAMPLE
+    big = _font(style.mrz_font, round(style.mrz_font_px() * k, 2))
     pitch = mm_to_px(style.mrz_pitch_mm, style.dpi)
-    x = cell_left + (pitch - font.getlength(char)) / 2
-    draw.text((x, baseline), char, font=font, fill=style.mrz_ink, anchor="ls")
+    x = cell_left + (pitch - big.getlength(char) / k) / 2
+    left, top, right, bottom = big.getbbox(char, anchor="ls")
+    ix, iy = math.floor(x), math.floor(baseline)
+    pad_x, pad_y = math.ceil(-left / k) + 2, math.ceil(-top / k) + 2  # canvas pixels before the origin
+    w, h = pad_x + math.ceil(right / k) + 3, pad_y + math.ceil(bottom / k) + 3
+    canvas = Image.new("L", (w * k, h * k), 0)
+    origin = ((pad_x + x - ix) * k, (pad_y + baseline - iy) * k)
+    ImageDraw.Draw(canvas).text(origin, char, font=big, fill=255, anchor="ls")
+    cover = np.asarray(canvas, np.float32).reshape(h, k, w, k).mean(axis=(1, 3))
+    mask = Image.fromarray(np.clip(cover + 0.5, 0, 255).astype(np.uint8), "L")
+    draw.bitmap((ix - pad_x, iy - pad_y), mask, fill=style.mrz_ink)
 
 
 def _print_mrz(
@@ -937,7 +960,9 @@ def mrz_data_from_params(p: Params) -> MRZData:
 
 __all__ = [
     "FICTITIOUS_STATES",
+    "GENERATOR_REVISION",
     "GEOMETRY",
+    "GLYPH_SUPERSAMPLE",
     "GROUND_TRUTH_VERSION",
     "MRZ_PITCH_MM",
     "OCRB_PATH",
