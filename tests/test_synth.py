@@ -239,6 +239,11 @@ def test_cached_data_sets_of_another_generator_revision_are_stale(tmp_path: Path
     record["generator"] = render_mod.GENERATOR_REVISION - 1
     (old / GROUND_TRUTH_FILE).write_text(json.dumps(record) + "\n")
     assert not is_current(old)
+    assert load_ground_truth(old)[0].generator == render_mod.GENERATOR_REVISION - 1  # kept, not overwritten
+    del record["generator"]  # written before the revision was recorded
+    (old / GROUND_TRUTH_FILE).write_text(json.dumps(record) + "\n")
+    assert not is_current(old) and load_ground_truth(old)[0].generator == 1
+    assert load_ground_truth(tmp_path / "now")[0].generator == render_mod.GENERATOR_REVISION
     assert not is_current(tmp_path / "missing")
     (old / GROUND_TRUTH_FILE).write_text("not json\n")
     assert not is_current(old)

@@ -48,6 +48,11 @@ Params = tuple[tuple[str, ParamValue], ...]
 
 GROUND_TRUTH_VERSION = "1"
 """Version of the ground-truth JSON. Bumped on any incompatible change."""
+GENERATOR_REVISION = 2
+"""Revision of the rendering, written into every ground-truth record (``generator``): caches of generated
+images made by another revision are stale. 2 (2026-11-24): MRZ glyphs placed to a quarter pixel; Pillow
+rounds text positions to whole pixels, which had moved each glyph up to half a pixel (0.04 mm at 300 dpi)
+off the position and print jitter drawn for it."""
 MM_PER_INCH = 25.4
 MRZ_PITCH_MM = 2.54
 """OCR-B size 1 is printed at a fixed pitch of 10 characters per inch."""
@@ -207,6 +212,9 @@ class GroundTruth:
     capture: CaptureRecord = CaptureRecord("none")
     forgeries: tuple[ForgeryRecord, ...] = ()
     file: str = ""
+    generator: int = GENERATOR_REVISION
+    """The revision of the generator that made the image (:data:`GENERATOR_REVISION`; 1 for a ground truth
+    written before the revision was recorded)."""
 
     @property
     def genuine(self) -> bool:
@@ -255,7 +263,7 @@ class GroundTruth:
         return {
             "schema": "docverify.synth.ground_truth",
             "version": GROUND_TRUTH_VERSION,
-            "generator": GENERATOR_REVISION,
+            "generator": self.generator,
             "file": self.file,
             "format": self.format,
             "seed": self.seed,
@@ -314,6 +322,7 @@ class GroundTruth:
                 for g in d["forgeries"]
             ),
             file=d.get("file", ""),
+            generator=int(d.get("generator", 1)),
         )
 
 
@@ -743,11 +752,6 @@ def _fit_font(text: str, bold: bool, size: float, max_width: float) -> Any:
 GLYPH_SUPERSAMPLE = 4
 """MRZ glyphs are drawn this many times larger and reduced by averaging (:func:`print_mrz_glyph`), so that
 they land within a quarter pixel of where they are asked."""
-GENERATOR_REVISION = 2
-"""Revision of the rendering, written into every ground-truth record (``generator``): caches of generated
-images made by another revision are stale. 2 (2026-11-24): MRZ glyphs placed to a quarter pixel; Pillow
-rounds text positions to whole pixels, which had moved each glyph up to half a pixel (0.04 mm at 300 dpi)
-off the position and print jitter drawn for it."""
 
 
 def print_mrz_glyph(draw: ImageDraw.ImageDraw, char: str, cell_left: float, baseline: float, style: PrintStyle) -> None:
