@@ -126,6 +126,21 @@ def test_a_name_line_of_a_short_name_is_measured_from_its_fillers() -> None:
     assert np.median(m.cap) == pytest.approx(CAP, rel=0.08)
 
 
+def test_a_line_with_too_few_reliable_glyphs_is_not_judged_and_says_so() -> None:
+    """Glyphs compared with the wrong characters align nowhere: with fewer than ``MIN_RELIABLE`` left, the
+    line's positions are not judged (a "run" of the few left would say nothing) and an info finding says so."""
+    crops, centres = two_lines()
+    wrong = "".join("X" if ch.isdigit() else "7" for ch in LINES[1])
+    found = conformity.assess(crops, [LINES[0], wrong], centres)
+    assert found is not None
+    assert found.reliable[0].all() and not found.reliable[1].any()
+    assert 0 < conformity.reliable(found.lines[1]).sum() < conformity.MIN_RELIABLE
+    findings = check_print(crops, [LINES[0], wrong], centres)
+    (note,) = [f for f in findings if f.code == conformity.NOT_ASSESSED]
+    assert note.severity is Severity.INFO and note.category is Category.QUALITY and "MRZ line 2" in note.message
+    assert not {"print.mrz.pitch", "print.mrz.baseline", "print.mrz.tilt"} & {f.code for f in findings}
+
+
 def test_another_font_matches_ocrb_less() -> None:
     if not MONO.exists():
         pytest.skip("DejaVu Sans Mono is not installed")

@@ -262,13 +262,15 @@ def test_a_shadow_across_the_page_does_not_hide_the_mrz(seed: int, fmt: MRZForma
     """Strokes count against the paper around them: in a shadow at 40 % of the light, characters are as
     strong as in the light, so the lines are found whole (judged against a global level, the shadowed
     part of each line was cut off). The shadow's sharp edge may still cost a character where it crosses
-    a glyph (about one such capture in ten is not read exactly, ``benchmarks/bench_robust.py``)."""
+    a glyph: of 120 such captures (seeds 100–139, three formats) 10 were not read exactly with generator
+    revision 1 and 12 with revision 2, and revision 2 tipped seed 11 (``SIZUSTEMIR`` read ``SSIZUSEMIR``,
+    a ``T`` lost at the edge and an ``S`` doubled); so exact reading is not what this asserts."""
     cap = synthesize(seed, fmt, "flatbed")
     reading = scan_image(_shadowed(cap.image), MRZRecognizer()).reading
     assert reading is not None
-    for got, want in zip(reading.result.lines, cap.truth.mrz_lines, strict=True):
-        assert len(got) == len(want)
-        assert _edits(got, want) <= 2, (got, want)  # at most one character lost or misplaced
+    assert [len(line) for line in reading.result.lines] == [len(line) for line in cap.truth.mrz_lines]
+    edits = sum(_edits(got, want) for got, want in zip(reading.result.lines, cap.truth.mrz_lines, strict=True))
+    assert edits <= 2, reading.result.lines  # in all: one character lost and another doubled, at most
 
 
 def _edits(a: str, b: str) -> int:

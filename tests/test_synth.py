@@ -224,10 +224,13 @@ def test_mrz_glyphs_land_where_they_are_asked_to_a_quarter_pixel() -> None:
         return (ink.sum(axis=0) @ cols) / total, (ink.sum(axis=1) @ rows) / total, total
 
     x0, y0, ink0 = centroid(20.0, 70.0)
-    for shift in (0.25, 0.5, 0.75, 1.0, 1.25):
+    for shift in (0.25, 0.5, 0.75, 1.0, 1.25):  # on the quarter-pixel grid: exact
         x, y, ink = centroid(20.0 + shift, 70.0 + shift)
         assert x - x0 == pytest.approx(shift, abs=0.06) and y - y0 == pytest.approx(shift, abs=0.06)
         assert ink == pytest.approx(ink0, rel=0.02)  # the same glyph, only moved
+    for shift in (0.1, 0.4, 0.6, 0.9):  # between grid points: within the grid's half step and a little
+        x, y, _ = centroid(20.0 + shift, 70.0 + shift)
+        assert abs(x - x0 - shift) <= 0.16 and abs(y - y0 - shift) <= 0.16
 
 
 def test_cached_data_sets_of_another_generator_revision_are_stale(tmp_path: Path) -> None:
@@ -245,8 +248,9 @@ def test_cached_data_sets_of_another_generator_revision_are_stale(tmp_path: Path
     assert not is_current(old) and load_ground_truth(old)[0].generator == 1
     assert load_ground_truth(tmp_path / "now")[0].generator == render_mod.GENERATOR_REVISION
     assert not is_current(tmp_path / "missing")
-    (old / GROUND_TRUTH_FILE).write_text("not json\n")
-    assert not is_current(old)
+    for junk in (b"not json\n", b"[1, 2]\n", b"", b"\xff\xfe\n"):
+        (old / GROUND_TRUTH_FILE).write_bytes(junk)
+        assert not is_current(old)
 
 
 def test_td3_portrait_size_is_within_zone_v_limits() -> None:

@@ -83,6 +83,9 @@ RELIABLE_MIN = 0.5
 RELIABLE_DROP = 0.15
 """A glyph's position is used when its similarity with its template is at least ``RELIABLE_MIN`` and no more
 than ``RELIABLE_DROP`` below the line's median."""
+MIN_RELIABLE = 6
+"""A line needs this many reliable glyphs (:func:`reliable`) for its positions to be judged: with fewer, its
+fit along the line would rest on glyphs aligned on the wrong shape, and a run of the few left says nothing."""
 GLYPH_PAD = 3
 """Pixels kept around each aligned glyph's cell in :attr:`LineMeasure.glyphs` (a wider font shows there)."""
 SMOOTH_DEGREE = 3
@@ -158,7 +161,8 @@ class Thresholds:
     only when the run stands out (:attr:`run_ratio`). Their fit (a projective map and a smooth bend) leaves a
     tighter scatter on genuine captures than the baselines' does: on the calibration split the worst pitch
     run of a genuine document read as valid reached 17 on 298 scans and 44 on 588 photos (the baselines': 35
-    and 286). Was 80, then 50 (2026-11-23, third session), then 25 with the ratio (ninth session)."""
+    and 286). Was 80, then 50 (2026-11-23, third session), then 25 with the ratio 2 (ninth session); the
+    ratio is 3 since the twelfth session (:attr:`run_warn`)."""
     pitch_note: float = 20.0
     """The same χ², for an info finding."""
     pitch_alone: float = 50.0
@@ -524,8 +528,9 @@ def _line_scale(
 ) -> tuple[Floats, Floats] | None:
     """Step 1: at every cell, crop px per template px vertically and the baseline row, from the row
     profiles of the glyphs around it against their templates', fitted along the line. Fillers are left
-    out (small, easily swamped by background print) unless the line has too few other characters for
-    the fit (a name line of a short name: ``LI<<NA<<<…``). ``None`` when too few glyphs have ink."""
+    out (small, easily swamped by background print) unless the other characters give no fit — too few of
+    them (a name line of a short name: ``LI<<NA<<<…``) or too faint; then every cell counts, and the fit is
+    held to the same tests. ``None`` when too few glyphs have ink."""
     h, w = ink.shape
     strong = np.clip((ink - 0.35) / 0.3, 0.0, 1.0)  # light background print counts for nothing
     cum = np.concatenate([np.zeros((h, 1)), np.cumsum(strong, axis=1)], axis=1)
@@ -768,7 +773,7 @@ def residuals(m: LineMeasure, use: npt.NDArray[np.bool_] | None = None) -> tuple
     n = len(m.x)
     k = np.arange(n, dtype=np.float64)
     use = np.ones(n, bool) if use is None else use
-    if use.sum() < 6:
+    if use.sum() < MIN_RELIABLE:
         use = np.ones(n, bool)
     design = np.stack([k, np.ones(n), -k * m.x], axis=1)  # x = a k + b - c k x
     rx = _robust_residuals(design, m.x, _lmeds_projective(k, m.x, use), use) / m.pitch
@@ -852,11 +857,6 @@ def reliable(m: LineMeasure) -> npt.NDArray[np.bool_]:
     return np.asarray(own >= max(RELIABLE_MIN, float(np.median(own)) - RELIABLE_DROP), dtype=np.bool_)
 
 
-MIN_RELIABLE = 6
-"""A line needs this many reliable glyphs (:func:`reliable`) for its positions to be judged: with fewer, its
-fit along the line would rest on glyphs aligned on the wrong shape, and a run of the few left says nothing."""
-
-
 def _judged(use: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """``use`` (the reliable glyphs of one line), or none of them when there are too few to judge the line."""
     return use if int(use.sum()) >= MIN_RELIABLE else np.zeros_like(use)
@@ -900,7 +900,8 @@ class PrintAssessment:
 
     lines: tuple[LineMeasure, ...]
     reliable: tuple[npt.NDArray[np.bool_], ...]
-    """Per line, the glyphs whose positions are used (see :func:`reliable`)."""
+    """Per line, the glyphs whose positions are used for runs and turns (see :func:`reliable`; none on a line
+    with fewer than :data:`MIN_RELIABLE`, whose positions are not judged)."""
     font: tuple[float, ...]
     """Per line, the OCR-B similarity of its glyphs (:attr:`LineMeasure.ocrb`)."""
     font_model_glyphs: tuple[Floats, ...]
@@ -995,7 +996,7 @@ def _turns(
     (:attr:`PrintAssessment.view`)."""
     resid, leans, gaps = [], [], [0.0]
     for m, use in zip(ms, ok, strict=True):
-        fit = use if use.sum() >= 6 else np.ones(len(use), bool)
+        fit = use if use.sum() >= MIN_RELIABLE else np.ones(len(use), bool)
         xs = (m.x - m.x.mean()) / (np.ptp(m.x) + 1e-9)
         design = np.stack([np.ones(len(xs)), xs], axis=1)
         r = _robust_residuals(design, m.tilt, _lmeds_line(xs, m.tilt, fit), fit)
@@ -1109,6 +1110,19 @@ def check_print(
             heights = (cap, typical_cap) if misplaced else None
             out.append(
                 _font_finding(found, crops, i, score, floor=floor, severity=severity, t=thresholds, heights=heights)
+            )
+    for i, (m, judged) in enumerate(zip(found.lines, found.reliable, strict=True)):
+        if not judged.any():
+            positions = "the positions of its characters (pitch, baseline, turns) were not assessed"
+            why = f"only {int(reliable(m).sum())} of its {len(m.chars)} characters matched their OCR-B shapes"
+            out.append(
+                Finding(
+                    NOT_ASSESSED,
+                    Severity.INFO,
+                    Category.QUALITY,
+                    f"MRZ line {i + 1}: {positions}: {why} well enough to be placed (at least {MIN_RELIABLE} needed).",
+                    STAGE,
+                )
             )
     for run, axis in ((found.pitch, "pitch"), (found.baseline, "baseline")):
         if run is None or run.effect < thresholds.run_effect:

@@ -273,12 +273,12 @@ def is_current(folder: Path | str) -> bool:
     path = Path(folder) / GROUND_TRUTH_FILE
     if not path.is_file():
         return False
-    with path.open(encoding="utf-8") as f:
-        first = f.readline()
     try:
-        return bool(first) and json.loads(first).get("generator") == GENERATOR_REVISION
-    except (json.JSONDecodeError, AttributeError):
+        with path.open(encoding="utf-8") as f:
+            first = json.loads(f.readline())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return False
+    return isinstance(first, dict) and first.get("generator") == GENERATOR_REVISION
 
 
 def load_ground_truth(path: Path | str) -> list[GroundTruth]:

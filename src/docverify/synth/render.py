@@ -322,7 +322,7 @@ class GroundTruth:
                 for g in d["forgeries"]
             ),
             file=d.get("file", ""),
-            generator=int(d.get("generator", 1)),
+            generator=int(d.get("generator") or 1),
         )
 
 
