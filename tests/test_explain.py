@@ -25,6 +25,7 @@ PIPELINE_CODES = [
     "print.mrz.pitch",
     "print.mrz.baseline",
     "print.mrz.tilt",
+    "print.mrz.cloned",
     "portrait.substitution",
     "portrait.substitution.not_assessed",
     "print.reprint",

@@ -198,6 +198,21 @@ CATALOGUE: tuple[Explanation, ...] = (
         "Nothing either way.",
     ),
     Explanation(
+        "print.mrz.cloned",
+        "Two MRZ characters look like copies of one another",
+        "Two cells of the MRZ that read the same character share the background printed under them, pixel "
+        "for pixel, far more than any other two such cells of the document. Characters printed in their own "
+        "places never share their background; a character cut out (with its background) and pasted over "
+        "another one does — a way to change a letter of a name without reprinting the line. Both "
+        "cells are boxed: one is the source, the other the pasted copy.",
+        "Look at both characters under magnification: edges or a step in the background around the pasted "
+        "one, a background pattern that breaks off at the cell's border; compare the name or number with the "
+        "visual zone.",
+        "A background printed in a pattern that repeats exactly at the character pitch can look the same. "
+        "It is looked for only in sharp captures (flatbed scans mostly): on phone photos the background "
+        "detail is lost, so a missing finding proves nothing.",
+    ),
+    Explanation(
         "print.mrz.*",
         "The MRZ print departs from OCR-B at the fixed pitch",
         "Genuine MRZs are printed in OCR-B at 2.54 mm per character on straight baselines. Glyph shapes "

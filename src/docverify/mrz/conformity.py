@@ -38,6 +38,9 @@ Tests, per document (:func:`assess`):
   agree), since a photo taken at an angle shears the glyphs and letters and fillers answer that differently.
 - **line spacing**: the distance between consecutive baselines over the cap height, against ICAO 9303's
   line pitch (TD1 4.2 mm, TD3 and MRV-A 6.35 mm, ±10 %) and cap height (2.4–2.6 mm); an info finding only.
+- **copies**: for every pair of cells reading the same character, how alike the background under them is
+  (:mod:`docverify.mrz.clones`); a pair far more alike than any other may be a character cut out and pasted
+  over another (judged only on a sharp capture).
 
 :func:`check_print` turns the measurements into :class:`~docverify.results.Finding` s (category
 ``authenticity``, boxes in original-image pixels); only when the MRZ read is valid, since glyphs compared
@@ -60,6 +63,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docverify.errors import DependencyError
+from docverify.mrz.clones import Clone, find_clone
 from docverify.mrz.glyphs import ALPHABET, font_path
 from docverify.mrz.locate import LineCrop
 from docverify.mrz.spec import FILLER
@@ -228,6 +232,21 @@ class Thresholds:
     within ±7 % (the generator) and ICAO prints every line at one height."""
     min_cap_px: float = 9.0
     """Capitals shorter than this in the original image (px) are too small to assess."""
+    clone_warn: float = 0.4
+    """Two cells reading the same character whose background is this much more alike than that of any other
+    such pair of the document (:attr:`~docverify.mrz.clones.Clone.margin`, normalised correlation) are
+    reported as copies of one another (a warning), on a sharp capture (:attr:`clone_blur`). Chosen on
+    2026-11-24 (thirteenth session) on the calibration split's genuine captures and ``copy_move`` forgeries,
+    checked on the dev split's genuine captures: the most any genuine document reached was 0.31 (300 scans)
+    and 0.33 (600 photos) on the calibration split, 0.35 and 0.32 on the dev split, 0.34 on the real
+    specimens; 25 of the 33 scans whose MRZ cell was copied over another reach 0.4, 1 of 23 photos
+    (benchmarks/RESULTS.md)."""
+    clone_blur: float = 1.0
+    """Copies are looked for only when every line is sharper than this (:attr:`LineMeasure.blur`, template
+    pixels; as :attr:`tilt_blur`): a copy's background survives only a sharp capture, while the trail that
+    a shaken camera leaves beside every glyph is the same for all glyphs of a character and looks like shared
+    background (a motion-blurred photo, blur 1.5, reached 0.47). Every copy found on the calibration split
+    was in a capture under 0.52; genuine scans are under 0.56, 60 % of genuine photos under 1."""
 
     def run_levels(self, axis: str) -> tuple[float, float]:
         """The χ² of a warning and of an info finding for a run on ``axis`` (``pitch`` or ``baseline``)."""
@@ -374,6 +393,8 @@ class LineMeasure:
     light: float = 1.0
     """How evenly the line is lit: the paper's brightness in the darkest part of the text over that in the
     brightest (0…1; :func:`_paper`)."""
+    ink: npt.NDArray[np.float32] | None = None
+    """The crop as ink (H×W, 0…1, dark print high; :func:`_ink`) the glyphs were measured on."""
 
     @property
     def ocrb(self) -> float:
@@ -451,7 +472,19 @@ def measure_line(crop: LineCrop, chars: str, centres: Sequence[float]) -> LineMe
     padded = np.pad(plain, ((0, 0), (g, g), (g, g)))
     glyphs = np.stack([padded[i, iy[i] : iy[i] + th + 2 * g, ix[i] : ix[i] + tw + 2 * g] for i in range(n)])
     return LineMeasure(
-        chars, x_out, base_out, qy * CAP, own, corr.max(axis=1), local_pitch, glyphs, tilt, lean, blur, light
+        chars,
+        x_out,
+        base_out,
+        qy * CAP,
+        own,
+        corr.max(axis=1),
+        local_pitch,
+        glyphs,
+        tilt,
+        lean,
+        blur,
+        light,
+        ink.astype(np.float32),
     )
 
 
@@ -931,6 +964,9 @@ class PrintAssessment:
     """Median cap height in original-image pixels."""
     line_cap_px: tuple[float, ...]
     """Per line, its median cap height in original-image pixels (ICAO prints every line at one height)."""
+    clone: Clone | None = None
+    """The most alike pair of cells reading the same character, by the background under them
+    (:func:`~docverify.mrz.clones.find_clone`); ``None`` when too few pairs could be compared."""
 
     @property
     def light(self) -> float:
@@ -967,6 +1003,9 @@ def assess(
     scales = [float(np.sqrt(abs(np.linalg.det(c.to_original[:, :2])))) for c in crops]
     cap_px = float(np.median(np.concatenate([m.cap * s for m, s in zip(ms, scales, strict=True)])))
     line_caps = tuple(float(np.median(m.cap)) * s for m, s in zip(ms, scales, strict=True))
+    inks = [
+        _ink(c.image, (c.text_start, c.text_end))[0] if m.ink is None else m.ink for m, c in zip(ms, crops, strict=True)
+    ]
     return PrintAssessment(
         ms,
         judged,
@@ -981,6 +1020,7 @@ def assess(
         _spacing(ms, ok, crops),
         cap_px,
         line_caps,
+        find_clone(crops, ms, inks),
     )
 
 
@@ -1137,6 +1177,10 @@ def check_print(
         severity = _severity(turn.chi2, thresholds.tilt_warn, thresholds.tilt_note)
         if severity is not None:
             out.append(_tilt_finding(found, crops, turn, severity=severity, t=thresholds))
+    clone = found.clone
+    sharp = max(found.blur) < thresholds.clone_blur
+    if clone is not None and sharp and clone.margin >= thresholds.clone_warn:
+        out.extend(_clone_findings(found, crops, clone, thresholds))
     out.extend(_spacing_findings(found, crops, len(lines), thresholds))
     return tuple(out)
 
@@ -1320,6 +1364,47 @@ def _tilt_finding(
         ("threshold_info", t.tilt_note),
     )
     return _located(found, crops, run, "print.mrz.tilt", severity=severity, message=message, evidence=evidence, t=t)
+
+
+def _clone_findings(found: PrintAssessment, crops: Sequence[LineCrop], clone: Clone, t: Thresholds) -> list[Finding]:
+    """One warning for each cell of a pair that looks copied, each with its own box and the other named."""
+    out = []
+    for (line, pos), (other_line, other_pos) in ((clone.first, clone.second), (clone.second, clone.first)):
+        here, there = Span(line, pos, pos + 1), Span(other_line, other_pos, other_pos + 1)
+        message = (
+            f"MRZ {here.human()} ('{clone.char}') and {there.human()} look like copies of one another: the "
+            f"background print under them matches (correlation {clone.similarity:.2f}, against at most "
+            f"{clone.next_similarity:.2f} for any other two cells of this MRZ that read the same character; a "
+            f"warning from a lead of {t.clone_warn:.2f}). Characters printed in their own places never share "
+            "their background, so one of the two may have been cut out and pasted over another character "
+            "after the document was issued. It cannot prove a forgery: a background printed in a pattern that "
+            "repeats at the pitch of the characters can do the same; examine both characters under "
+            "magnification for edges around them."
+        )
+        evidence: tuple[tuple[str, str | int | float | bool], ...] = (
+            ("line", line + 1),
+            ("position", pos + 1),
+            ("other_line", other_line + 1),
+            ("other_position", other_pos + 1),
+            ("character", clone.char),
+            ("similarity", round(clone.similarity, 3)),
+            ("next_similarity", round(clone.next_similarity, 3)),
+            ("pairs", clone.pairs),
+            ("threshold_warning", t.clone_warn),
+        )
+        out.append(
+            Finding(
+                "print.mrz.cloned",
+                Severity.WARNING,
+                Category.AUTHENTICITY,
+                message,
+                STAGE,
+                spans=(here, there),
+                evidence=evidence,
+                box=_box(found.lines[line], crops[line], pos, pos + 1),
+            )
+        )
+    return out
 
 
 def _located(

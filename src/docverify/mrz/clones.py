@@ -1,0 +1,144 @@
+"""Cloned MRZ characters: one character of the MRZ copied over another.
+
+A forger who changes a letter of an MRZ without reprinting the line can copy a character from elsewhere in
+the MRZ over it (a patch cut out and pasted, on paper or in the image). The copy brings what lies under the
+source character with it: the security background printed beneath the MRZ and the paper's texture. Two
+characters printed in their own places never share that; a copy and its source share it pixel for pixel, up
+to what the capture adds (blur, noise, compression).
+
+So for every pair of cells that read the same character (fillers left out), the background around the glyphs
+is compared: each line crop (H×W uint8 gray, dark print on light paper, capitals about 32 px tall: see
+:class:`~docverify.mrz.locate.LineCrop`) less its slowly changing light (a Gaussian mean of the paper alone,
+the ink and a margin around it masked out), cut at each glyph's measured centre and baseline
+(:class:`~docverify.mrz.conformity.LineMeasure`, crop pixels), and the two cuts correlated (normalised, over
+the pixels that are paper in both). The test is relative: a document printed on plain paper, or an image
+made on a computer (a mock-up renders every ``A`` alike), makes all its pairs alike or none; a copy makes one
+pair stand out. :func:`find_clone` returns the most alike pair and how far it stands out from the next.
+
+Pure numpy/OpenCV; a few milliseconds a document. It sees copies only where the background has detail that
+survives the capture: on flatbed scans, hardly ever on phone photos (benchmarks/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from docverify.mrz.locate import LineCrop
+from docverify.mrz.spec import FILLER
+
+if TYPE_CHECKING:
+    from docverify.mrz.conformity import LineMeasure
+
+
+NOMINAL_CAP = 32.0
+"""The crops' nominal cap height (px), the scale of the lengths below."""
+INK_LEVEL = 0.3
+"""Ink (0…1, dark print high) above which a pixel is print, not background …"""
+INK_LOCAL = 0.3
+"""… or above this share of the darkest ink within a cap height around it: where the light falls off along
+a line its glyphs are faint, and their own shape would otherwise count as background (the same for every
+glyph of a character, so it would make them look like copies)."""
+INK_MARGIN = 2.0
+"""Pixels (at :data:`NOMINAL_CAP`) around the print left out too: the capture's blur spreads ink there."""
+LIGHT_SIGMA = 3.0
+"""Gaussian sigma (px at :data:`NOMINAL_CAP`) of the slowly changing light removed from the paper."""
+PATCH_HEIGHT = 1.25
+"""Height of a cell's cut, in cap heights (a pasted cell reaches a little above and below the capitals);
+its width is one pitch."""
+MIN_PAPER = 0.3
+"""A pair is compared only when at least this share of the cut is paper in both cells (a cut pixel is paper
+when at least half of what it was resampled from is)."""
+MIN_PAIRS = 5
+"""A document with fewer comparable pairs is not judged (no reference for "alike")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Clone:
+    """The most alike pair of same-character cells of one MRZ (0-based lines and positions)."""
+
+    first: tuple[int, int]
+    second: tuple[int, int]
+    char: str
+    similarity: float
+    """Normalised correlation of the two cells' background (−1…1)."""
+    next_similarity: float
+    """The same for the document's next most alike pair."""
+    pairs: int
+    """How many pairs were compared."""
+
+    @property
+    def margin(self) -> float:
+        """How far the pair stands out: :attr:`similarity` less :attr:`next_similarity`."""
+        return self.similarity - self.next_similarity
+
+
+def background(
+    image: npt.NDArray[np.uint8], ink: npt.NDArray[np.floating[Any]], cap: float
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
+    """A line crop's paper (``image`` H×W uint8 gray, ``ink`` H×W 0…1 dark print high, ``cap`` its capitals'
+    height in px) less its slowly changing light (float32 grey levels, zero where it is not paper), and
+    where it is paper (H×W bool: no print within :data:`INK_MARGIN`)."""
+    k = 2 * max(1, round(INK_MARGIN * cap / NOMINAL_CAP)) + 1
+    side = max(3, round(cap))
+    darkest = cv2.dilate(ink.astype(np.float32), np.ones((side, side), np.uint8))
+    print_ = (ink > INK_LEVEL) | (ink > INK_LOCAL * darkest)
+    paper = cv2.dilate(print_.astype(np.uint8), np.ones((k, k), np.uint8)) == 0
+    w = paper.astype(np.float32)
+    g = image.astype(np.float32)
+    s = LIGHT_SIGMA * cap / NOMINAL_CAP
+    light = cv2.GaussianBlur(g * w, (0, 0), s) / (cv2.GaussianBlur(w, (0, 0), s) + 1e-3)
+    return np.asarray((g - light) * w, dtype=np.float32), paper
+
+
+def find_clone(
+    crops: Sequence[LineCrop], measures: Sequence[LineMeasure], inks: Sequence[npt.NDArray[np.floating[Any]]]
+) -> Clone | None:
+    """The most alike pair of cells reading the same character (see the module's docstring). ``crops``,
+    ``measures`` and ``inks`` (each crop as ink 0…1, H×W) per line, top line first. ``None`` when fewer than
+    :data:`MIN_PAIRS` pairs could be compared."""
+    if not measures:
+        return None
+    cap = float(np.median(np.concatenate([m.cap for m in measures])))
+    pitch = float(np.median(np.concatenate([m.pitch for m in measures])))
+    w, h = round(pitch) | 1, round(PATCH_HEIGHT * cap) | 1
+    cells: dict[str, list[tuple[int, int, npt.NDArray[np.float32], npt.NDArray[np.bool_]]]] = {}
+    for li, (crop, m, ink) in enumerate(zip(crops, measures, inks, strict=True)):
+        paper_grey, paper = background(crop.image, ink, cap)
+        mask = paper.astype(np.float32)
+        for i, ch in enumerate(m.chars):
+            if ch == FILLER:
+                continue
+            centre = (float(m.x[i]), float(m.baseline[i] - m.cap[i] / 2))
+            patch = cv2.getRectSubPix(paper_grey, (w, h), centre)
+            where = cv2.getRectSubPix(mask, (w, h), centre) >= 0.5
+            cells.setdefault(ch, []).append((li, i, patch.ravel(), where.ravel()))
+    least = max(40, MIN_PAPER * w * h)
+    scored: list[tuple[float, tuple[int, int], tuple[int, int], str]] = []
+    for ch, group in cells.items():
+        if len(group) < 2:
+            continue
+        p = np.stack([c[2] for c in group]).astype(np.float64)  # k × P
+        v = np.stack([c[3] for c in group]).astype(np.float64)
+        vp = v * p
+        n = v @ v.T  # pixels that are paper in both, k × k
+        sx = vp @ v.T  # row i's values summed over the pair's paper
+        sxx = (vp * p) @ v.T
+        sxy = vp @ vp.T
+        a, b = np.triu_indices(len(group), 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = sxy - sx * sx.T / n
+            var = sxx - sx * sx / n
+            corr = (cov / np.sqrt(var * var.T))[a, b]
+        ok = (n[a, b] >= least) & np.isfinite(corr)
+        scored += [(float(corr[k]), group[a[k]][:2], group[b[k]][:2], ch) for k in np.flatnonzero(ok)]
+    if len(scored) < MIN_PAIRS:
+        return None
+    scored.sort(key=lambda s: -s[0])
+    top, after = scored[0], scored[1]
+    return Clone(top[1], top[2], top[3], top[0], after[0], len(scored))
