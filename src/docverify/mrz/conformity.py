@@ -1369,18 +1369,23 @@ def _tilt_finding(
 def _clone_findings(found: PrintAssessment, crops: Sequence[LineCrop], clone: Clone, t: Thresholds) -> list[Finding]:
     """One warning for each cell of a pair that looks copied, each with its own box and the other named."""
     out = []
-    for (line, pos), (other_line, other_pos) in ((clone.first, clone.second), (clone.second, clone.first)):
+    for k, ((line, pos), (other_line, other_pos)) in enumerate(
+        ((clone.first, clone.second), (clone.second, clone.first))
+    ):
         here, there = Span(line, pos, pos + 1), Span(other_line, other_pos, other_pos + 1)
-        message = (
-            f"MRZ {here.human()} ('{clone.char}') and {there.human()} look like copies of one another: the "
-            f"background print under them matches (correlation {clone.similarity:.2f}, against at most "
-            f"{clone.next_similarity:.2f} for any other two cells of this MRZ that read the same character; a "
-            f"warning from a lead of {t.clone_warn:.2f}). Characters printed in their own places never share "
-            "their background, so one of the two may have been cut out and pasted over another character "
-            "after the document was issued. It cannot prove a forgery: a background printed in a pattern that "
-            "repeats at the pitch of the characters can do the same; examine both characters under "
-            "magnification for edges around them."
-        )
+        alike = f"MRZ {here.human()} ('{clone.char}') and {there.human()} look like copies of one another"
+        if k:  # the pair's second finding, for its own box: the first says it all
+            message = f"{alike} (correlation {clone.similarity:.2f}; see the finding on {there.human()})."
+        else:
+            message = (
+                f"{alike}: the background print under them matches (correlation {clone.similarity:.2f}, against at "
+                f"most {clone.next_similarity:.2f} for any other two cells of this MRZ that read the same "
+                f"character; a warning from a lead of {t.clone_warn:.2f}). Characters printed in their own places "
+                "never share their background, so one of the two may have been cut out and pasted over another "
+                "character after the document was issued. It cannot prove a forgery: a background printed in a "
+                "pattern that repeats at the pitch of the characters can do the same; examine both characters "
+                "under magnification for edges around them."
+            )
         evidence: tuple[tuple[str, str | int | float | bool], ...] = (
             ("line", line + 1),
             ("position", pos + 1),
