@@ -11,10 +11,11 @@ import functools
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from docverify.mrz import conformity
-from docverify.mrz.clones import MIN_PAIRS, find_clone
+from docverify.mrz.clones import MIN_PAIRS, Clone, background, find_clone
 from docverify.mrz.conformity import check_print
 from docverify.mrz.glyphs import font_path
 from docverify.mrz.locate import LineCrop
@@ -26,64 +27,64 @@ LINES = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1
 CAP, PITCH, BASE, LEFT, HEIGHT = 33.0, 34, 48.0, 20, 64
 TO_ORIGINAL = np.array([[2.0, 0.0, 100.0], [0.0, 2.0, 300.0]])
 """The crops' pixels map to the original image doubled and moved: boxes must follow."""
+Cell = tuple[int, int]
 
 
-def line(
-    text: str,
-    *,
-    seed: int,
-    texture: float = 10.0,
-    copy: tuple[int, int] | None = None,
-    blur: float = 0.7,
-    noise: float = 2.0,
-    row: int = 0,
-) -> tuple[LineCrop, list[float], str]:
-    """A line crop (H×W uint8 gray, dark print on light paper) of ``text`` at an even pitch over a background
-    of fine random print (``texture`` grey levels), then blurred and noisy as a scan. ``copy`` (source, target
-    positions): the source cell, background and all, pasted over the target cell before the capture — the
-    text then reads the source's character there. Returns the crop, the cell centres and the text read."""
+def printed(text: str, *, seed: int, texture: float) -> npt.NDArray[np.float64]:
+    """A line as printed (H×W grey levels, dark print on light paper): ``text`` at an even pitch, each glyph
+    up to 0.3 px off, over a background of fine random print (``texture`` grey levels)."""
     rng = np.random.default_rng(seed)
     n, up = len(text), 4
     width = 2 * LEFT + PITCH * n
     field = cv2.GaussianBlur(rng.normal(0.0, 1.0, (HEIGHT, width)).astype(np.float32), (0, 0), 1.2)
     paper = 215.0 + texture * field / (field.std() + 1e-9)
-    probe = ImageFont.truetype(str(font_path()), 400)
-    box = probe.getbbox("H")
+    box = ImageFont.truetype(str(font_path()), 400).getbbox("H")
     face = ImageFont.truetype(str(font_path()), round(400 * CAP * up / (box[3] - box[1])))
     layer = Image.new("L", (width * up, HEIGHT * up), 0)
     draw = ImageDraw.Draw(layer)
     for i, ch in enumerate(text):
-        cx = LEFT + (i + 0.5) * PITCH + rng.uniform(-0.3, 0.3)
-        draw.text(
-            (cx * up - face.getlength(ch) / 2, (BASE + rng.uniform(-0.3, 0.3)) * up),
-            ch,
-            font=face,
-            fill=255,
-            anchor="ls",
-        )
+        x = (LEFT + (i + 0.5) * PITCH + rng.uniform(-0.3, 0.3)) * up - face.getlength(ch) / 2
+        draw.text((x, (BASE + rng.uniform(-0.3, 0.3)) * up), ch, font=face, fill=255, anchor="ls")
     ink = cv2.resize(np.asarray(layer, np.float32) / 255.0, (width, HEIGHT), interpolation=cv2.INTER_AREA)
-    page = paper * (1.0 - ink) + 30.0 * ink
-    read = text
-    if copy is not None:
-        src, dst = copy
-        y0, y1 = round(BASE - CAP - 3), round(BASE + 3)
-        cell = page[y0:y1, LEFT + src * PITCH : LEFT + (src + 1) * PITCH].copy()
-        page[y0:y1, LEFT + dst * PITCH : LEFT + (dst + 1) * PITCH] = cell
-        read = text[:dst] + text[src] + text[dst + 1 :]
-    if blur:
-        page = cv2.GaussianBlur(page, (0, 0), blur)
-    page = page + rng.normal(0.0, noise, page.shape) if noise else page
-    to_original = TO_ORIGINAL.copy()
-    to_original[1, 2] += row * 2 * 2.6 * CAP
-    crop = LineCrop(np.clip(page, 0, 255).astype(np.uint8), LEFT, LEFT + n * PITCH, to_original)
-    return crop, [LEFT + (i + 0.5) * PITCH - 0.5 for i in range(n)], read
+    return np.asarray(paper * (1.0 - ink) + 30.0 * ink, dtype=np.float64)
 
 
-def document(**second: object) -> tuple[list[LineCrop], list[str], list[list[float]]]:
-    """Both lines of ``LINES`` over their own background; the second drawn with ``second`` (see :func:`line`)."""
-    a, ca, ta = line(LINES[0], seed=1)
-    b, cb, tb = line(LINES[1], seed=2, row=1, **second)  # type: ignore[arg-type]
-    return [a, b], [ta, tb], [ca, cb]
+def document(
+    lines: tuple[str, ...] = LINES,
+    *,
+    texture: float = 10.0,
+    copies: tuple[tuple[Cell, Cell], ...] = (),
+    blur: float = 0.7,
+    noise: float = 2.0,
+) -> tuple[list[LineCrop], list[str], list[list[float]]]:
+    """The crops (H×W uint8 gray), the text read and the cell centres (crop x) of an MRZ printed as
+    :func:`printed` (each line over its own background) and captured like a scan (``blur``, ``noise``).
+    ``copies``: ((line, position) source, target) — the source cell, background and all, pasted over the
+    target before the capture; the text then reads the source's character there."""
+    pages = [printed(t, seed=1 + k, texture=texture) for k, t in enumerate(lines)]
+    read = list(lines)
+    y0, y1 = round(BASE - CAP - 3), round(BASE + 3)
+    for (sl, sp), (dl, dp) in copies:
+        cell = pages[sl][y0:y1, LEFT + sp * PITCH : LEFT + (sp + 1) * PITCH].copy()
+        pages[dl][y0:y1, LEFT + dp * PITCH : LEFT + (dp + 1) * PITCH] = cell
+        read[dl] = read[dl][:dp] + lines[sl][sp] + read[dl][dp + 1 :]
+    crops, centres = [], []
+    for k, (sharp, text) in enumerate(zip(pages, lines, strict=True)):
+        rng = np.random.default_rng(100 + k)
+        page = cv2.GaussianBlur(sharp, (0, 0), blur) if blur else sharp
+        page = page + rng.normal(0.0, noise, page.shape) if noise else page
+        to_original = TO_ORIGINAL.copy()
+        to_original[1, 2] += k * 2 * 2.6 * CAP
+        image = np.clip(page, 0, 255).astype(np.uint8)
+        crops.append(LineCrop(image, LEFT, LEFT + len(text) * PITCH, to_original))
+        centres.append([LEFT + (i + 0.5) * PITCH - 0.5 for i in range(len(text))])
+    return crops, read, centres
+
+
+def clone_of(crops: list[LineCrop], lines: list[str], centres: list[list[float]]) -> Clone | None:
+    found = conformity.assess(crops, lines, centres)
+    assert found is not None
+    return find_clone(crops, found.lines)
 
 
 def cloned(findings: tuple[Finding, ...]) -> list[Finding]:
@@ -92,12 +93,11 @@ def cloned(findings: tuple[Finding, ...]) -> list[Finding]:
 
 def test_a_character_pasted_over_another_is_found_with_both_boxes() -> None:
     # the "7" at position 14 of line 2 pasted over the "8" at 17: both cells report the other
-    crops, lines, centres = document(copy=(13, 16))
+    crops, lines, centres = document(copies=(((1, 13), (1, 16)),))
     assert lines[1][16] == "7"
-    found = conformity.assess(crops, lines, centres)
-    assert found is not None and found.clone is not None
-    clone = found.clone
-    assert {clone.first, clone.second} == {(1, 13), (1, 16)} and clone.char == "7"
+    clone = clone_of(crops, lines, centres)
+    assert clone is not None
+    assert (clone.first, clone.second) == ((1, 13), (1, 16)) and clone.char == "7"
     assert clone.margin >= conformity.Thresholds().clone_warn and clone.similarity > 0.8
     findings = cloned(check_print(crops, lines, centres))
     assert len(findings) == 2
@@ -117,43 +117,112 @@ def test_a_character_pasted_over_another_is_found_with_both_boxes() -> None:
     assert "cannot prove" in findings[0].message  # the second refers to the first
 
 
+def test_the_similarity_is_the_correlation_of_the_paper_both_cells_show() -> None:
+    """The vectorised correlation equals ``np.corrcoef`` over the pixels that are paper in both cells."""
+    crops, lines, centres = document(copies=(((1, 13), (1, 16)),))
+    found = conformity.assess(crops, lines, centres)
+    assert found is not None
+    clone = find_clone(crops, found.lines)
+    assert clone is not None
+    cap = float(np.median(np.concatenate([m.cap for m in found.lines])))
+    pitch = float(np.median(np.concatenate([m.pitch for m in found.lines])))
+    size = (round(pitch) | 1, round(1.25 * cap) | 1)
+    m = found.lines[1]
+    grey, paper = background(crops[1].image, m.ink, cap)
+    cuts = []
+    for pos in (13, 16):
+        centre = (float(m.x[pos]), float(m.baseline[pos] - m.cap[pos] / 2))
+        where = cv2.getRectSubPix(paper.astype(np.float32), size, centre) >= 0.5
+        cuts.append((cv2.getRectSubPix(grey, size, centre), where))
+    both = cuts[0][1] & cuts[1][1]
+    assert both.mean() > 0.3
+    expected = np.corrcoef(cuts[0][0][both], cuts[1][0][both])[0, 1]
+    assert abs(clone.similarity - expected) < 1e-4
+
+
+def test_a_character_pasted_onto_another_line_is_found() -> None:
+    # the "I" of line 1 (position 8) pasted over the "C" of line 2 (position 8)
+    crops, lines, centres = document(copies=(((0, 7), (1, 7)),))
+    assert lines[1][7] == "I"
+    clone = clone_of(crops, lines, centres)
+    assert clone is not None and (clone.first, clone.second) == ((0, 7), (1, 7))
+    assert clone.margin >= conformity.Thresholds().clone_warn
+
+
+def test_one_source_pasted_twice_is_still_found() -> None:
+    """Three alike pairs (source and both copies) share cells: the lead is taken over the pairs apart."""
+    crops, lines, centres = document(copies=(((1, 13), (1, 16)), ((1, 13), (1, 19))))
+    clone = clone_of(crops, lines, centres)
+    assert clone is not None and clone.char == "7"
+    assert {clone.first, clone.second} < {(1, 13), (1, 16), (1, 19)}
+    assert clone.margin >= conformity.Thresholds().clone_warn
+
+
 def test_characters_printed_in_place_are_not_copies() -> None:
     crops, lines, centres = document()
-    found = conformity.assess(crops, lines, centres)
-    assert found is not None and found.clone is not None  # compared, and nothing stands out
-    assert found.clone.pairs >= 20 and found.clone.margin < conformity.Thresholds().clone_warn
+    clone = clone_of(crops, lines, centres)
+    assert clone is not None  # compared, and nothing stands out
+    assert clone.pairs >= 20 and clone.margin < conformity.Thresholds().clone_warn
     assert check_print(crops, lines, centres) == ()
 
 
 def test_a_computer_made_image_whose_glyphs_are_all_alike_is_not_flagged() -> None:
     """Plain paper, no noise, every glyph drawn alike: every pair is alike or none is, so none stands out."""
-    a, ca, ta = line(LINES[0], seed=1, texture=0.0, noise=0.0)
-    b, cb, tb = line(LINES[1], seed=2, texture=0.0, noise=0.0, row=1)
-    assert not cloned(check_print([a, b], [ta, tb], [ca, cb]))
+    crops, lines, centres = document(texture=0.0, noise=0.0)
+    clone = clone_of(crops, lines, centres)
+    assert clone is not None and clone.similarity > 0.9 and clone.margin < 0.1
+    assert not cloned(check_print(crops, lines, centres))
 
 
 def test_copies_are_not_looked_for_in_a_blurred_capture() -> None:
     """Judged only below :attr:`Thresholds.clone_blur`: the same copy is not reported once the gate is under
     the capture's blur, and a capture blurred by 3 px is over the default gate."""
-    crops, lines, centres = document(copy=(13, 16))
+    crops, lines, centres = document(copies=(((1, 13), (1, 16)),))
     found = conformity.assess(crops, lines, centres)
     assert found is not None and cloned(check_print(crops, lines, centres))
     gate = dataclasses.replace(conformity.Thresholds(), clone_blur=0.9 * max(found.blur))
     assert not cloned(check_print(crops, lines, centres, thresholds=gate))
-    crops, lines, centres = document(copy=(13, 16), blur=3.0)
+    crops, lines, centres = document(copies=(((1, 13), (1, 16)),), blur=3.0)
     blurred = conformity.assess(crops, lines, centres)
     assert blurred is not None and max(blurred.blur) >= conformity.Thresholds().clone_blur
     assert not cloned(check_print(crops, lines, centres))
 
 
+def test_both_the_lead_and_the_pair_s_own_similarity_must_reach_their_levels() -> None:
+    crops, lines, centres = document(copies=(((1, 13), (1, 16)),))
+    clone = clone_of(crops, lines, centres)
+    assert clone is not None and cloned(check_print(crops, lines, centres))
+    t = conformity.Thresholds()
+    for stricter in (
+        dataclasses.replace(t, clone_warn=clone.margin + 0.01),
+        dataclasses.replace(t, clone_similarity=clone.similarity + 0.01),
+    ):
+        assert not cloned(check_print(crops, lines, centres, thresholds=stricter))
+
+
 def test_too_few_pairs_of_the_same_character_are_not_judged() -> None:
-    assert MIN_PAIRS == 5
-    a, ca, ta = line("P<UTOABCDEFGHIJKLMNOPQRSTUVWXYZ<<<<<<<<<<<<<", seed=1)
-    found = conformity.measure_line(a, ta, ca)
+    # P, U, T and O twice, every other letter once: four pairs, one short of MIN_PAIRS
+    few = ("P<UTOABCDEFGHIJKLMNOPQRSTUVWXYZ<<<<<<<<<<<<<",)
+    assert MIN_PAIRS == 5 and clone_of(*document(few)) is None
+    # one more letter twice (Z): five pairs, judged
+    enough = ("P<UTOABCDEFGHIJKLMNOPQRSTUVWXYZ<<<<<<<<<<<<Z",)
+    clone = clone_of(*document(enough))
+    assert clone is not None and clone.pairs == 5
+
+
+def test_unmeasurable_cells_are_left_out_without_an_error() -> None:
+    crops, lines, centres = document(copies=(((1, 13), (1, 16)),))
+    found = conformity.assess(crops, lines, centres)
     assert found is not None
-    ink = conformity._ink(a.image, (a.text_start, a.text_end))[0]
-    # P, U, T and O twice, every other letter once: four pairs, fewer than MIN_PAIRS to tell "alike" by
-    assert find_clone([a], [found], [ink]) is None
+    m = found.lines[1]
+    x = m.x.copy()
+    x[[2, 30]] = (np.nan, 1e6)  # not finite, and far off the crop
+    broken = [found.lines[0], dataclasses.replace(m, x=x)]
+    clone = find_clone(crops, broken)
+    assert clone is not None and (clone.first, clone.second) == ((1, 13), (1, 16))
+    cap = m.cap.copy()
+    cap[:] = np.nan
+    assert find_clone(crops[1:], [dataclasses.replace(m, cap=cap)]) is None
 
 
 @functools.cache

@@ -200,10 +200,10 @@ CATALOGUE: tuple[Explanation, ...] = (
     Explanation(
         "print.mrz.cloned",
         "Two MRZ characters look like copies of one another",
-        "Two cells of the MRZ that read the same character share the background printed under them, pixel "
-        "for pixel, far more than any other two such cells of the document. Characters printed in their own "
-        "places never share their background; a character cut out (with its background) and pasted over "
-        "another one does — a way to change a letter of a name without reprinting the line. Both "
+        "Two cells of the MRZ that read the same character are far more alike in the background printed "
+        "under them than any other two such cells of the document. Characters printed in their own places "
+        "each have a background of their own; a character cut out (with its background) and pasted over "
+        "another one brings its source's — a way to change a letter of a name without reprinting the line. Both "
         "cells are boxed: one is the source, the other the pasted copy.",
         "Look at both characters under magnification: edges or a step in the background around the pasted "
         "one, a background pattern that breaks off at the cell's border; compare the name or number with the "

@@ -3,8 +3,8 @@
 A forger who changes a letter of an MRZ without reprinting the line can copy a character from elsewhere in
 the MRZ over it (a patch cut out and pasted, on paper or in the image). The copy brings what lies under the
 source character with it: the security background printed beneath the MRZ and the paper's texture. Two
-characters printed in their own places never share that; a copy and its source share it pixel for pixel, up
-to what the capture adds (blur, noise, compression).
+characters printed in their own places each have their own; a copy and its source share it, up to what the
+capture adds (blur, noise, compression).
 
 So for every pair of cells that read the same character (fillers left out), the background around the glyphs
 is compared: each line crop (H×W uint8 gray, dark print on light paper, capitals about 32 px tall: see
@@ -13,7 +13,9 @@ the ink and a margin around it masked out), cut at each glyph's measured centre 
 (:class:`~docverify.mrz.conformity.LineMeasure`, crop pixels), and the two cuts correlated (normalised, over
 the pixels that are paper in both). The test is relative: a document printed on plain paper, or an image
 made on a computer (a mock-up renders every ``A`` alike), makes all its pairs alike or none; a copy makes one
-pair stand out. :func:`find_clone` returns the most alike pair and how far it stands out from the next.
+pair stand out. :func:`find_clone` returns the most alike pair and how far it stands out from the most alike
+pair that shares no cell with it (one source pasted twice makes three alike pairs, all sharing a cell; two
+separate copies hide each other, and are not found).
 
 Pure numpy/OpenCV; a few milliseconds a document. It sees copies only where the background has detail that
 survives the capture: on flatbed scans, hardly ever on phone photos (benchmarks/RESULTS.md).
@@ -54,21 +56,25 @@ its width is one pitch."""
 MIN_PAPER = 0.3
 """A pair is compared only when at least this share of the cut is paper in both cells (a cut pixel is paper
 when at least half of what it was resampled from is)."""
+MIN_PIXELS = 40
+"""… and at least this many pixels."""
 MIN_PAIRS = 5
 """A document with fewer comparable pairs is not judged (no reference for "alike")."""
 
 
 @dataclass(frozen=True, slots=True)
 class Clone:
-    """The most alike pair of same-character cells of one MRZ (0-based lines and positions)."""
+    """The most alike pair of same-character cells of one MRZ."""
 
     first: tuple[int, int]
+    """(line, position) of one cell, 0-based, top line first."""
     second: tuple[int, int]
+    """(line, position) of the other, after :attr:`first` in reading order."""
     char: str
     similarity: float
     """Normalised correlation of the two cells' background (−1…1)."""
     next_similarity: float
-    """The same for the document's next most alike pair."""
+    """The same for the document's most alike pair that shares no cell with this one."""
     pairs: int
     """How many pairs were compared."""
 
@@ -96,38 +102,47 @@ def background(
     return np.asarray((g - light) * w, dtype=np.float32), paper
 
 
-def find_clone(
-    crops: Sequence[LineCrop], measures: Sequence[LineMeasure], inks: Sequence[npt.NDArray[np.floating[Any]]]
-) -> Clone | None:
-    """The most alike pair of cells reading the same character (see the module's docstring). ``crops``,
-    ``measures`` and ``inks`` (each crop as ink 0…1, H×W) per line, top line first. ``None`` when fewer than
-    :data:`MIN_PAIRS` pairs could be compared."""
+def find_clone(crops: Sequence[LineCrop], measures: Sequence[LineMeasure]) -> Clone | None:
+    """The most alike pair of cells reading the same character (see the module's docstring). Per line, top
+    line first: ``crops`` (H×W uint8 gray) and their ``measures`` (glyph centres, baselines, cap heights and
+    pitch in crop pixels; :attr:`~docverify.mrz.conformity.LineMeasure.ink` of the crop's shape). ``None``
+    when fewer than :data:`MIN_PAIRS` pairs could be compared."""
     if not measures:
         return None
-    cap = float(np.median(np.concatenate([m.cap for m in measures])))
-    pitch = float(np.median(np.concatenate([m.pitch for m in measures])))
+    caps = np.concatenate([m.cap for m in measures])
+    pitches = np.concatenate([m.pitch for m in measures])
+    caps, pitches = caps[np.isfinite(caps)], pitches[np.isfinite(pitches)]
+    if not (caps.size and pitches.size):
+        return None
+    cap, pitch = float(np.median(caps)), float(np.median(pitches))
+    if cap < 4 or pitch < 4:
+        return None
+    # odd sizes: the cut's centre pixel is the glyph's centre
     w, h = round(pitch) | 1, round(PATCH_HEIGHT * cap) | 1
-    cells: dict[str, list[tuple[int, int, npt.NDArray[np.float32], npt.NDArray[np.bool_]]]] = {}
-    for li, (crop, m, ink) in enumerate(zip(crops, measures, inks, strict=True)):
-        paper_grey, paper = background(crop.image, ink, cap)
+    cells: dict[str, list[tuple[tuple[int, int], npt.NDArray[np.float32], npt.NDArray[np.bool_]]]] = {}
+    for li, (crop, m) in enumerate(zip(crops, measures, strict=True)):
+        if m.ink.shape != crop.image.shape[:2]:
+            continue
+        paper_grey, paper = background(crop.image, m.ink, cap)
         mask = paper.astype(np.float32)
+        height, width = crop.image.shape[:2]
         for i, ch in enumerate(m.chars):
-            if ch == FILLER:
+            x, y = float(m.x[i]), float(m.baseline[i] - m.cap[i] / 2)
+            if ch == FILLER or not (0 <= x < width and 0 <= y < height):  # also NaN
                 continue
-            centre = (float(m.x[i]), float(m.baseline[i] - m.cap[i] / 2))
-            patch = cv2.getRectSubPix(paper_grey, (w, h), centre)
-            where = cv2.getRectSubPix(mask, (w, h), centre) >= 0.5
-            cells.setdefault(ch, []).append((li, i, patch.ravel(), where.ravel()))
-    least = max(40, MIN_PAPER * w * h)
+            patch = cv2.getRectSubPix(paper_grey, (w, h), (x, y))
+            where = cv2.getRectSubPix(mask, (w, h), (x, y)) >= 0.5
+            cells.setdefault(ch, []).append(((li, i), patch.ravel(), where.ravel()))
+    least = max(MIN_PIXELS, MIN_PAPER * w * h)
     scored: list[tuple[float, tuple[int, int], tuple[int, int], str]] = []
     for ch, group in cells.items():
         if len(group) < 2:
             continue
-        p = np.stack([c[2] for c in group]).astype(np.float64)  # k × P
-        v = np.stack([c[3] for c in group]).astype(np.float64)
+        p = np.stack([c[1] for c in group]).astype(np.float64)  # k cells × P pixels
+        v = np.stack([c[2] for c in group]).astype(np.float64)  # 1 where paper
         vp = v * p
-        n = v @ v.T  # pixels that are paper in both, k × k
-        sx = vp @ v.T  # row i's values summed over the pair's paper
+        n = v @ v.T  # k × k: pixels that are paper in both cells of a pair
+        sx = vp @ v.T  # [i, j]: cell i's values summed over the pair's paper
         sxx = (vp * p) @ v.T
         sxy = vp @ vp.T
         a, b = np.triu_indices(len(group), 1)
@@ -136,9 +151,12 @@ def find_clone(
             var = sxx - sx * sx / n
             corr = (cov / np.sqrt(var * var.T))[a, b]
         ok = (n[a, b] >= least) & np.isfinite(corr)
-        scored += [(float(corr[k]), group[a[k]][:2], group[b[k]][:2], ch) for k in np.flatnonzero(ok)]
+        scored += [(float(corr[k]), group[a[k]][0], group[b[k]][0], ch) for k in np.flatnonzero(ok)]
     if len(scored) < MIN_PAIRS:
         return None
     scored.sort(key=lambda s: -s[0])
-    top, after = scored[0], scored[1]
-    return Clone(top[1], top[2], top[3], top[0], after[0], len(scored))
+    top = scored[0]
+    apart = [s for s in scored[1:] if not {s[1], s[2]} & {top[1], top[2]}]
+    if not apart:
+        return None
+    return Clone(top[1], top[2], top[3], top[0], apart[0][0], len(scored))

@@ -233,14 +233,19 @@ class Thresholds:
     min_cap_px: float = 9.0
     """Capitals shorter than this in the original image (px) are too small to assess."""
     clone_warn: float = 0.4
-    """Two cells reading the same character whose background is this much more alike than that of any other
-    such pair of the document (:attr:`~docverify.mrz.clones.Clone.margin`, normalised correlation) are
-    reported as copies of one another (a warning), on a sharp capture (:attr:`clone_blur`). Chosen on
-    2026-11-24 (thirteenth session) on the calibration split's genuine captures and ``copy_move`` forgeries,
-    checked on the dev split's genuine captures: the most any genuine document reached was 0.31 (300 scans)
-    and 0.33 (600 photos) on the calibration split, 0.35 and 0.32 on the dev split, 0.34 on the real
-    specimens; 25 of the 33 scans whose MRZ cell was copied over another reach 0.4, 1 of 23 photos
-    (benchmarks/RESULTS.md)."""
+    """Two cells reading the same character whose background is this much more alike than that of the
+    document's most alike pair apart from them (:attr:`~docverify.mrz.clones.Clone.margin`, normalised
+    correlation) are reported as copies of one another (a warning), when it is also alike in itself
+    (:attr:`clone_similarity`) and the capture is sharp (:attr:`clone_blur`). Chosen on 2026-11-24 (thirteenth
+    session) on the calibration split's genuine captures and ``copy_move`` forgeries and checked on the dev
+    split's genuine captures and the real specimens: the most any genuine document reached was 0.31 (scans)
+    and 0.33 (photos) on the calibration split, 0.44 and 0.32 on the dev split (that scan: 7 pairs, its most
+    alike 0.42 — see :attr:`clone_similarity`), 0.34 on the real specimens; 26 of the 33 scans whose MRZ cell
+    was copied over another reach 0.4, 1 of 23 photos (benchmarks/RESULTS.md)."""
+    clone_similarity: float = 0.5
+    """… and the pair's own correlation must reach this: a document with few pairs to compare (an MRZ with
+    few repeated characters) gives a poor reference. Copies found on the calibration split: 0.61 and more;
+    genuine documents: at most 0.65, none with a lead of 0.4 (benchmarks/RESULTS.md)."""
     clone_blur: float = 1.0
     """Copies are looked for only when every line is sharper than this (:attr:`LineMeasure.blur`, template
     pixels; as :attr:`tilt_blur`): a copy's background survives only a sharp capture, while the trail that
@@ -387,14 +392,14 @@ class LineMeasure:
     """Each glyph's lean (N, radians: how far its vertical strokes slope, as a perspective view or an
     italic makes them): the x-shear of a second step with x- and y-shear terms in place of the rotation's
     (:func:`_glyph_turns`)."""
+    ink: npt.NDArray[np.float32]
+    """The crop as ink (H×W like the crop, 0…1, dark print high; :func:`_ink`) the glyphs were measured on."""
     blur: float = 0.0
     """The capture's blur (Gaussian sigma, template pixels) in the direction where the ink's edges are
     softest: how far the print can be judged, whatever its font."""
     light: float = 1.0
     """How evenly the line is lit: the paper's brightness in the darkest part of the text over that in the
     brightest (0…1; :func:`_paper`)."""
-    ink: npt.NDArray[np.float32] | None = None
-    """The crop as ink (H×W, 0…1, dark print high; :func:`_ink`) the glyphs were measured on."""
 
     @property
     def ocrb(self) -> float:
@@ -482,9 +487,9 @@ def measure_line(crop: LineCrop, chars: str, centres: Sequence[float]) -> LineMe
         glyphs,
         tilt,
         lean,
+        ink.astype(np.float32),
         blur,
         light,
-        ink.astype(np.float32),
     )
 
 
@@ -964,9 +969,6 @@ class PrintAssessment:
     """Median cap height in original-image pixels."""
     line_cap_px: tuple[float, ...]
     """Per line, its median cap height in original-image pixels (ICAO prints every line at one height)."""
-    clone: Clone | None = None
-    """The most alike pair of cells reading the same character, by the background under them
-    (:func:`~docverify.mrz.clones.find_clone`); ``None`` when too few pairs could be compared."""
 
     @property
     def light(self) -> float:
@@ -1003,9 +1005,6 @@ def assess(
     scales = [float(np.sqrt(abs(np.linalg.det(c.to_original[:, :2])))) for c in crops]
     cap_px = float(np.median(np.concatenate([m.cap * s for m, s in zip(ms, scales, strict=True)])))
     line_caps = tuple(float(np.median(m.cap)) * s for m, s in zip(ms, scales, strict=True))
-    inks = [
-        _ink(c.image, (c.text_start, c.text_end))[0] if m.ink is None else m.ink for m, c in zip(ms, crops, strict=True)
-    ]
     return PrintAssessment(
         ms,
         judged,
@@ -1020,7 +1019,6 @@ def assess(
         _spacing(ms, ok, crops),
         cap_px,
         line_caps,
-        find_clone(crops, ms, inks),
     )
 
 
@@ -1177,10 +1175,14 @@ def check_print(
         severity = _severity(turn.chi2, thresholds.tilt_warn, thresholds.tilt_note)
         if severity is not None:
             out.append(_tilt_finding(found, crops, turn, severity=severity, t=thresholds))
-    clone = found.clone
-    sharp = max(found.blur) < thresholds.clone_blur
-    if clone is not None and sharp and clone.margin >= thresholds.clone_warn:
-        out.extend(_clone_findings(found, crops, clone, thresholds))
+    if max(found.blur) < thresholds.clone_blur:  # a copy's background survives only a sharp capture
+        clone = find_clone(crops, found.lines)
+        if (
+            clone is not None
+            and clone.margin >= thresholds.clone_warn
+            and clone.similarity >= thresholds.clone_similarity
+        ):
+            out.extend(_clone_findings(found, crops, clone, thresholds))
     out.extend(_spacing_findings(found, crops, len(lines), thresholds))
     return tuple(out)
 
@@ -1378,13 +1380,14 @@ def _clone_findings(found: PrintAssessment, crops: Sequence[LineCrop], clone: Cl
             message = f"{alike} (correlation {clone.similarity:.2f}; see the finding on {there.human()})."
         else:
             message = (
-                f"{alike}: the background print under them matches (correlation {clone.similarity:.2f}, against at "
-                f"most {clone.next_similarity:.2f} for any other two cells of this MRZ that read the same "
-                f"character; a warning from a lead of {t.clone_warn:.2f}). Characters printed in their own places "
-                "never share their background, so one of the two may have been cut out and pasted over another "
-                "character after the document was issued. It cannot prove a forgery: a background printed in a "
-                "pattern that repeats at the pitch of the characters can do the same; examine both characters "
-                "under magnification for edges around them."
+                f"{alike}: the background print under them is far more alike (correlation {clone.similarity:.2f}) "
+                f"than under other cells of this MRZ that read the same character (at most "
+                f"{clone.next_similarity:.2f} for two cells apart from these; a warning from a lead of "
+                f"{t.clone_warn:.2f} and a correlation of {t.clone_similarity:.2f}). Characters printed in their "
+                "own places each have a background of their own, so one of the two may have been cut out and "
+                "pasted over another character after the document was issued. It cannot prove a forgery: a "
+                "background printed in a pattern that repeats at the pitch of the characters can do the same; "
+                "examine both characters under magnification for edges around them."
             )
         evidence: tuple[tuple[str, str | int | float | bool], ...] = (
             ("line", line + 1),
@@ -1396,6 +1399,7 @@ def _clone_findings(found: PrintAssessment, crops: Sequence[LineCrop], clone: Cl
             ("next_similarity", round(clone.next_similarity, 3)),
             ("pairs", clone.pairs),
             ("threshold_warning", t.clone_warn),
+            ("threshold_similarity", t.clone_similarity),
         )
         out.append(
             Finding(
