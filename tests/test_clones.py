@@ -56,14 +56,16 @@ def document(
     copies: tuple[tuple[Cell, Cell], ...] = (),
     blur: float = 0.7,
     noise: float = 2.0,
+    tall: bool = False,
 ) -> tuple[list[LineCrop], list[str], list[list[float]]]:
     """The crops (H×W uint8 gray), the text read and the cell centres (crop x) of an MRZ printed as
     :func:`printed` (each line over its own background) and captured like a scan (``blur``, ``noise``).
     ``copies``: ((line, position) source, target) — the source cell, background and all, pasted over the
-    target before the capture; the text then reads the source's character there."""
+    target before the capture; the text then reads the source's character there. ``tall``: the pasted patch
+    spans the crop's whole height instead of the character's."""
     pages = [printed(t, seed=1 + k, texture=texture) for k, t in enumerate(lines)]
     read = list(lines)
-    y0, y1 = round(BASE - CAP - 3), round(BASE + 3)
+    y0, y1 = (0, HEIGHT) if tall else (round(BASE - CAP - 3), round(BASE + 3))
     for (sl, sp), (dl, dp) in copies:
         cell = pages[sl][y0:y1, LEFT + sp * PITCH : LEFT + (sp + 1) * PITCH].copy()
         pages[dl][y0:y1, LEFT + dp * PITCH : LEFT + (dp + 1) * PITCH] = cell
@@ -196,8 +198,23 @@ def test_both_the_lead_and_the_pair_s_own_similarity_must_reach_their_levels() -
     for stricter in (
         dataclasses.replace(t, clone_warn=clone.margin + 0.01),
         dataclasses.replace(t, clone_similarity=clone.similarity + 0.01),
+        dataclasses.replace(t, clone_confined=clone.confinement + 0.01),
     ):
         assert not cloned(check_print(crops, lines, centres, thresholds=stricter))
+
+
+def test_a_likeness_that_goes_on_around_the_cells_is_not_a_pasted_character() -> None:
+    """A patch pasted far beyond the character (like a background pattern that repeats between the two cells)
+    is alike above and below the cells too: not reported; the same character pasted alone is."""
+    t = conformity.Thresholds()
+    crops, lines, centres = document(copies=(((1, 13), (1, 16)),))
+    alone = clone_of(crops, lines, centres)
+    assert alone is not None and alone.confinement >= t.clone_confined and alone.outside < 0.3
+    crops, lines, centres = document(copies=(((1, 13), (1, 16)),), tall=True)
+    tall = clone_of(crops, lines, centres)
+    assert tall is not None and (tall.first, tall.second) == ((1, 13), (1, 16))
+    assert tall.margin >= t.clone_warn and tall.outside > 0.6 and tall.confinement < t.clone_confined
+    assert not cloned(check_print(crops, lines, centres))
 
 
 def test_too_few_pairs_of_the_same_character_are_not_judged() -> None:

