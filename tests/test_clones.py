@@ -115,6 +115,7 @@ def test_a_character_pasted_over_another_is_found_with_both_boxes() -> None:
         assert y0 + 2 * (BASE - 1.5 * CAP) < min(ys) < max(ys) < y0 + 2 * (BASE + 0.5 * CAP)
         ev = dict(f.evidence)
         assert ev["character"] == "7" and float(ev["similarity"]) > float(ev["next_similarity"]) + 0.4
+        assert float(ev["similarity"]) > float(ev["outside_similarity"]) + float(ev["threshold_confined"])
         assert "copies of one another" in f.message
     assert "cannot prove" in findings[0].message  # the second refers to the first
 

@@ -236,9 +236,10 @@ class Thresholds:
     """Two cells reading the same character whose background is this much more alike than that of the
     document's most alike pair apart from them (:attr:`~docverify.mrz.clones.Clone.margin`, normalised
     correlation) are reported as copies of one another (a warning), when it is also alike in itself
-    (:attr:`clone_similarity`) and the capture is sharp (:attr:`clone_blur`). Chosen on 2026-11-24 (thirteenth
-    session) on the calibration split's genuine captures and ``copy_move`` forgeries and checked on the dev
-    split's genuine captures and the real specimens: the most any genuine document reached was 0.31 (scans)
+    (:attr:`clone_similarity`), the likeness ends at the cells' border (:attr:`clone_confined`) and the capture
+    is sharp (:attr:`clone_blur`). Chosen on 2026-11-24 (thirteenth session) on the calibration split's
+    genuine captures and ``copy_move`` forgeries and checked on the dev split's genuine captures and the real
+    specimens: the most any genuine document reached was 0.31 (scans)
     and 0.33 (photos) on the calibration split, 0.44 and 0.32 on the dev split (that scan: 7 pairs, its most
     alike 0.42 — see :attr:`clone_similarity`), 0.34 on the real specimens; 26 of the 33 scans whose MRZ cell
     was copied over another reach 0.4, 1 of 23 photos (benchmarks/RESULTS.md)."""
@@ -1409,6 +1410,7 @@ def _clone_findings(found: PrintAssessment, crops: Sequence[LineCrop], clone: Cl
             ("pairs", clone.pairs),
             ("threshold_warning", t.clone_warn),
             ("threshold_similarity", t.clone_similarity),
+            ("threshold_confined", t.clone_confined),
         )
         out.append(
             Finding(
