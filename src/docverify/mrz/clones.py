@@ -154,20 +154,10 @@ def find_clone(crops: Sequence[LineCrop], measures: Sequence[LineMeasure]) -> Cl
     for ch, group in cells.items():
         if len(group) < 2:
             continue
-        p = np.stack([c[1] for c in group]).astype(np.float64)  # k cells × P pixels
-        v = np.stack([c[2] for c in group]).astype(np.float64)  # 1 where paper
-        vp = v * p
-        n = v @ v.T  # k × k: pixels that are paper in both cells of a pair
-        sx = vp @ v.T  # [i, j]: cell i's values summed over the pair's paper
-        sxx = (vp * p) @ v.T
-        sxy = vp @ vp.T
+        corr, n = _correlations(np.stack([c[1] for c in group]), np.stack([c[2] for c in group]))
         a, b = np.triu_indices(len(group), 1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cov = sxy - sx * sx.T / n
-            var = sxx - sx * sx / n
-            corr = (cov / np.sqrt(var * var.T))[a, b]
-        ok = (n[a, b] >= least) & np.isfinite(corr)
-        scored += [(float(corr[k]), group[a[k]][0], group[b[k]][0], ch) for k in np.flatnonzero(ok)]
+        ok = (n[a, b] >= least) & np.isfinite(corr[a, b])
+        scored += [(float(corr[a[k], b[k]]), group[a[k]][0], group[b[k]][0], ch) for k in np.flatnonzero(ok)]
     if len(scored) < MIN_PAIRS:
         return None
     scored.sort(key=lambda s: -s[0])
@@ -176,14 +166,27 @@ def find_clone(crops: Sequence[LineCrop], measures: Sequence[LineMeasure]) -> Cl
     if not apart:
         return None
     around = [_bands(papers[li], measures[li], i, cap, w) for li, i in (top[1], top[2])]
-    both = around[0][1] & around[1][1]
-    outside = float("nan")
-    if both.sum() >= MIN_PIXELS:
-        u, t = around[0][0][both].astype(np.float64), around[1][0][both].astype(np.float64)
-        u, t = u - u.mean(), t - t.mean()
-        spread = float(np.sqrt((u * u).sum() * (t * t).sum()))
-        outside = float((u * t).sum()) / spread if spread > 0 else float("nan")
+    corr, n = _correlations(np.stack([g for g, _ in around]), np.stack([v for _, v in around]))
+    outside = float(corr[0, 1]) if n[0, 1] >= MIN_PIXELS else float("nan")
     return Clone(top[1], top[2], top[3], top[0], apart[0][0], len(scored), outside)
+
+
+def _correlations(
+    values: npt.NDArray[np.floating[Any]], paper: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Normalised correlation of every two of k cuts (``values`` k × P, flattened) over the pixels that are
+    paper in both (``paper`` k × P), and how many those are: two k × k arrays (NaN where undefined)."""
+    p = values.astype(np.float64)
+    v = paper.astype(np.float64)
+    vp = v * p
+    n = v @ v.T  # pixels that are paper in both cuts of a pair
+    sx = vp @ v.T  # [i, j]: cut i's values summed over the pair's paper
+    sxx = (vp * p) @ v.T
+    sxy = vp @ vp.T
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = sxy - sx * sx.T / n
+        var = sxx - sx * sx / n
+        return cov / np.sqrt(var * var.T), n
 
 
 def _bands(

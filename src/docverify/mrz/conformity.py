@@ -239,10 +239,10 @@ class Thresholds:
     (:attr:`clone_similarity`), the likeness ends at the cells' border (:attr:`clone_confined`) and the capture
     is sharp (:attr:`clone_blur`). Chosen on 2026-11-24 (thirteenth session) on the calibration split's
     genuine captures and ``copy_move`` forgeries and checked on the dev split's genuine captures and the real
-    specimens: the most any genuine document reached was 0.31 (scans)
-    and 0.33 (photos) on the calibration split, 0.44 and 0.32 on the dev split (that scan: 7 pairs, its most
-    alike 0.42 — see :attr:`clone_similarity`), 0.34 on the real specimens; 26 of the 33 scans whose MRZ cell
-    was copied over another reach 0.4, 1 of 23 photos (benchmarks/RESULTS.md)."""
+    specimens: the most any genuine document reached was 0.31 (scans) and 0.33 (photos) on the calibration
+    split, 0.44 and 0.32 on the dev split (that scan: 7 pairs, its most alike 0.42 — see
+    :attr:`clone_similarity`), 0.34 on the real specimens; 26 of the 33 scans whose MRZ cell was copied over
+    another reach 0.4, 1 of 23 photos (benchmarks/RESULTS.md)."""
     clone_confined: float = 0.4
     """… and the likeness must end at the cells' border: their correlation at least this above that of the
     paper just above and below them (:attr:`~docverify.mrz.clones.Clone.confinement`). A pasted cell brings its
@@ -817,9 +817,7 @@ def residuals(m: LineMeasure, use: npt.NDArray[np.bool_] | None = None) -> tuple
     stays straight in a photo, a curved page bends it); no cubic here, it would absorb a shifted run."""
     n = len(m.x)
     k = np.arange(n, dtype=np.float64)
-    use = np.ones(n, bool) if use is None else use
-    if use.sum() < MIN_RELIABLE:
-        use = np.ones(n, bool)
+    use = _fitted(np.ones(n, bool) if use is None else use)
     design = np.stack([k, np.ones(n), -k * m.x], axis=1)  # x = a k + b - c k x
     rx = _robust_residuals(design, m.x, _lmeds_projective(k, m.x, use), use) / m.pitch
     # a glyph a whole cell away is the reader's placement (a run of fillers is periodic), not the print;
@@ -900,6 +898,12 @@ def reliable(m: LineMeasure) -> npt.NDArray[np.bool_]:
     the line (a misread or damaged glyph is aligned on the wrong shape)."""
     own = m.own[:, 0]
     return np.asarray(own >= max(RELIABLE_MIN, float(np.median(own)) - RELIABLE_DROP), dtype=np.bool_)
+
+
+def _fitted(use: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """The glyphs a line's fit along it rests on: ``use`` (its reliable glyphs), or all of them when there are
+    too few (:data:`MIN_RELIABLE`)."""
+    return use if int(use.sum()) >= MIN_RELIABLE else np.ones_like(use)
 
 
 def _judged(use: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
@@ -1041,7 +1045,7 @@ def _turns(
     (:attr:`PrintAssessment.view`)."""
     resid, leans, gaps = [], [], [0.0]
     for m, use in zip(ms, ok, strict=True):
-        fit = use if use.sum() >= MIN_RELIABLE else np.ones(len(use), bool)
+        fit = _fitted(use)
         xs = (m.x - m.x.mean()) / (np.ptp(m.x) + 1e-9)
         design = np.stack([np.ones(len(xs)), xs], axis=1)
         r = _robust_residuals(design, m.tilt, _lmeds_line(xs, m.tilt, fit), fit)
