@@ -26,6 +26,7 @@ PIPELINE_CODES = [
     "print.mrz.baseline",
     "print.mrz.tilt",
     "print.mrz.cloned",
+    "print.mrz.erased",
     "portrait.substitution",
     "portrait.substitution.not_assessed",
     "print.reprint",

@@ -215,6 +215,21 @@ CATALOGUE: tuple[Explanation, ...] = (
         "copies, are not found — a missing finding proves nothing.",
     ),
     Explanation(
+        "print.mrz.erased",
+        "The background print is missing under some MRZ characters",
+        "Under these MRZ characters the paper is bare, while just above and below them the security "
+        "background printed under the MRZ goes on. Characters scraped off (or, in an image, covered with the "
+        "paper's colour) and printed again leave bare paper where the background was — a way to change a "
+        "date, a number or a name in the MRZ. Each run of such characters is boxed.",
+        "Look at the characters under magnification and oblique light: scraped or roughened paper, a filled "
+        "patch, fine background lines that stop at the cell's edge; compare the MRZ with the visual zone.",
+        "A stain, a fold or glare across the characters can hide the background too. It is seen only where "
+        "the capture keeps the background's fine lines (flatbed scans mostly) and only where the background "
+        "was not restored: a removal that keeps or copies back the pattern leaves nothing to find, so a "
+        "missing finding proves nothing. A clear band printed along a whole MRZ line is the page's design "
+        "and is not reported.",
+    ),
+    Explanation(
         "print.mrz.*",
         "The MRZ print departs from OCR-B at the fixed pitch",
         "Genuine MRZs are printed in OCR-B at 2.54 mm per character on straight baselines. Glyph shapes "

@@ -116,11 +116,23 @@ def background(
     return np.asarray((g - light) * w, dtype=np.float32), paper
 
 
-def find_clone(crops: Sequence[LineCrop], measures: Sequence[LineMeasure]) -> Clone | None:
-    """The most alike pair of cells reading the same character (see the module's docstring). Per line, top
-    line first: ``crops`` (H×W uint8 gray) and their ``measures`` (glyph centres, baselines, cap heights and
-    pitch in crop pixels; :attr:`~docverify.mrz.conformity.LineMeasure.ink` of the crop's shape). ``None``
-    when fewer than :data:`MIN_PAIRS` pairs could be compared."""
+@dataclass(frozen=True, slots=True)
+class Papers:
+    """The paper of one MRZ's line crops (:func:`background`), measured once for the cues that look at it
+    (copies here, scraped cells in :mod:`docverify.mrz.erasure`)."""
+
+    cap: float
+    """The document's median cap height (crop px)."""
+    pitch: float
+    """The document's median pitch (crop px)."""
+    lines: tuple[tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]] | None, ...]
+    """Per line, :func:`background`'s paper less its light and where it is paper (``None``: a line whose ink
+    map does not fit its crop)."""
+
+
+def papers(crops: Sequence[LineCrop], measures: Sequence[LineMeasure]) -> Papers | None:
+    """:func:`background` of every line (``crops`` H×W uint8 gray and their ``measures``, top line first) at
+    the document's median cap height; ``None`` when no cap height or pitch was measured."""
     if not measures:
         return None
     caps = np.concatenate([m.cap for m in measures])
@@ -131,16 +143,32 @@ def find_clone(crops: Sequence[LineCrop], measures: Sequence[LineMeasure]) -> Cl
     cap, pitch = float(np.median(caps)), float(np.median(pitches))
     if cap < 4 or pitch < 4:
         return None
+    lines = tuple(
+        background(crop.image, m.ink, cap) if m.ink.shape == crop.image.shape[:2] else None
+        for crop, m in zip(crops, measures, strict=True)
+    )
+    return Papers(cap, pitch, lines)
+
+
+def find_clone(crops: Sequence[LineCrop], measures: Sequence[LineMeasure], paper: Papers | None = None) -> Clone | None:
+    """The most alike pair of cells reading the same character (see the module's docstring). Per line, top
+    line first: ``crops`` (H×W uint8 gray) and their ``measures`` (glyph centres, baselines, cap heights and
+    pitch in crop pixels; :attr:`~docverify.mrz.conformity.LineMeasure.ink` of the crop's shape); ``paper``:
+    their :func:`papers` when already measured. ``None`` when fewer than :data:`MIN_PAIRS` pairs could be
+    compared."""
+    paper = paper if paper is not None else papers(crops, measures)
+    if paper is None:
+        return None
+    cap, pitch = paper.cap, paper.pitch
     # odd sizes: the cut's centre pixel is the glyph's centre
     w, h = round(pitch) | 1, round(PATCH_HEIGHT * cap) | 1
     cells: dict[str, list[tuple[tuple[int, int], npt.NDArray[np.float32], npt.NDArray[np.bool_]]]] = {}
-    papers: dict[int, tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]] = {}
-    for li, (crop, m) in enumerate(zip(crops, measures, strict=True)):
-        if m.ink.shape != crop.image.shape[:2]:
+    by_line: dict[int, tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]] = {}
+    for li, (crop, m, line) in enumerate(zip(crops, measures, paper.lines, strict=True)):
+        if line is None:
             continue
-        paper_grey, paper = background(crop.image, m.ink, cap)
-        mask = paper.astype(np.float32)
-        papers[li] = (paper_grey, mask)
+        paper_grey, mask = line[0], line[1].astype(np.float32)
+        by_line[li] = (paper_grey, mask)
         height, width = crop.image.shape[:2]
         for i, ch in enumerate(m.chars):
             x, y = float(m.x[i]), float(m.baseline[i] - m.cap[i] / 2)
@@ -165,7 +193,7 @@ def find_clone(crops: Sequence[LineCrop], measures: Sequence[LineMeasure]) -> Cl
     apart = [s for s in scored[1:] if not {s[1], s[2]} & {top[1], top[2]}]
     if not apart:
         return None
-    around = [_bands(papers[li], measures[li], i, cap, w) for li, i in (top[1], top[2])]
+    around = [_bands(by_line[li], measures[li], i, cap, w) for li, i in (top[1], top[2])]
     corr, n = _correlations(np.stack([g for g, _ in around]), np.stack([v for _, v in around]))
     outside = float(corr[0, 1]) if n[0, 1] >= MIN_PIXELS else float("nan")
     return Clone(top[1], top[2], top[3], top[0], apart[0][0], len(scored), outside)

@@ -63,7 +63,8 @@ import numpy as np
 import numpy.typing as npt
 
 from docverify.errors import DependencyError
-from docverify.mrz.clones import Clone, find_clone
+from docverify.mrz.clones import Clone, find_clone, papers
+from docverify.mrz.erasure import CellDetail, bare_cells, cell_details
 from docverify.mrz.glyphs import ALPHABET, font_path
 from docverify.mrz.locate import LineCrop
 from docverify.mrz.spec import FILLER
@@ -259,6 +260,26 @@ class Thresholds:
     a shaken camera leaves beside every glyph is the same for all glyphs of a character and looks like shared
     background (a motion-blurred photo, blur 1.5, reached 0.47). Every copy found on the calibration split
     was in a capture under 0.52; genuine scans are under 0.56, 60 % of genuine photos under 1."""
+    erased_two: float = 0.35
+    """A cell whose paper shows less than this share of the background detail of the paper just above or below
+    it (:attr:`~docverify.mrz.erasure.CellDetail.ratio`, whichever band shows less) is bare; two or more bare
+    cells are reported as scraped and reprinted (``print.mrz.erased``, a warning) …"""
+    erased_one: float = 0.2
+    """… and so is a single cell under this share."""
+    erased_floor: float = 2.0
+    """… when the paper around the cell shows at least this much detail (grey levels, root mean square): on
+    plain paper there is no background to miss."""
+    erased_share: float = 0.5
+    """A line with more than this share of its cells bare is left out (a clear band along the whole line is
+    the page's design). The levels were chosen on 2026-11-24 (fourteenth session) on the calibration split and
+    checked on the dev split's genuine captures: the barest genuine documents' second barest cell was at 0.48
+    (scans) and 0.42 (photos) on the calibration split, 0.41 and 0.52 on the dev split, and their barest cell
+    at 0.37 / 0.39 and 0.27 / 0.39; the real specimens' at 0.76 and 0.63. A second level of 0.4 would have
+    found 9 instead of 4 of the 14 calibration scans whose recomputed MRZ cells were scraped to a flat fill,
+    but with the dev split's genuine scan at 0.41. Cells scraped to a flat fill and reprinted are found on
+    4 of those 14 scans (``mrz.recomputed``: two or three cells) and 29 of 35 (``mrz.pitch_anomaly``: runs of
+    3–12), 1 of 51 such photos; a removal that restores the background pattern is not seen
+    (benchmarks/RESULTS.md)."""
 
     def run_levels(self, axis: str) -> tuple[float, float]:
         """The χ² of a warning and of an info finding for a run on ``axis`` (``pitch`` or ``baseline``)."""
@@ -1186,8 +1207,9 @@ def check_print(
         severity = _severity(turn.chi2, thresholds.tilt_warn, thresholds.tilt_note)
         if severity is not None:
             out.append(_tilt_finding(found, crops, turn, severity=severity, t=thresholds))
+    paper = papers(crops, found.lines)  # the paper under and around the glyphs, for copies and scraped cells
     if max(found.blur) < thresholds.clone_blur:  # a copy's background survives only a sharp capture
-        clone = find_clone(crops, found.lines)
+        clone = find_clone(crops, found.lines, paper)
         if (
             clone is not None
             and clone.margin >= thresholds.clone_warn
@@ -1195,6 +1217,14 @@ def check_print(
             and clone.confinement >= thresholds.clone_confined  # False when unknown (NaN)
         ):
             out.extend(_clone_findings(found, crops, clone, thresholds))
+    bare = bare_cells(
+        cell_details(crops, found.lines, paper),
+        one=thresholds.erased_one,
+        two=thresholds.erased_two,
+        floor=thresholds.erased_floor,
+        share=thresholds.erased_share,
+    )
+    out.extend(_erased_findings(found, crops, bare, thresholds))
     out.extend(_spacing_findings(found, crops, len(lines), thresholds))
     return tuple(out)
 
@@ -1426,6 +1456,62 @@ def _clone_findings(found: PrintAssessment, crops: Sequence[LineCrop], clone: Cl
                 spans=(here, there),
                 evidence=evidence,
                 box=_box(found.lines[line], crops[line], pos, pos + 1),
+            )
+        )
+    return out
+
+
+def _erased_findings(
+    found: PrintAssessment, crops: Sequence[LineCrop], bare: Sequence[CellDetail], t: Thresholds
+) -> list[Finding]:
+    """One warning per run of consecutive bare cells (:func:`~docverify.mrz.erasure.bare_cells`), each boxed."""
+    runs: list[list[CellDetail]] = []
+    for d in sorted(bare, key=lambda d: (d.line, d.position)):
+        if runs and runs[-1][-1].line == d.line and runs[-1][-1].position == d.position - 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    out = []
+    for run in runs:
+        line, start, end = run[0].line, run[0].position, run[-1].position + 1
+        span = Span(line, start, end)
+        inside = float(np.mean([d.inside for d in run]))
+        around = float(np.mean([d.around for d in run]))
+        ratio = max(d.ratio for d in run)
+        others = len(bare) - len(run)
+        also = f" ({others} more such cell{'s' if others != 1 else ''} elsewhere in this MRZ)" if others else ""
+        message = (
+            f"MRZ {span.human()}: the background print is missing under "
+            f"{'this character' if end - start == 1 else 'these characters'}{also}. The paper in the "
+            f"cell{'s' if end - start > 1 else ''} shows {ratio:.0%} or less of the fine background detail "
+            "that the paper just above and below shows (a warning under "
+            f"{t.erased_two:.0%} for two or more cells, {t.erased_one:.0%} for one). Characters scraped off and "
+            "printed again leave bare paper where the security background was. It cannot prove a forgery: a "
+            "stain, a fold or glare across the characters can hide the background too; examine the "
+            "characters under magnification and oblique light for scraping or a filled patch."
+        )
+        evidence: tuple[tuple[str, str | int | float | bool], ...] = (
+            ("line", line + 1),
+            ("start", start + 1),
+            ("end", end),
+            ("detail_inside", round(inside, 2)),
+            ("detail_around", round(around, 2)),
+            ("ratio", round(ratio, 3)),
+            ("bare_cells", len(bare)),
+            ("threshold_two", t.erased_two),
+            ("threshold_one", t.erased_one),
+            ("threshold_floor", t.erased_floor),
+        )
+        out.append(
+            Finding(
+                "print.mrz.erased",
+                Severity.WARNING,
+                Category.AUTHENTICITY,
+                message,
+                STAGE,
+                spans=(span,),
+                evidence=evidence,
+                box=_box(found.lines[line], crops[line], start, end),
             )
         )
     return out

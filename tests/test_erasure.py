@@ -1,0 +1,165 @@
+"""Scraped MRZ characters (``docverify.mrz.erasure``, ``print.mrz.erased``): characters printed again on bare
+paper, the background gone under them and present around them, are found on synthetic line crops with known
+geometry and on a generated forgery end to end; characters printed in place, plain paper, a clear band along a
+whole line and unmeasurable cells are not flagged."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+
+from docverify.mrz import conformity
+from docverify.mrz.conformity import check_print
+from docverify.mrz.erasure import CellDetail, bare_cells, cell_details
+from docverify.mrz.locate import LineCrop
+from docverify.pipeline import Verifier, VerifierConfig
+from docverify.results import Category, Finding, MRZFormat, Severity
+from docverify.synth.dataset import synthesize
+from printed_lines import BASE, CAP, LEFT, PITCH, document
+
+T = conformity.Thresholds()
+
+
+def details(crops: list[LineCrop], lines: list[str], centres: list[list[float]]) -> list[CellDetail]:
+    found = conformity.assess(crops, lines, centres)
+    assert found is not None
+    return cell_details(crops, found.lines)
+
+
+def erased(findings: tuple[Finding, ...]) -> list[Finding]:
+    return [f for f in findings if f.code == "print.mrz.erased"]
+
+
+def test_characters_reprinted_on_bare_paper_are_found_run_by_run() -> None:
+    # line 2: the birth date's last two digits and its check digit (positions 18, 19 and 20)
+    crops, lines, centres = document(erased=((1, 17), (1, 18), (1, 19)))
+    ratios = {(d.line, d.position): d.ratio for d in details(crops, lines, centres)}
+    assert max(ratios[1, p] for p in (17, 18, 19)) < 0.3
+    others = [r for cell, r in ratios.items() if cell[0] == 0 or cell[1] not in (16, 17, 18, 19, 20)]
+    assert len(others) > 60 and min(others) > T.erased_two
+    findings = erased(check_print(crops, lines, centres))
+    assert len(findings) == 1
+    f = findings[0]
+    assert f.severity is Severity.WARNING and f.category is Category.AUTHENTICITY
+    assert (f.spans[0].line, f.spans[0].start, f.spans[0].end) == (1, 17, 20)
+    ev = dict(f.evidence)
+    assert ev["bare_cells"] == 3 and float(ev["ratio"]) < T.erased_two
+    assert float(ev["detail_inside"]) < float(ev["detail_around"])
+    assert "background print is missing" in f.message and "cannot prove" in f.message
+    # the box is the run of cells, in original-image pixels (crop doubled, moved by 100, 300 + a line)
+    xs, ys = [p[0] for p in f.box], [p[1] for p in f.box]
+    assert 100 + 2 * (LEFT + 16.8 * PITCH) < min(xs) < 100 + 2 * (LEFT + 17.2 * PITCH)
+    assert 100 + 2 * (LEFT + 19.8 * PITCH) < max(xs) < 100 + 2 * (LEFT + 20.2 * PITCH)
+    y0 = 300 + 2 * 2.6 * CAP
+    assert y0 + 2 * (BASE - 1.5 * CAP) < min(ys) < max(ys) < y0 + 2 * (BASE + 0.5 * CAP)
+
+
+def test_separate_runs_each_get_a_box_and_name_the_others() -> None:
+    crops, lines, centres = document(erased=((0, 9), (0, 10), (1, 3), (1, 4), (1, 30)))
+    findings = erased(check_print(crops, lines, centres))
+    spans = [(f.spans[0].line, f.spans[0].start, f.spans[0].end) for f in findings]
+    assert spans == [(0, 9, 11), (1, 3, 5), (1, 30, 31)]
+    assert "3 more such cells" in findings[0].message and "4 more such cells" in findings[2].message
+
+
+def test_characters_printed_in_place_are_not_flagged() -> None:
+    crops, lines, centres = document()
+    ratios = [d.ratio for d in details(crops, lines, centres)]
+    assert len(ratios) > 70 and min(ratios) > T.erased_two and 0.8 < float(np.median(ratios)) < 1.25
+    assert check_print(crops, lines, centres) == ()
+
+
+def test_on_plain_paper_there_is_no_background_to_miss() -> None:
+    """No background print anywhere: the same cells 'scraped' show as little detail as the paper around them."""
+    crops, lines, centres = document(texture=0.0, erased=((1, 17), (1, 18)))
+    cells = details(crops, lines, centres)
+    assert max(d.around for d in cells) < T.erased_floor
+    assert not erased(check_print(crops, lines, centres))
+
+
+def test_a_clear_band_along_a_whole_line_is_the_page_s_design() -> None:
+    """Every cell of line 1 bare (more than ``erased_share`` of them): left out; a scraped cell on line 2 is
+    still found."""
+    whole = tuple((0, p) for p in range(44))
+    crops, lines, centres = document(erased=whole)
+    assert not erased(check_print(crops, lines, centres))
+    crops, lines, centres = document(erased=(*whole, (1, 17), (1, 18)))
+    findings = erased(check_print(crops, lines, centres))
+    assert [(f.spans[0].line, f.spans[0].start) for f in findings] == [(1, 17)]
+
+
+def test_one_bare_cell_needs_the_stricter_level() -> None:
+    crops, lines, centres = document(erased=((1, 18),))
+    (cell,) = [d for d in details(crops, lines, centres) if d.ratio < T.erased_two]
+    assert (cell.line, cell.position) == (1, 18)
+    assert erased(check_print(crops, lines, centres, thresholds=dataclasses.replace(T, erased_one=cell.ratio + 0.01)))
+    assert not erased(check_print(crops, lines, centres, thresholds=dataclasses.replace(T, erased_one=cell.ratio)))
+
+
+def test_the_rule_on_measured_cells() -> None:
+    def cell(line: int, pos: int, inside: float, around: float = 10.0) -> CellDetail:
+        return CellDetail(line, pos, "A", inside, around)
+
+    plain = [cell(0, p, 9.0) for p in range(10)]
+    levels = {"one": 0.2, "two": 0.4, "floor": 2.0, "share": 0.5}
+    assert bare_cells(plain, **levels) == []
+    two = [*plain, cell(0, 10, 3.5), cell(0, 11, 3.9)]
+    assert [d.position for d in bare_cells(two, **levels)] == [10, 11]
+    assert bare_cells([*plain, cell(0, 10, 3.5)], **levels) == []  # one cell at 0.35: not enough alone
+    assert [d.position for d in bare_cells([*plain, cell(0, 10, 1.5)], **levels)] == [10]  # 0.15
+    # the paper around shows less than the floor: nothing to miss
+    assert bare_cells([*plain, cell(0, 10, 0.1, 1.5), cell(0, 11, 0.1, 1.5)], **levels) == []
+    # six of eleven cells on line 1 bare: the line is left out; line 2's pair still counts
+    most = [cell(0, p, 9.0) for p in range(5)] + [cell(0, p, 1.0) for p in range(5, 11)]
+    assert bare_cells(most, **levels) == []
+    assert [
+        (d.line, d.position)
+        for d in bare_cells(
+            [*most, cell(1, 0, 2.0), cell(1, 1, 2.0), *(cell(1, p, 9.0) for p in range(2, 9))], **levels
+        )
+    ] == [
+        (1, 0),
+        (1, 1),
+    ]
+    assert CellDetail(0, 0, "A", 1.0, 0.0).ratio != CellDetail(0, 0, "A", 1.0, 0.0).ratio  # NaN, not an error
+
+
+def test_unmeasurable_cells_are_left_out_without_an_error() -> None:
+    crops, lines, centres = document(erased=((1, 17), (1, 18)))
+    found = conformity.assess(crops, lines, centres)
+    assert found is not None
+    m = found.lines[1]
+    x = m.x.copy()
+    x[[2, 30]] = (np.nan, 1e6)  # not finite, and far off the crop
+    cells = cell_details(crops, [found.lines[0], dataclasses.replace(m, x=x)])
+    positions = {d.position for d in cells if d.line == 1}
+    assert 2 not in positions and 30 not in positions and {17, 18} <= positions
+    cap = m.cap.copy()
+    cap[:] = np.nan
+    assert cell_details(crops[1:], [dataclasses.replace(m, cap=cap)]) == []
+
+
+def test_a_generated_recomputed_mrz_on_a_flat_fill_is_found_and_its_genuine_twin_not() -> None:
+    """The expiry date changed in the MRZ, its check digits recomputed, every changed cell scraped to the
+    paper's colour and reprinted in OCR-B: valid, so only the print shows it."""
+    verifier = Verifier(config=VerifierConfig(reference_date=dt.date(2026, 1, 1), cross_check_viz=False))
+    shot = synthesize(2, MRZFormat.TD3, "flatbed", forgeries=("mrz.recomputed",))
+    twin = synthesize(2, MRZFormat.TD3, "flatbed")
+    params = dict(shot.truth.forgeries[0].params)
+    assert params["erase"] == "flat" and params["fields"] == "expiry_date"
+    forged = verifier.verify(shot.image)
+    findings = erased(forged.findings)
+    assert forged.mrz is not None and forged.mrz.valid and findings
+    assert forged.verdict.value != "pass"
+    changed = {
+        (li, col)
+        for li, (new, old) in enumerate(zip(shot.truth.mrz_lines, twin.truth.mrz_lines, strict=True))
+        for col, (a, b) in enumerate(zip(new, old, strict=True))
+        if a != b
+    }
+    flagged = {(f.spans[0].line, col) for f in findings for col in range(f.spans[0].start, f.spans[0].end)}
+    assert flagged and flagged <= changed
+    genuine = verifier.verify(twin.image)
+    assert genuine.verdict.value == "pass" and not erased(genuine.findings)
