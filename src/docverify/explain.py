@@ -223,11 +223,12 @@ CATALOGUE: tuple[Explanation, ...] = (
         "date, a number or a name in the MRZ. Each run of such characters is boxed.",
         "Look at the characters under magnification and oblique light: scraped or roughened paper, a filled "
         "patch, fine background lines that stop at the cell's edge; compare the MRZ with the visual zone.",
-        "A stain, a fold or glare across the characters can hide the background too. It is seen only where "
-        "the capture keeps the background's fine lines (flatbed scans mostly) and only where the background "
-        "was not restored: a removal that keeps or copies back the pattern leaves nothing to find, so a "
-        "missing finding proves nothing. A clear band printed along a whole MRZ line is the page's design "
-        "and is not reported.",
+        "A stain, a fold or glare across the characters can hide the background too. It is looked for only in "
+        "a sharp capture, where the background's fine lines survive (flatbed scans mostly), and it sees only a "
+        "removal that left bare paper: one that keeps or copies back the pattern leaves nothing to find, and "
+        "one or two scraped characters are missed more often than longer runs, so a missing finding proves "
+        "nothing. A line bare for more than half its length is not reported (a clear band printed along an "
+        "MRZ line is the page's design; a retyped line is for the font and pitch cues).",
     ),
     Explanation(
         "print.mrz.*",

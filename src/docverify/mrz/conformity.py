@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -271,15 +272,17 @@ class Thresholds:
     plain paper there is no background to miss."""
     erased_share: float = 0.5
     """A line with more than this share of its cells bare is left out (a clear band along the whole line is
-    the page's design). The levels were chosen on 2026-11-24 (fourteenth session) on the calibration split and
-    checked on the dev split's genuine captures: the barest genuine documents' second barest cell was at 0.48
-    (scans) and 0.42 (photos) on the calibration split, 0.41 and 0.52 on the dev split, and their barest cell
-    at 0.37 / 0.39 and 0.27 / 0.39; the real specimens' at 0.76 and 0.63. A second level of 0.4 would have
-    found 9 instead of 4 of the 14 calibration scans whose recomputed MRZ cells were scraped to a flat fill,
-    but with the dev split's genuine scan at 0.41. Cells scraped to a flat fill and reprinted are found on
-    4 of those 14 scans (``mrz.recomputed``: two or three cells) and 29 of 35 (``mrz.pitch_anomaly``: runs of
-    3–12), 1 of 51 such photos; a removal that restores the background pattern is not seen
-    (benchmarks/RESULTS.md)."""
+    the page's design; a line rewritten for more than half its length is left to the other cues)."""
+    erased_blur: float = 1.0
+    """Scraped cells are looked for only when every line is sharper than this (:attr:`LineMeasure.blur`,
+    template pixels; as :attr:`clone_blur`): a blurred capture loses the background's fine lines under and
+    around the cells alike. The levels were chosen on 2026-11-24 (fourteenth session) on the calibration split
+    and checked on the dev split's genuine captures: the barest genuine documents' second barest cell was at
+    0.41 (scans) and 0.56 (sharp photos) on the calibration split, 0.43 and 0.39 on the dev split, and their
+    barest cell at 0.29 / 0.38 and 0.25 / 0.34; the real specimens' at 0.63 and 0.61. Cells scraped to a flat
+    fill and reprinted are found on 9 of 14 such scans (``mrz.recomputed``: one to eight cells) and 28 of 35
+    (``mrz.pitch_anomaly``: runs of 3–12), no photo; a removal that restores the background pattern is not
+    seen (benchmarks/RESULTS.md)."""
 
     def run_levels(self, axis: str) -> tuple[float, float]:
         """The χ² of a warning and of an info finding for a run on ``axis`` (``pitch`` or ``baseline``)."""
@@ -1207,8 +1210,10 @@ def check_print(
         severity = _severity(turn.chi2, thresholds.tilt_warn, thresholds.tilt_note)
         if severity is not None:
             out.append(_tilt_finding(found, crops, turn, severity=severity, t=thresholds))
-    paper = papers(crops, found.lines)  # the paper under and around the glyphs, for copies and scraped cells
-    if max(found.blur) < thresholds.clone_blur:  # a copy's background survives only a sharp capture
+    # the paper under and around the glyphs, for copies and scraped cells: only a sharp capture keeps it
+    blur = max(found.blur)
+    paper = papers(crops, found.lines) if blur < max(thresholds.clone_blur, thresholds.erased_blur) else None
+    if blur < thresholds.clone_blur:
         clone = find_clone(crops, found.lines, paper)
         if (
             clone is not None
@@ -1217,14 +1222,15 @@ def check_print(
             and clone.confinement >= thresholds.clone_confined  # False when unknown (NaN)
         ):
             out.extend(_clone_findings(found, crops, clone, thresholds))
+    measured = cell_details(crops, found.lines, paper) if blur < thresholds.erased_blur else []
     bare = bare_cells(
-        cell_details(crops, found.lines, paper),
+        measured,
         one=thresholds.erased_one,
         two=thresholds.erased_two,
         floor=thresholds.erased_floor,
         share=thresholds.erased_share,
     )
-    out.extend(_erased_findings(found, crops, bare, thresholds))
+    out.extend(_erased_findings(found, crops, measured, bare, thresholds))
     out.extend(_spacing_findings(found, crops, len(lines), thresholds))
     return tuple(out)
 
@@ -1462,12 +1468,21 @@ def _clone_findings(found: PrintAssessment, crops: Sequence[LineCrop], clone: Cl
 
 
 def _erased_findings(
-    found: PrintAssessment, crops: Sequence[LineCrop], bare: Sequence[CellDetail], t: Thresholds
+    found: PrintAssessment,
+    crops: Sequence[LineCrop],
+    measured: Sequence[CellDetail],
+    bare: Sequence[CellDetail],
+    t: Thresholds,
 ) -> list[Finding]:
-    """One warning per run of consecutive bare cells (:func:`~docverify.mrz.erasure.bare_cells`), each boxed."""
+    """One warning per run of consecutive bare cells (:func:`~docverify.mrz.erasure.bare_cells` of the
+    ``measured`` cells; a cell that could not be measured between two bare ones does not split a run), each
+    boxed."""
+    seen = {(d.line, d.position) for d in measured}
     runs: list[list[CellDetail]] = []
     for d in sorted(bare, key=lambda d: (d.line, d.position)):
-        if runs and runs[-1][-1].line == d.line and runs[-1][-1].position == d.position - 1:
+        last = runs[-1][-1] if runs else None
+        gap = d.position - last.position if last is not None and last.line == d.line else 0
+        if gap == 1 or (gap == 2 and (d.line, d.position - 1) not in seen):
             runs[-1].append(d)
         else:
             runs.append([d])
@@ -1480,11 +1495,12 @@ def _erased_findings(
         ratio = max(d.ratio for d in run)
         others = len(bare) - len(run)
         also = f" ({others} more such cell{'s' if others != 1 else ''} elsewhere in this MRZ)" if others else ""
+        many = len(run) > 1
         message = (
             f"MRZ {span.human()}: the background print is missing under "
-            f"{'this character' if end - start == 1 else 'these characters'}{also}. The paper in the "
-            f"cell{'s' if end - start > 1 else ''} shows {ratio:.0%} or less of the fine background detail "
-            "that the paper just above and below shows (a warning under "
+            f"{'these characters' if many else 'this character'}{also}. The paper in the "
+            f"cell{'s' if many else ''} shows at most {math.ceil(ratio * 100)}% of the fine background detail "
+            "that the paper just above or below shows, whichever shows less (a warning under "
             f"{t.erased_two:.0%} for two or more cells, {t.erased_one:.0%} for one). Characters scraped off and "
             "printed again leave bare paper where the security background was. It cannot prove a forgery: a "
             "stain, a fold or glare across the characters can hide the background too; examine the "
@@ -1494,13 +1510,15 @@ def _erased_findings(
             ("line", line + 1),
             ("start", start + 1),
             ("end", end),
-            ("detail_inside", round(inside, 2)),
-            ("detail_around", round(around, 2)),
-            ("ratio", round(ratio, 3)),
-            ("bare_cells", len(bare)),
+            ("run_cells", len(run)),
+            ("detail_inside_mean", round(inside, 2)),
+            ("detail_around_mean", round(around, 2)),
+            ("ratio_max", round(ratio, 3)),
+            ("bare_cells_in_mrz", len(bare)),
             ("threshold_two", t.erased_two),
             ("threshold_one", t.erased_one),
             ("threshold_floor", t.erased_floor),
+            ("threshold_share", t.erased_share),
         )
         out.append(
             Finding(
