@@ -220,15 +220,16 @@ CATALOGUE: tuple[Explanation, ...] = (
         "Under these MRZ characters the paper is bare, while just above and below them the security "
         "background printed under the MRZ goes on. Characters scraped off (or, in an image, covered with the "
         "paper's colour) and printed again leave bare paper where the background was — a way to change a "
-        "date, a number or a name in the MRZ. Each run of such characters is boxed.",
+        "date, a number or a name in the MRZ. Two or more such characters side by side are reported, a single "
+        "one only when its paper is far barer still; each run is boxed.",
         "Look at the characters under magnification and oblique light: scraped or roughened paper, a filled "
         "patch, fine background lines that stop at the cell's edge; compare the MRZ with the visual zone.",
         "A stain, a fold or glare across the characters can hide the background too. It is looked for only in "
         "a sharp capture, where the background's fine lines survive (flatbed scans mostly), and it sees only a "
         "removal that left bare paper: one that keeps or copies back the pattern leaves nothing to find, and "
-        "one or two scraped characters are missed more often than longer runs, so a missing finding proves "
-        "nothing. A line bare for more than half its length is not reported (a clear band printed along an "
-        "MRZ line is the page's design; a retyped line is for the font and pitch cues).",
+        "a single scraped character is usually missed, so a missing finding proves nothing. A line bare for "
+        "more than half its length is not reported (a clear band printed along an MRZ line is the page's "
+        "design; a retyped line is for the font and pitch cues).",
     ),
     Explanation(
         "print.mrz.*",

@@ -137,20 +137,33 @@ def _rms(
         return np.where(n >= MIN_PIXELS, np.sqrt(np.maximum(box(sums), 0.0) / n), np.nan)
 
 
-def bare_cells(
+def scraped_runs(
     details: Sequence[CellDetail], *, one: float, two: float, floor: float, share: float
-) -> list[CellDetail]:
-    """The cells of ``details`` that look scraped, or none: a cell is bare when its :attr:`~CellDetail.ratio`
-    is under ``two`` and the paper around it shows at least ``floor`` grey levels of detail; the document's
-    bare cells are reported when one of them is under ``one`` or two or more are bare. A line on which more
-    than ``share`` of the measured cells are bare is left out: a background that stops along a whole line is
-    the page's design (a clear band for the MRZ), not a scraped character."""
+) -> list[tuple[CellDetail, ...]]:
+    """The runs of cells of ``details`` (all measured cells, reading order) that look scraped, in reading order.
+
+    A cell is bare when its :attr:`~CellDetail.ratio` is under ``two`` and the paper around it shows at least
+    ``floor`` grey levels of detail. Bare cells next to each other on a line form a run (a cell that could not
+    be measured between two bare ones does not split it). A run of two or more is reported, and a single bare
+    cell only under ``one``: a scraper clears neighbouring characters together, while a background that
+    happens to thin out leaves single cells scattered over the MRZ. A line on which more than ``share`` of the
+    measured cells are bare is left out: a background that stops along a whole line is the page's design (a
+    clear band for the MRZ), and a retyped line is for the font and pitch cues."""
+    seen = {(d.line, d.position) for d in details}
+    counts: dict[int, int] = {}
+    for d in details:
+        counts[d.line] = counts.get(d.line, 0) + 1
     bare = [d for d in details if d.around >= floor and d.ratio < two]
-    measured = {li: sum(1 for d in details if d.line == li) for li in {d.line for d in bare}}
-    bare = [d for d in bare if sum(1 for e in bare if e.line == d.line) <= share * measured[d.line]]
-    if not bare or (len(bare) < 2 and bare[0].ratio >= one):
-        return []
-    return bare
+    bare = [d for d in bare if sum(1 for e in bare if e.line == d.line) <= share * counts[d.line]]
+    runs: list[list[CellDetail]] = []
+    for d in sorted(bare, key=lambda d: (d.line, d.position)):
+        last = runs[-1][-1] if runs else None
+        gap = d.position - last.position if last is not None and last.line == d.line else 0
+        if gap == 1 or (gap == 2 and (d.line, d.position - 1) not in seen):
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return [tuple(run) for run in runs if len(run) >= 2 or run[0].ratio < one]
 
 
-__all__ = ["CELL_MARGIN", "MIN_PIXELS", "SMOOTH", "CellDetail", "bare_cells", "cell_details"]
+__all__ = ["CELL_MARGIN", "INSET", "MIN_PIXELS", "SMOOTH", "CellDetail", "cell_details", "scraped_runs"]
