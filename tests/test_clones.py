@@ -15,6 +15,7 @@ import numpy as np
 from docverify.mrz import conformity
 from docverify.mrz.clones import MIN_PAIRS, Clone, background, find_clone
 from docverify.mrz.conformity import check_print
+from docverify.mrz.erasure import cell_details
 from docverify.mrz.locate import LineCrop
 from docverify.pipeline import Verifier, VerifierConfig
 from docverify.results import Category, Finding, MRZFormat, Severity
@@ -128,6 +129,18 @@ def test_copies_are_not_looked_for_in_a_blurred_capture() -> None:
     blurred = conformity.assess(crops, lines, centres)
     assert blurred is not None and max(blurred.blur) >= conformity.Thresholds().clone_blur
     assert not cloned(check_print(crops, lines, centres))
+
+
+def test_copies_are_not_looked_for_on_paper_without_background_detail() -> None:
+    """Judged only where the paper around the cells shows :attr:`Thresholds.clone_detail` of background detail:
+    the same copy is not reported once that level is over what its paper shows."""
+    crops, lines, centres = document(copies=(((1, 13), (1, 16)),))
+    found = conformity.assess(crops, lines, centres)
+    assert found is not None and cloned(check_print(crops, lines, centres))
+    detail = float(np.median([d.around for d in cell_details(crops, found.lines)]))
+    assert detail >= conformity.Thresholds().clone_detail
+    gate = dataclasses.replace(conformity.Thresholds(), clone_detail=detail + 0.01)
+    assert not cloned(check_print(crops, lines, centres, thresholds=gate))
 
 
 def test_both_the_lead_and_the_pair_s_own_similarity_must_reach_their_levels() -> None:

@@ -210,8 +210,9 @@ CATALOGUE: tuple[Explanation, ...] = (
         "visual zone.",
         "A background printed in a pattern that repeats exactly at the character pitch, and ends at the "
         "characters' edges, could look the same (a repeating pattern that goes on around them is recognised "
-        "and not reported). It is looked for only in sharp captures (flatbed scans mostly): on phone photos "
-        "the background detail is lost; a patch pasted much larger than the character, or two separate "
+        "and not reported). It is looked for only in sharp captures (flatbed scans mostly), where the paper "
+        "around the MRZ shows background detail: on phone photos the detail is lost, and on plain paper a copy "
+        "brings nothing to recognise it by; a patch pasted much larger than the character, or two separate "
         "copies, are not found — a missing finding proves nothing.",
     ),
     Explanation(

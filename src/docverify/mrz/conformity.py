@@ -261,6 +261,15 @@ class Thresholds:
     a shaken camera leaves beside every glyph is the same for all glyphs of a character and looks like shared
     background (a motion-blurred photo, blur 1.5, reached 0.47). Every copy found on the calibration split
     was in a capture under 0.52; genuine scans are under 0.56, 60 % of genuine photos under 1."""
+    clone_detail: float = 1.0
+    """… and when the paper around the cells shows at least this much background detail (the median over the
+    cells of :attr:`~docverify.mrz.erasure.CellDetail.around`, grey levels, root mean square): a copy is known
+    by the background it brings, and on plain paper (a plain MRZ band, a computer-made image) there is none, while
+    the resampling of an image turned at an odd angle can make two cells' paper alike. Added on 2026-11-24
+    (fourteenth session) after a real mock-up specimen (``fastmrz__td2``, detail 0.83) turned by −23° was
+    reported (two cells at 0.77, the next pair 0.36). Genuine generated captures show 2.0 (scans) and 1.2
+    (photos) at least on the calibration split, every copy found there 4.0 or more; 13 of the 41 measured real
+    specimens are under 1 (benchmarks/RESULTS.md)."""
     erased_two: float = 0.35
     """A cell whose paper shows less than this share of the background detail of the paper just above or below
     it (:attr:`~docverify.mrz.erasure.CellDetail.ratio`, whichever band shows less) is bare; two or more bare
@@ -1214,8 +1223,12 @@ def check_print(
             out.append(_tilt_finding(found, crops, turn, severity=severity, t=thresholds))
     # the paper under and around the glyphs, for copies and scraped cells: only a sharp capture keeps it
     blur = max(found.blur)
-    paper = papers(crops, found.lines) if blur < max(thresholds.clone_blur, thresholds.erased_blur) else None
-    if blur < thresholds.clone_blur:
+    sharp = blur < max(thresholds.clone_blur, thresholds.erased_blur)
+    paper = papers(crops, found.lines) if sharp else None
+    measured = cell_details(crops, found.lines, paper) if sharp else []
+    # how much background detail the paper around the cells shows (NaN when none was measured)
+    detail = float(np.median([d.around for d in measured])) if measured else float("nan")
+    if blur < thresholds.clone_blur and detail >= thresholds.clone_detail:
         clone = find_clone(crops, found.lines, paper)
         if (
             clone is not None
@@ -1224,9 +1237,8 @@ def check_print(
             and clone.confinement >= thresholds.clone_confined  # False when unknown (NaN)
         ):
             out.extend(_clone_findings(found, crops, clone, thresholds))
-    measured = cell_details(crops, found.lines, paper) if blur < thresholds.erased_blur else []
     runs = scraped_runs(
-        measured,
+        measured if blur < thresholds.erased_blur else [],
         one=thresholds.erased_one,
         two=thresholds.erased_two,
         floor=thresholds.erased_floor,
