@@ -40,7 +40,10 @@ Tests, per document (:func:`assess`):
   line pitch (TD1 4.2 mm, TD3 and MRV-A 6.35 mm, ±10 %) and cap height (2.4–2.6 mm); an info finding only.
 - **copies**: for every pair of cells reading the same character, how alike the background under them is
   (:mod:`docverify.mrz.clones`); a pair far more alike than any other may be a character cut out and pasted
-  over another (judged only on a sharp capture).
+  over another (judged only on a sharp capture whose paper shows background detail).
+- **scraped cells**: how much background detail the paper under each cell shows against the paper just above
+  and below it (:mod:`docverify.mrz.erasure`); neighbouring cells bare where the background goes on around
+  them may have been scraped and printed again (judged only on a sharp capture).
 
 :func:`check_print` turns the measurements into :class:`~docverify.results.Finding` s (category
 ``authenticity``, boxes in original-image pixels); only when the MRZ read is valid, since glyphs compared

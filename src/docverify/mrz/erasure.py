@@ -50,7 +50,7 @@ INSET = 3.0
 """The cell's cut leaves this many pixels (at :data:`~docverify.mrz.clones.NOMINAL_CAP`, three times
 :data:`SMOOTH`) out on either side: the smoothing carries the neighbouring cells' background that far into the
 cell, and a glyph's paper lies mostly at the cell's sides (without it one scraped cell between printed ones
-measured 0.31 instead of 0.2 in the tests' synthetic scan)."""
+measured 0.31 instead of 0.19 in the tests' synthetic scan)."""
 MIN_PIXELS = 30
 """A cell (or a band) is measured only with at least this many paper pixels."""
 
