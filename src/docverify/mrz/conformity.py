@@ -294,9 +294,9 @@ class Thresholds:
     calibration split, 0.45 and 0.55 on the dev split, 0.80 on the real specimens; the barest single cell at
     0.29 / 0.38 and 0.25 / 0.34, 0.61. Cells scraped to a flat fill and reprinted are found on 8 of 14 such
     scans (``mrz.recomputed``: one to eight cells) and 25 of 35 (``mrz.pitch_anomaly``: runs of 3–12), no
-    photo; a removal that restores the background pattern is not seen. The first form of the rule (any two bare
-    cells, a single one under 0.2) warned two genuine scans of the evaluation split, on two cells far apart and
-    on one filler: hence runs and the lower single-cell level (benchmarks/RESULTS.md)."""
+    photo; a removal that restores the background pattern is not seen. The rule's earlier form with this cut (any
+    two bare cells, a single one under 0.2) warned two genuine scans of the evaluation split, on two cells far
+    apart and on one filler: hence runs and the lower single-cell level (benchmarks/RESULTS.md)."""
 
     def run_levels(self, axis: str) -> tuple[float, float]:
         """The χ² of a warning and of an info finding for a run on ``axis`` (``pitch`` or ``baseline``)."""
