@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
+from docverify.mrz import conformity
 from docverify.mrz.glyphs import font_path
 from docverify.mrz.locate import LineCrop
 
@@ -77,3 +78,10 @@ def document(
         crops.append(LineCrop(image, LEFT, LEFT + len(text) * PITCH, to_original))
         centres.append([LEFT + (i + 0.5) * PITCH - 0.5 for i in range(len(text))])
     return crops, read, centres
+
+
+def assessed(crops: list[LineCrop], lines: list[str], centres: list[list[float]]) -> conformity.PrintAssessment:
+    """:func:`docverify.mrz.conformity.assess` of a :func:`document`, which must measure."""
+    found = conformity.assess(crops, lines, centres)
+    assert found is not None
+    return found

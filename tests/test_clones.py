@@ -20,12 +20,11 @@ from docverify.mrz.locate import LineCrop
 from docverify.pipeline import Verifier, VerifierConfig
 from docverify.results import Category, Finding, MRZFormat, Severity
 from docverify.synth.dataset import synthesize
-from printed_lines import BASE, CAP, LEFT, PITCH, document
+from printed_lines import BASE, CAP, LEFT, PITCH, assessed, document
 
 
 def clone_of(crops: list[LineCrop], lines: list[str], centres: list[list[float]]) -> Clone | None:
-    found = conformity.assess(crops, lines, centres)
-    assert found is not None
+    found = assessed(crops, lines, centres)
     return find_clone(crops, found.lines)
 
 
@@ -63,8 +62,7 @@ def test_a_character_pasted_over_another_is_found_with_both_boxes() -> None:
 def test_the_similarity_is_the_correlation_of_the_paper_both_cells_show() -> None:
     """The vectorised correlation equals ``np.corrcoef`` over the pixels that are paper in both cells."""
     crops, lines, centres = document(copies=(((1, 13), (1, 16)),))
-    found = conformity.assess(crops, lines, centres)
-    assert found is not None
+    found = assessed(crops, lines, centres)
     clone = find_clone(crops, found.lines)
     assert clone is not None
     cap = float(np.median(np.concatenate([m.cap for m in found.lines])))
@@ -121,13 +119,13 @@ def test_copies_are_not_looked_for_in_a_blurred_capture() -> None:
     """Judged only below :attr:`Thresholds.clone_blur`: the same copy is not reported once the gate is under
     the capture's blur, and a capture blurred by 3 px is over the default gate."""
     crops, lines, centres = document(copies=(((1, 13), (1, 16)),))
-    found = conformity.assess(crops, lines, centres)
-    assert found is not None and cloned(check_print(crops, lines, centres))
+    found = assessed(crops, lines, centres)
+    assert cloned(check_print(crops, lines, centres))
     gate = dataclasses.replace(conformity.Thresholds(), clone_blur=0.9 * max(found.blur))
     assert not cloned(check_print(crops, lines, centres, thresholds=gate))
     crops, lines, centres = document(copies=(((1, 13), (1, 16)),), blur=3.0)
-    blurred = conformity.assess(crops, lines, centres)
-    assert blurred is not None and max(blurred.blur) >= conformity.Thresholds().clone_blur
+    blurred = assessed(crops, lines, centres)
+    assert max(blurred.blur) >= conformity.Thresholds().clone_blur
     assert not cloned(check_print(crops, lines, centres))
 
 
@@ -135,8 +133,8 @@ def test_copies_are_not_looked_for_on_paper_without_background_detail() -> None:
     """Judged only where the paper around the cells shows :attr:`Thresholds.clone_detail` of background detail:
     the same copy is not reported once that level is over what its paper shows."""
     crops, lines, centres = document(copies=(((1, 13), (1, 16)),))
-    found = conformity.assess(crops, lines, centres)
-    assert found is not None and cloned(check_print(crops, lines, centres))
+    found = assessed(crops, lines, centres)
+    assert cloned(check_print(crops, lines, centres))
     detail = float(np.median([d.around for d in cell_details(crops, found.lines)]))
     assert detail >= conformity.Thresholds().clone_detail
     gate = dataclasses.replace(conformity.Thresholds(), clone_detail=detail + 0.01)
@@ -182,8 +180,7 @@ def test_too_few_pairs_of_the_same_character_are_not_judged() -> None:
 
 def test_unmeasurable_cells_are_left_out_without_an_error() -> None:
     crops, lines, centres = document(copies=(((1, 13), (1, 16)),))
-    found = conformity.assess(crops, lines, centres)
-    assert found is not None
+    found = assessed(crops, lines, centres)
     m = found.lines[1]
     x = m.x.copy()
     x[[2, 30]] = (np.nan, 1e6)  # not finite, and far off the crop

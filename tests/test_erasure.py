@@ -18,14 +18,13 @@ from docverify.mrz.locate import LineCrop
 from docverify.pipeline import Verifier, VerifierConfig
 from docverify.results import Category, Finding, MRZFormat, Severity
 from docverify.synth.dataset import synthesize
-from printed_lines import BASE, CAP, LEFT, PITCH, document
+from printed_lines import BASE, CAP, LEFT, PITCH, assessed, document
 
 T = conformity.Thresholds()
 
 
 def details(crops: list[LineCrop], lines: list[str], centres: list[list[float]]) -> list[CellDetail]:
-    found = conformity.assess(crops, lines, centres)
-    assert found is not None
+    found = assessed(crops, lines, centres)
     return cell_details(crops, found.lines)
 
 
@@ -116,8 +115,7 @@ def test_one_bare_cell_needs_the_stricter_level() -> None:
 
 def test_a_cell_that_could_not_be_measured_does_not_split_a_run() -> None:
     crops, lines, centres = document(erased=((1, 17), (1, 18), (1, 19)))
-    found = conformity.assess(crops, lines, centres)
-    assert found is not None
+    found = assessed(crops, lines, centres)
     measured = [d for d in cell_details(crops, found.lines) if (d.line, d.position) != (1, 18)]
     runs = scraped_runs(measured, one=T.erased_one, two=T.erased_two, floor=T.erased_floor, share=T.erased_share)
     assert [[(d.line, d.position) for d in run] for run in runs] == [[(1, 17), (1, 19)]]
@@ -129,8 +127,8 @@ def test_scraped_cells_are_not_looked_for_in_a_blurred_capture() -> None:
     """Judged only below :attr:`Thresholds.erased_blur`: the same scraped cells are not reported once the gate is
     under the capture's blur; the background's fine lines do not survive a blurred capture."""
     crops, lines, centres = document(erased=((1, 17), (1, 18), (1, 19)))
-    found = conformity.assess(crops, lines, centres)
-    assert found is not None and erased(check_print(crops, lines, centres))
+    found = assessed(crops, lines, centres)
+    assert erased(check_print(crops, lines, centres))
     gate = dataclasses.replace(T, erased_blur=0.9 * max(found.blur))
     assert not erased(check_print(crops, lines, centres, thresholds=gate))
 
@@ -170,8 +168,7 @@ def test_the_rule_on_measured_cells() -> None:
 
 def test_unmeasurable_cells_are_left_out_without_an_error() -> None:
     crops, lines, centres = document(erased=((1, 17), (1, 18)))
-    found = conformity.assess(crops, lines, centres)
-    assert found is not None
+    found = assessed(crops, lines, centres)
     m = found.lines[1]
     x = m.x.copy()
     x[[2, 30]] = (np.nan, 1e6)  # not finite, and far off the crop

@@ -25,6 +25,7 @@ or copies back the pattern; runs of three or more such cells are found far more 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -88,6 +89,8 @@ def cell_details(
         return []
     cap, pitch = paper.cap, paper.pitch
     s = SMOOTH * cap / NOMINAL_CAP
+    inset = INSET * cap / NOMINAL_CAP
+    lo, hi = BANDS
     out: list[CellDetail] = []
     for li, (m, line) in enumerate(zip(measures, paper.lines, strict=True)):
         if line is None:
@@ -101,9 +104,7 @@ def cell_details(
         x, base = m.x.astype(np.float64), m.baseline.astype(np.float64)
         ok = np.flatnonzero(np.isfinite(x) & np.isfinite(base))
         cols = (x[ok] - pitch / 2, x[ok] + pitch / 2)
-        inset = INSET * cap / NOMINAL_CAP
         top, base = base[ok] - cap, base[ok]
-        lo, hi = BANDS
         inside = _rms(
             sums, counts, (top - CELL_MARGIN * cap, base + CELL_MARGIN * cap), (cols[0] + inset, cols[1] - inset)
         )
@@ -150,11 +151,10 @@ def scraped_runs(
     measured cells are bare is left out: a background that stops along a whole line is the page's design (a
     clear band for the MRZ), and a retyped line is for the font and pitch cues."""
     seen = {(d.line, d.position) for d in details}
-    counts: dict[int, int] = {}
-    for d in details:
-        counts[d.line] = counts.get(d.line, 0) + 1
+    measured = Counter(d.line for d in details)
     bare = [d for d in details if d.around >= floor and d.ratio < two]
-    bare = [d for d in bare if sum(1 for e in bare if e.line == d.line) <= share * counts[d.line]]
+    per_line = Counter(d.line for d in bare)
+    bare = [d for d in bare if per_line[d.line] <= share * measured[d.line]]
     runs: list[list[CellDetail]] = []
     for d in sorted(bare, key=lambda d: (d.line, d.position)):
         last = runs[-1][-1] if runs else None
