@@ -492,3 +492,14 @@ def test_a_line_slightly_below_the_font_floor_warns_only_when_it_stands_out() ->
     assert font_severity([-0.01, 0.05, 0.0], 0, t) is Severity.INFO
     assert font_severity([0.01, 0.3], 0, t) is Severity.INFO
     assert font_severity([0.05, 0.3], 0, t) is None
+
+
+def test_worst_run_finds_a_shifted_run_and_nothing_on_a_line_without_residuals() -> None:
+    resid = np.zeros(30)
+    resid[10:15] = 0.5
+    run = conformity.worst_run(resid, 0.05, 1)
+    assert run is not None and run.line == 1
+    assert 9 <= run.start <= 10 and 15 <= run.end <= 16  # the shifted glyphs, at most one neighbour more
+    assert run.chi2 > 100
+    assert conformity.worst_run(np.full(30, np.nan), 0.05, 0) is None  # every glyph unreliable: no run at all
+    assert conformity.worst_run(np.zeros(2), 0.05, 0) is None  # shorter than the shortest run

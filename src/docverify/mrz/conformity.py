@@ -107,7 +107,7 @@ not turn the printer's own jitter into a finding."""
 # --- thresholds (calibrated on genuine generated documents, see benchmarks/RESULTS.md) -----------------
 
 
-SHADE_FLOOR = 0.4
+LIGHT_FLOOR = 0.4
 """The light of a line crop is evened out down to this share of its bright paper (:func:`_paper`)."""
 SHADED = 0.6
 """A line whose paper is darker than this share of its brightest somewhere along the text is in a deep
@@ -571,7 +571,7 @@ def _paper(
     paper = cv2.GaussianBlur(paper, (0, 0), 0.5 * k)
     # what is much darker than the line's paper is not paper in a shadow (the scene past the document's edge,
     # a dark band of the page): it is left as it is
-    paper = np.maximum(paper, max(1.0, SHADE_FLOOR * float(np.percentile(paper, 90))))
+    paper = np.maximum(paper, max(1.0, LIGHT_FLOOR * float(np.percentile(paper, 90))))
     a, b = (0, ww) if text is None else (max(0, int(text[0] // _POOL)), min(ww, int(np.ceil(text[1] / _POOL))))
     row = paper[hh // 2, a:b] if b > a else paper[hh // 2]
     return paper, float(row.min() / row.max())
@@ -896,10 +896,10 @@ def worst_run(resid: Floats, sigma: float, line: int, lengths: tuple[int, int] =
     largest χ² ``Σ (a + b·t)² / sigma²`` of a fitted offset ``a`` and trend ``b`` (``t``: position in the
     run from its middle). Each run's χ² is the smallest over leaving out each of its glyphs in turn, so
     one misplaced glyph cannot make a run (a reprinted run moves several together). NaN (unreliable)
-    residuals are left out. ``None`` when the line is shorter than the shortest run."""
+    residuals are left out. ``None`` when the line is shorter than the shortest run or has no residual."""
     n = len(resid)
     sizes = np.arange(lengths[0], min(lengths[1], n) + 1)
-    if len(sizes) == 0:
+    if len(sizes) == 0 or not np.isfinite(resid).any():
         return None
     longest = int(sizes[-1])
     # every run of every length at once: runs × starts × positions, positions past a run's end weigh 0
@@ -1387,7 +1387,7 @@ def _run_finding(
             "do not sit on the line's baseline: they are raised, lowered or tilted by up to "
             f"{run.effect * mm:.2f} mm ({run.effect:.0%} of the {unit})"
         )
-        why = "an MRZ line is printed on one straight baseline in one pass"
+        why = "An MRZ line is printed on one straight baseline in one pass"
     warn, note = t.run_levels(axis)
     alone = t.pitch_alone if axis == "pitch" else t.run_alone
     following = found.next_runs[0 if axis == "pitch" else 1]
