@@ -114,7 +114,7 @@ def _init(record: bool, viz: str | None = None) -> None:
             _state["assessment"] = conformity.assess(crops, lines, centres)
             return conformity.check_print(crops, lines, centres, **kw)
 
-        pipeline.check_print = recording  # type: ignore[assignment]
+        pipeline.check_print = recording  # type: ignore[attr-defined]
 
 
 def _one(item: tuple[str, dict[str, Any]]) -> dict[str, Any]:
@@ -187,7 +187,7 @@ def _warned(row: dict[str, Any], codes: Sequence[str], *, on_run: bool = False) 
 def _overlaps(span: dict[str, int], forgery: dict[str, Any]) -> bool:
     """Whether a finding's span meets the run a pitch anomaly reprinted."""
     end = forgery["start"] + forgery["length"]
-    return span["line"] == forgery["line"] and span["start"] < end and span["end"] > forgery["start"]
+    return bool(span["line"] == forgery["line"] and span["start"] < end and span["end"] > forgery["start"])
 
 
 def auc(negatives: Sequence[float], positives: Sequence[float]) -> float | None:
@@ -410,8 +410,8 @@ def main() -> int:
     print(f"machine: {result['machine']}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        rows = {f"{c} {k}": v for (c, k), v in rows_by.items()}
-        args.json.write_text(json.dumps({"result": result, "rows": rows}, indent=1) + "\n")
+        per_set = {f"{c} {k}": v for (c, k), v in rows_by.items()}
+        args.json.write_text(json.dumps({"result": result, "rows": per_set}, indent=1) + "\n")
     return 0
 
 

@@ -59,7 +59,8 @@ def _init() -> None:
 
 def degraded(seed: int) -> tuple[np.ndarray, list[str], dict[str, Any]]:
     """Image ``seed`` (RGB uint8), its true MRZ lines and how it was made harder."""
-    from docverify.synth.dataset import GEOMETRY, synthesize
+    from docverify.synth.dataset import synthesize
+    from docverify.synth.render import GEOMETRY
 
     formats = sorted(GEOMETRY, key=lambda f: f.value)
     rng = np.random.default_rng(seed)

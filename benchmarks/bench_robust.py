@@ -131,8 +131,8 @@ def changed(img: Image, kind: str, rng: np.random.Generator) -> Image:
         return _shadow(img, 0.01 if kind == "shadow" else 0.06)
     if kind == "perspective":
         d = 0.12
-        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-        dst = np.float32([[w * d, h * d * 0.5], [w * (1 - d * 0.3), 0], [w, h], [0, h * (1 - d * 0.2)]])
+        src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+        dst = np.array([[w * d, h * d * 0.5], [w * (1 - d * 0.3), 0], [w, h], [0, h * (1 - d * 0.2)]], np.float32)
         m = cv2.getPerspectiveTransform(src, dst)
         return np.asarray(cv2.warpPerspective(img, m, (w, h), borderValue=(128, 128, 128)), dtype=np.uint8)
     if kind.startswith("far"):

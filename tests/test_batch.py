@@ -181,7 +181,7 @@ def test_dask_cluster_gives_the_same_rows(tmp_path: Path) -> None:
     local, remote = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
     args = ["--reference-date", REF, "--no-progress"]
     CliRunner().invoke(main, ["batch", str(tmp_path / "*.jpg"), "--jsonl", str(local), "--workers", "1", *args])
-    with distributed.LocalCluster(
+    with distributed.LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
     ) as cluster:
         pattern = str(tmp_path / "*.jpg")

@@ -577,7 +577,7 @@ def test_missing_filler_is_repaired_with_a_warning_but_not_without_repair() -> N
 def test_exit_0_for_a_valid_document_without_findings() -> None:
     line1, line2 = generated_td3(None)
     result = mrz("--reference-date", GEN_REFERENCE.isoformat(), line1, line2)
-    assert result.exit_code == ExitCode.OK == 0
+    assert result.exit_code == 0 and int(ExitCode.OK) == 0
     assert result.exception is None
     assert "VALID" in result.stdout and "warnings" not in result.stdout and "INVALID" not in result.stdout
     code, doc = mrz_json("--reference-date", GEN_REFERENCE.isoformat(), line1, line2)

@@ -23,7 +23,7 @@ SPECIMENS = Path(__file__).resolve().parents[1].parent / "shared" / "specimens"
 
 
 def _centre(quad: object) -> np.ndarray:
-    return np.asarray(quad, dtype=float).reshape(-1, 2).mean(axis=0)
+    return np.asarray(np.asarray(quad, dtype=float).reshape(-1, 2).mean(axis=0))
 
 
 @pytest.mark.parametrize("fmt", [MRZFormat.TD1, MRZFormat.TD2, MRZFormat.TD3, MRZFormat.MRVA, MRZFormat.MRVB])
@@ -203,7 +203,7 @@ def test_otsu_from_the_histogram_is_opencvs() -> None:
     images = [np.full((20, 30), v, np.uint8) for v in (0, 7, 255)]
     for _ in range(300):
         shape = (int(rng.integers(1, 200)), int(rng.integers(1, 200)))
-        image = rng.integers(0, int(rng.integers(1, 257)), size=shape)
+        image: np.ndarray = rng.integers(0, int(rng.integers(1, 257)), size=shape)
         if rng.random() < 0.4:  # mostly background, a little ink, as a black-hat image is
             image = image * (rng.random(shape) < rng.uniform(0.005, 0.2))
         if rng.random() < 0.3:
@@ -223,7 +223,7 @@ def test_line_fit_ignores_stray_ink() -> None:
         xs = rng.uniform(0, 900, 1000)
         ys = 100 + slope * xs + rng.uniform(0, 20, 1000)
         ys[:50] += rng.uniform(-80, 80, 50)
-        vx, vy, px, py = _fit_line(xs, ys)
+        vx, vy, px, py = _fit_line(np.round(xs).astype(np.int64), np.round(ys).astype(np.int64))
         assert vx > 0 and abs(np.hypot(vx, vy) - 1) < 1e-9
         assert abs(vy / vx - slope) < 0.002
         assert abs(py - (110 + slope * px)) < 1.5

@@ -16,8 +16,8 @@ from docverify.config import usable_cores
 from docverify.mrz import recognizer
 from docverify.mrz.cells import PATCH_H, PATCH_W, grid, normalise, patches
 from docverify.mrz.glyphs import ALPHABET
-from docverify.mrz.image import cut_line, scan_image
-from docverify.mrz.locate import LineCrop, locate_mrz
+from docverify.mrz.image import scan_image
+from docverify.mrz.locate import LineCrop, cut_line, locate_mrz
 from docverify.mrz.recognizer import CellRecognizer, LineRecognizer, ModelIntegrityError, softmax
 from docverify.regions import REGIONS, reading_frame
 from docverify.synth.dataset import synthesize

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -66,7 +67,9 @@ def test_compare_and_findings() -> None:
 
 
 @pytest.mark.parametrize("reader", ["model", "tesseract"])
-def test_recomputed_mrz_is_caught_and_its_genuine_twin_passes(tmp_path: Path, reader: str) -> None:
+def test_recomputed_mrz_is_caught_and_its_genuine_twin_passes(
+    tmp_path: Path, reader: Literal["model", "tesseract"]
+) -> None:
     verifier = Verifier(config=VerifierConfig(reference_date=REF, cross_check_viz=True, viz_reader=reader))
     genuine = generate(tmp_path / "g", 3, seed=31, conditions=["flatbed"])
     forged = generate(tmp_path / "f", 3, seed=31, conditions=["flatbed"], forgeries=["mrz.recomputed"])
@@ -98,7 +101,7 @@ def test_retyped_visual_zone_is_caught_by_the_line_reader(tmp_path: Path) -> Non
         hits = [x for x in report.findings if x.code.startswith("viz.mismatch")]
         flagged += bool(hits)
         for hit in hits:
-            assert len(hit.box) == 4 and hit.evidence and dict(hit.evidence)["nats"] > 0
+            assert len(hit.box) == 4 and hit.evidence and float(dict(hit.evidence)["nats"]) > 0
             params = t["forgeries"][0]["params"]
             assert str(params["old"]) not in hit.message and str(params["new"]) not in hit.message
     assert flagged >= 5, flagged  # 85 % on the calibration split (benchmarks/RESULTS.md)
