@@ -54,6 +54,17 @@ def test_check_text_output_and_annotation(tmp_path: Path) -> None:
     assert img is not None and img.shape[0] > cv2.imread(str(TD3)).shape[0]  # legend appended
 
 
+def test_text_output_lists_the_documents_own_findings_under_the_findings_heading(tmp_path: Path) -> None:
+    """Findings that are not the MRZ's (here: no MRZ at all) get the same heading and marks as the MRZ's."""
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((300, 400, 3), 255, np.uint8))
+    code, out, _ = run("check", str(blank))
+    assert code == ExitCode.UNREADABLE
+    lines = out.splitlines()
+    heading = lines.index("Findings")
+    assert lines[heading + 1].startswith("  ! warning image.mrz.not_found  No machine readable zone")
+
+
 def test_several_images_give_json_lines_and_the_worst_exit_code(tmp_path: Path) -> None:
     bad = tmp_path / "notes.jpg"
     bad.write_text("this is not an image")

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from docverify.mrz.validate import label
-from docverify.results import MRZResult, Report, Severity, mask, personal_strings
+from docverify.results import Finding, MRZResult, Report, Severity, mask, personal_strings
 
 _SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "bold red"}
 _SEVERITY_MARK = {Severity.INFO: "i", Severity.WARNING: "!", Severity.ERROR: "x"}
@@ -92,19 +92,19 @@ def mrz_renderable(result: MRZResult, *, mask_personal_data: bool = False) -> Gr
     if result.findings:
         parts.append(Text(""))
         parts.append(Text("Findings", style="bold"))
-        for finding in result.findings:
-            parts.append(
-                Text.assemble(
-                    (
-                        f"  {_SEVERITY_MARK[finding.severity]} {finding.severity.value:<7} ",
-                        _SEVERITY_STYLE[finding.severity],
-                    ),
-                    (finding.code, "bold"),
-                    "  ",
-                    hide(finding.message),
-                )
-            )
+        parts.extend(finding_line(finding, hide(finding.message)) for finding in result.findings)
     return Group(*parts)
+
+
+def finding_line(finding: Finding, message: str) -> Text:
+    """One finding as a line of the report: severity mark and word, code, ``message`` (the finding's own,
+    masked where asked)."""
+    return Text.assemble(
+        (f"  {_SEVERITY_MARK[finding.severity]} {finding.severity.value:<7} ", _SEVERITY_STYLE[finding.severity]),
+        (finding.code, "bold"),
+        "  ",
+        message,
+    )
 
 
 def print_mrz(result: MRZResult, console: Console) -> None:
@@ -127,12 +127,13 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
     if report.mrz is not None:
         console.print(mrz_renderable(report.mrz, mask_personal_data=mask_personal_data))
     shown = {(f.code, f.message) for f in report.mrz.findings} if report.mrz is not None else set()
-    for f in report.findings:
-        if (f.code, f.message) not in shown:  # the document's own findings (time limit, no MRZ, …)
-            message = mask(f.message, personal_strings(report.mrz)) if mask_personal_data and report.mrz else f.message
-            console.print(
-                Text.assemble((f"  {f.severity.value} ", _SEVERITY_STYLE[f.severity]), (f.code, "bold"), "  ", message)
-            )
+    # the document's own findings (forgery cues, time limit, no MRZ, …) after the MRZ's, under the same heading
+    others = [f for f in report.findings if (f.code, f.message) not in shown]
+    if others and not shown:
+        console.print(Text("\nFindings" if report.mrz is not None else "Findings", style="bold"))
+    for f in others:
+        message = mask(f.message, personal_strings(report.mrz)) if mask_personal_data and report.mrz else f.message
+        console.print(finding_line(f, message))
     console.print(Text(f"  Not checked: {not_checked(report)}", style="dim"))
     console.print()
 
