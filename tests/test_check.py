@@ -153,3 +153,24 @@ def test_stored_rows_mask_like_reports() -> None:
     assert mask_report_dict(row) == report.to_dict(mask_personal_data=True)
     error_row = {"schema_version": SCHEMA_VERSION, "source": "x.jpg", "error": {"kind": "input", "message": "m"}}
     assert mask_report_dict(error_row) == error_row
+
+
+def test_findings_with_the_same_box_share_one_label_on_the_annotated_image() -> None:
+    from docverify.render.annotate import box_labels
+    from docverify.results import Category, Finding, Severity
+
+    run_box = ((10.2, 20.0), (90.0, 20.4), (90.0, 40.0), (10.0, 40.0))
+    other = ((5.0, 60.0), (50.0, 60.0), (50.0, 80.0), (5.0, 80.0))
+
+    def finding(code: str, severity: Severity, box: tuple[tuple[float, float], ...] = ()) -> Finding:
+        return Finding(code, severity, Category.AUTHENTICITY, "m", "print", box=box)
+
+    findings = [
+        finding("print.mrz.baseline", Severity.INFO, run_box),
+        finding("mrz.specimen", Severity.WARNING),  # no box: no number
+        finding("portrait.substitution", Severity.INFO, other),
+        finding("print.mrz.tilt", Severity.WARNING, run_box),
+    ]
+    labels = box_labels(findings)
+    assert [(label, severity) for _, label, severity in labels] == [("1, 3", Severity.WARNING), ("2", Severity.INFO)]
+    assert labels[0][0] == ((10, 20), (90, 20), (90, 40), (10, 40))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -9,13 +10,15 @@ import numpy as np
 import numpy.typing as npt
 
 from docverify.errors import InputError
-from docverify.results import Report, Severity
+from docverify.results import Finding, Report, Severity
 
 _COLOURS = {  # BGR
     Severity.ERROR: (40, 40, 220),
     Severity.WARNING: (0, 150, 240),
     Severity.INFO: (200, 140, 0),
 }
+_RANK = (Severity.INFO, Severity.WARNING, Severity.ERROR)
+"""Severities from the least to the most severe: a shared box takes its most severe finding's colour."""
 
 
 def annotate(image: npt.NDArray[np.uint8], report: Report) -> npt.NDArray[np.uint8]:
@@ -29,22 +32,38 @@ def annotate(image: npt.NDArray[np.uint8], report: Report) -> npt.NDArray[np.uin
     legend: list[tuple[str, tuple[int, int, int]]] = [(f"verdict: {report.verdict.value}", (30, 30, 30))]
     n = 0
     for f in report.findings:
-        colour = _COLOURS[f.severity]
         if f.box:
             n += 1
-            pts = np.array(f.box, np.int32).reshape(-1, 1, 2)
-            cv2.polylines(canvas, [pts], True, colour, thick)
-            x, y = (int(v) for v in np.min(np.array(f.box), axis=0))
-            cv2.putText(canvas, str(n), (x, max(12, y - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale + 0.3, colour, thick)
-            legend.append((f"{n}. {f.severity.value}: {f.code}", colour))
+            legend.append((f"{n}. {f.severity.value}: {f.code}", _COLOURS[f.severity]))
         elif f.severity is not Severity.INFO:
-            legend.append((f"-. {f.severity.value}: {f.code}", colour))
+            legend.append((f"-. {f.severity.value}: {f.code}", _COLOURS[f.severity]))
+    for box, label, severity in box_labels(report.findings):
+        colour = _COLOURS[severity]
+        cv2.polylines(canvas, [np.array(box, np.int32).reshape(-1, 1, 2)], True, colour, thick)
+        x, y = (int(v) for v in np.min(np.array(box), axis=0))
+        cv2.putText(canvas, label, (x, max(12, y - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale + 0.3, colour, thick)
     font_scale = 0.5 * max(scale, 0.8)
     row = int(26 * max(scale, 0.8))
     panel = np.full((row * (len(legend) + 1), canvas.shape[1], 3), 255, np.uint8)
     for i, (text, colour) in enumerate(legend):
         cv2.putText(panel, text, (8, row * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, font_scale, colour, max(1, thick - 1))
     return np.asarray(cv2.cvtColor(np.vstack([canvas, panel]), cv2.COLOR_BGR2RGB), dtype=np.uint8)
+
+
+def box_labels(findings: Sequence[Finding]) -> list[tuple[tuple[tuple[int, int], ...], str, Severity]]:
+    """The boxes to draw for ``findings``: each distinct box (original-image pixels, rounded) once, labelled
+    with the numbers (1, 2, … over the findings that have a box, as in the legend) of every finding it
+    belongs to — "1, 2" for a run both off its baseline and turned — and the most severe of their severities."""
+    boxes: dict[tuple[tuple[int, int], ...], list[tuple[int, Severity]]] = {}
+    n = 0
+    for f in findings:
+        if f.box:
+            n += 1
+            boxes.setdefault(tuple((round(x), round(y)) for x, y in f.box), []).append((n, f.severity))
+    return [
+        (box, ", ".join(str(k) for k, _ in numbered), max((s for _, s in numbered), key=_RANK.index))
+        for box, numbered in boxes.items()
+    ]
 
 
 def write_png(path: Path, image: npt.NDArray[np.uint8]) -> None:
