@@ -1018,3 +1018,14 @@ def test_a_reader_that_quits_early_gives_the_write_error_code() -> None:
     assert b"Traceback" not in stderr
     assert stderr.startswith(b"docverify: error: cannot write output"), stderr.decode()
     assert proc.returncode == ExitCode.ERROR
+
+
+def test_the_generator_is_imported_only_for_the_samples_command() -> None:
+    """`docverify mrz` and `check` start without the document generator; `samples` still finds it."""
+    probe = "import sys, docverify.cli; print('docverify.synth' in sys.modules, 'cv2' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
+    result = CliRunner().invoke(main, ["samples", "--help"])
+    assert result.exit_code == 0 and "docverify samples --out" in result.output
+    listed = CliRunner().invoke(main, ["--help"]).output
+    assert all(f"  {name} " in listed for name in ("batch", "check", "explain", "mrz", "samples", "serve"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import json
 import logging
 import os
@@ -15,7 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 import click
 from rich.console import Console
@@ -27,7 +28,6 @@ from docverify.exitcodes import ExitCode, worst
 from docverify.mrz.reader import MAX_TEXT_CHARS, read_mrz
 from docverify.render.text import print_mrz, print_report
 from docverify.results import SCHEMA_VERSION, MRZResult, Report, Severity, Verdict
-from docverify.synth.command import samples_command
 
 log = logging.getLogger("docverify.cli")
 
@@ -72,7 +72,25 @@ def _configure_logging(verbose: int) -> None:
     logging.getLogger("py.warnings").setLevel(logging.WARNING if verbose else logging.ERROR)
 
 
+class _Commands(click.Group):
+    """docverify's commands; those defined in other modules are imported only when used or listed
+    (``samples`` brings the document generator, a tenth of a second at every start otherwise)."""
+
+    lazy: ClassVar[dict[str, tuple[str, str]]] = {"samples": ("docverify.synth.command", "samples_command")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, attr = self.lazy[cmd_name]
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
 @click.group(
+    cls=_Commands,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Exit codes: 0 valid/pass, 1 review, 2 usage error, 3 unreadable input, 4 invalid/fail, "
     "5 internal or environment error. See the README for details.",
@@ -773,5 +791,4 @@ def serve_command(
             sys.exit(int(ExitCode.ERROR))
 
 
-main.add_command(samples_command)
 main.add_command(serve_command)
