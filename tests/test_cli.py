@@ -1021,10 +1021,14 @@ def test_a_reader_that_quits_early_gives_the_write_error_code() -> None:
 
 
 def test_the_generator_is_imported_only_for_the_samples_command() -> None:
-    """`docverify mrz` and `check` start without the document generator; `samples` still finds it."""
+    """`docverify mrz` and `check` start without the document generator (nor the opt-in visual-zone stage);
+    `samples` still finds it."""
     probe = "import sys, docverify.cli; print('docverify.synth' in sys.modules, 'cv2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+    probe = "import sys, docverify.pipeline; print('docverify.viz' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False"]  # the opt-in visual-zone stage loads on its first use
     result = CliRunner().invoke(main, ["samples", "--help"])
     assert result.exit_code == 0 and "docverify samples --out" in result.output
     listed = CliRunner().invoke(main, ["--help"]).output

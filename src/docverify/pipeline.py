@@ -37,8 +37,6 @@ from docverify.ocr import OCRBackend
 from docverify.regions import reading_frame
 from docverify.results import Category, Finding, MRZResult, Report, Severity, Verdict
 from docverify.tamper import RegionScore, score_regions
-from docverify.viz import STAGE as VIZ_STAGE
-from docverify.viz import cross_check, cross_check_lines
 
 STAGE = "pipeline"
 TIME_LIMIT = "image.time_limit"
@@ -295,7 +293,11 @@ class Verifier:
 
 
 def _viz_findings(image: npt.NDArray[np.uint8], reading: ImageReading, reader: str) -> tuple[Finding, ...]:
-    """The MRZ ↔ visual-zone findings; an info finding when tesseract cannot run."""
+    """The MRZ ↔ visual-zone findings; an info finding when tesseract cannot run. (The opt-in stage's modules
+    load on its first use, not at every start.)"""
+    from docverify.viz import STAGE as VIZ_STAGE  # noqa: PLC0415
+    from docverify.viz import cross_check, cross_check_lines  # noqa: PLC0415
+
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     try:
         if reader == "model":
