@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -63,6 +64,41 @@ def test_text_output_lists_the_documents_own_findings_under_the_findings_heading
     lines = out.splitlines()
     heading = lines.index("Findings")
     assert lines[heading + 1].startswith("  ! warning image.mrz.not_found  No machine readable zone")
+
+
+def test_text_output_has_one_findings_heading_whoever_found_what() -> None:
+    """A read MRZ without findings of its own: the report's findings get the heading; with MRZ findings too,
+    they follow under the MRZ's heading, not a second one."""
+    import dataclasses
+    import io
+
+    from rich.console import Console
+
+    from docverify.render.text import print_report
+    from docverify.results import Category, Finding, Report, Severity
+
+    report = Verifier(config=VerifierConfig(reference_date=dt.date(2026, 1, 1))).verify(TD3)
+    assert report.mrz is not None
+    cue = Finding("print.mrz.pitch", Severity.INFO, Category.AUTHENTICITY, "a run off the pitch", "print")
+    mrz_own = Finding("mrz.sex.unspecified", Severity.INFO, Category.VALIDITY, "no sex given", "mrz")
+
+    def text(r: Report) -> list[str]:
+        out = io.StringIO()
+        print_report(r, Console(file=out, width=200, color_system=None))
+        return out.getvalue().splitlines()
+
+    alone = text(dataclasses.replace(report, mrz=dataclasses.replace(report.mrz, findings=()), findings=(cue,)))
+    assert alone.count("Findings") == 1
+    assert alone[alone.index("Findings") + 1] == "  i info    print.mrz.pitch  a run off the pitch"
+    both = text(
+        dataclasses.replace(report, mrz=dataclasses.replace(report.mrz, findings=(mrz_own,)), findings=(mrz_own, cue))
+    )
+    assert both.count("Findings") == 1
+    start = both.index("Findings")
+    assert both[start + 1 : start + 3] == [
+        "  i info    mrz.sex.unspecified  no sex given",
+        "  i info    print.mrz.pitch  a run off the pitch",
+    ]
 
 
 def test_several_images_give_json_lines_and_the_worst_exit_code(tmp_path: Path) -> None:

@@ -128,7 +128,7 @@ def _cells(
     reading = scan_image(image, ocr, reference_date=dt.date(2026, 1, 1)).reading
     if reading is None or len(reading.crops) != len(lines):
         return None
-    crops, measures, index = [], [], []
+    crops, measures = [], []
     for i, (crop, text, centres) in enumerate(zip(reading.crops, reading.result.lines, reading.centres, strict=True)):
         if text != lines[i]:
             continue
@@ -136,7 +136,6 @@ def _cells(
         if m is not None:
             crops.append(crop)
             measures.append(m)
-            index.append(i)
     if not measures:
         return None
     windows, where = cell_windows(crops, measures)

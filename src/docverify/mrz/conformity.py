@@ -896,7 +896,7 @@ def worst_run(resid: Floats, sigma: float, line: int, lengths: tuple[int, int] =
     largest χ² ``Σ (a + b·t)² / sigma²`` of a fitted offset ``a`` and trend ``b`` (``t``: position in the
     run from its middle). Each run's χ² is the smallest over leaving out each of its glyphs in turn, so
     one misplaced glyph cannot make a run (a reprinted run moves several together). NaN (unreliable)
-    residuals are left out. ``None`` when the line is shorter than the shortest run or has no residual."""
+    residuals are left out. ``None`` when the line is shorter than the shortest run or every residual is NaN."""
     n = len(resid)
     sizes = np.arange(lengths[0], min(lengths[1], n) + 1)
     if len(sizes) == 0 or not np.isfinite(resid).any():
