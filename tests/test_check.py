@@ -68,7 +68,7 @@ def test_text_output_lists_the_documents_own_findings_under_the_findings_heading
 
 def test_text_output_has_one_findings_heading_whoever_found_what() -> None:
     """A read MRZ without findings of its own: the report's findings get the heading; with MRZ findings too,
-    they follow under the MRZ's heading, not a second one."""
+    they follow under the MRZ's heading, not a second one. A pass with a high score says where it comes from."""
     import dataclasses
     import io
 
@@ -87,6 +87,10 @@ def test_text_output_has_one_findings_heading_whoever_found_what() -> None:
         print_report(r, Console(file=out, width=200, color_system=None))
         return out.getvalue().splitlines()
 
+    assert report.verdict is Verdict.PASS and report.score < 0.5
+    assert "advisory" not in text(report)[0]
+    # a pass with a high score comes only from an advisory model cue (info): the first line says so
+    assert "(tampering score 0.74, from advisory cues only, " in text(dataclasses.replace(report, score=0.74))[0]
     alone = text(dataclasses.replace(report, mrz=dataclasses.replace(report.mrz, findings=()), findings=(cue,)))
     assert alone.count("Findings") == 1
     assert alone[alone.index("Findings") + 1] == "  i info    print.mrz.pitch  a run off the pitch"
