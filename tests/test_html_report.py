@@ -385,3 +385,16 @@ def test_in_chromium(batch: Batch, tmp_path: Path) -> None:
     assert float(image.std()) > 20 and len(np.unique(image.reshape(-1, 3), axis=0)) > 200
     b, g, r = (int(v) for v in image[10, 10])  # the header's dark background (#1d2733): the CSS applied
     assert max(abs(r - 0x1D), abs(g - 0x27), abs(b - 0x33)) < 12
+
+
+def test_a_pass_with_a_high_score_is_marked_advisory(batch: Batch) -> None:
+    """A `pass` row whose score reaches 0.5 (only a region model's info finding does that) says so under the
+    score; other rows do not."""
+    first = copy.deepcopy(batch.rows[0])
+    assert first["verdict"] == "pass" and first["score"] < 0.5
+    high = copy.deepcopy(first) | {"score": 0.74}
+    reviewed = copy.deepcopy(first) | {"score": 0.9, "verdict": "review"}
+    dom = parse(render_html([first, high, reviewed], {}))
+    cells = [row.find_all("td", cls="c-score")[0] for row in dom.find_all("tr", cls="doc-row")]
+    assert all(c.text().startswith(f"{v:.2f}") for c, v in zip(cells, (first["score"], 0.74, 0.9), strict=True))
+    assert [bool(c.find_all("span", cls="advisory")) for c in cells] == [False, True, False]

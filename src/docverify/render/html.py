@@ -123,6 +123,16 @@ def _score(value: Any) -> str:
     return "—"
 
 
+def _advisory(category: str, row: Mapping[str, Any]) -> str:
+    """Under a ``pass`` with a score of 0.5 or more, a note that it comes from advisory cues only (a region
+    model's info finding counts in the score, not in the verdict); otherwise nothing."""
+    score = row.get("score")
+    if category != "pass" or not isinstance(score, int | float) or isinstance(score, bool) or score < 0.5:
+        return ""
+    why = "from advisory cues only: a region model's info finding counts in the score, not in the verdict"
+    return f'<br><span class="advisory" title="{_e(why)}">advisory</span>'
+
+
 def _span_text(span: Any) -> str:
     """A span dict in ICAO's 1-based wording (``line 2, positions 1–9``)."""
     s = _dict(span)
@@ -339,7 +349,7 @@ def _doc(
         f'<td class="c-thumb">{thumb}</td>',
         f'<td class="c-source">{_e(row.get("source"))}</td>',
         f'<td class="c-verdict"><span class="badge verdict-{_e(category)}">{_e(category)}</span></td>',
-        f'<td class="c-score">{_score(row.get("score")) if "error" not in row else "—"}</td>',
+        f'<td class="c-score">{_score(row.get("score")) if "error" not in row else "—"}{_advisory(category, row)}</td>',
         f'<td class="c-format">{_e(mrz.get("format") or "—")}</td>',
         *(f'<td class="f-{key}">{_e(_field_value(fields, key) if fields else "—")}</td>' for key, _ in _KEY_FIELDS),
     ]
@@ -519,6 +529,7 @@ table#documents{border-collapse:collapse;width:100%;background:#fff;font-size:13
 .c-source{max-width:220px}.doc-row td[class^=f-]{max-width:150px}
 img.thumb{display:block;max-width:160px;max-height:160px;border:1px solid #d0d4da}
 .no-image{color:#8a9099;font-size:12px}
+.advisory{color:#8a9099;font-size:11px;white-space:nowrap}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600;
 background:#5f6670}
 .verdict-pass.badge{background:var(--pass)}.verdict-review.badge{background:var(--review)}
