@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docverify.errors import InputError
+from docverify.render import box_numbers
 from docverify.results import Finding, Report, Severity
 
 _COLOURS = {  # BGR
@@ -30,10 +31,8 @@ def annotate(image: npt.NDArray[np.uint8], report: Report) -> npt.NDArray[np.uin
         pts = np.array(report.mrz_polygon, np.int32).reshape(-1, 1, 2)
         cv2.polylines(canvas, [pts], True, (60, 170, 60), thick + 1)
     legend: list[tuple[str, tuple[int, int, int]]] = [(f"verdict: {report.verdict.value}", (30, 30, 30))]
-    n = 0
-    for f in report.findings:
-        if f.box:
-            n += 1
+    for f, n in zip(report.findings, box_numbers(bool(f.box) for f in report.findings), strict=True):
+        if n is not None:
             legend.append((f"{n}. {f.severity.value}: {f.code}", _COLOURS[f.severity]))
         elif f.severity is not Severity.INFO:
             legend.append((f"-. {f.severity.value}: {f.code}", _COLOURS[f.severity]))
@@ -55,10 +54,8 @@ def box_labels(findings: Sequence[Finding]) -> list[tuple[tuple[tuple[int, int],
     with the numbers (1, 2, … over the findings that have a box, as in the legend) of every finding it
     belongs to — "1, 2" for a run both off its baseline and turned — and the most severe of their severities."""
     boxes: dict[tuple[tuple[int, int], ...], list[tuple[int, Severity]]] = {}
-    n = 0
-    for f in findings:
-        if f.box:
-            n += 1
+    for f, n in zip(findings, box_numbers(bool(f.box) for f in findings), strict=True):
+        if n is not None:
             boxes.setdefault(tuple((round(x), round(y)) for x, y in f.box), []).append((n, f.severity))
     return [
         (box, ", ".join(str(k) for k, _ in numbered), max((s for _, s in numbered), key=_RANK.index))

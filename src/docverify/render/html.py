@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docverify._version import __version__
+from docverify.render import advisory_score, box_numbers
 from docverify.render.annotate import annotate
 from docverify.results import Report, mask_report_dict
 
@@ -126,8 +127,7 @@ def _score(value: Any) -> str:
 def _advisory(category: str, row: Mapping[str, Any]) -> str:
     """Under a ``pass`` with a score of 0.5 or more, a note that it comes from advisory cues only (a region
     model's info finding counts in the score, not in the verdict); otherwise nothing."""
-    score = row.get("score")
-    if category != "pass" or not isinstance(score, int | float) or isinstance(score, bool) or score < 0.5:
+    if not advisory_score(category, row.get("score")):
         return ""
     why = "from advisory cues only: a region model's info finding counts in the score, not in the verdict"
     return f'<br><span class="advisory" title="{_e(why)}">advisory</span>'
@@ -210,13 +210,11 @@ def _findings_block(findings: list[Any]) -> str:
     a box get a number)."""
     if not findings:
         return '<p class="no-findings">No findings.</p>'
-    items, n = [], 0
-    for raw in findings:
+    items = []
+    numbers = box_numbers(bool(_dict(raw).get("box")) for raw in findings)
+    for raw, k in zip(findings, numbers, strict=True):
         f = _dict(raw)
-        number = ""
-        if f.get("box"):
-            n += 1
-            number = str(n)
+        number = "" if k is None else str(k)
         severity = f.get("severity") if f.get("severity") in ("info", "warning", "error") else "unknown"
         where = "; ".join(t for t in (_span_text(s) for s in _list(f.get("spans"))) if t)
         evidence_items = _dict(f.get("evidence"))

@@ -7,7 +7,8 @@ from rich.table import Table
 from rich.text import Text
 
 from docverify.mrz.validate import label
-from docverify.results import Finding, MRZResult, Report, Severity, Verdict, mask, personal_strings
+from docverify.render import advisory_score
+from docverify.results import Finding, MRZResult, Report, Severity, mask, personal_strings
 
 _SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "bold red"}
 _SEVERITY_MARK = {Severity.INFO: "i", Severity.WARNING: "!", Severity.ERROR: "x"}
@@ -118,7 +119,7 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
     """A document check: verdict line, then the MRZ (or why there is none)."""
     ms = dict(report.timings_ms).get("total", 0.0)
     score = f"tampering score {report.score:.2f}" if "print" in _checks(report) else "MRZ only, no forgery cues"
-    if report.verdict is Verdict.PASS and report.score >= 0.5:  # a high score on a pass: an advisory model cue
+    if advisory_score(report.verdict, report.score):
         score += ", from advisory cues only"
     console.print(
         Text.assemble(
