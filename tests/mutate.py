@@ -7,7 +7,8 @@ each input in a child process). Every mutator is a pure function of the input by
 Mutators: bit flips, byte sets to boundary values, truncation, insertion and deletion of byte runs,
 duplication of a block, and format-aware header changes: image width/height and other numeric header fields
 (PNG IHDR with its CRC fixed up, JPEG SOF, BMP and GIF headers, WebP VP8/VP8L/VP8X sizes), TIFF tag
-values, types, counts and IFD offsets (including a directory that points to itself), and PDF numbers
+values, types, counts and IFD offsets (including a directory that points to itself), JPEG 2000 box and
+SIZ fields, HEIF/AVIF box sizes, image sizes (``ispe``) and item locations, and PDF numbers
 (``/Count``, ``/MediaBox``, ``/Length``, cross-reference offsets) and keywords.
 
 Regenerate the corpus with ``.venv/bin/python tests/mutate.py`` (it is committed; nothing is generated at
@@ -23,6 +24,10 @@ import struct
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
@@ -290,6 +295,53 @@ def webp_header(data: bytes, rng: random.Random) -> bytes:
     return bytes(out)
 
 
+_BMFF_BOXES = re.compile(
+    rb"ftyp|meta|hdlr|pitm|iloc|iinf|infe|iprp|ipco|ispe|pixi|colr|irot|imir|ipma|hvcC|av1C|mdat|iref"
+)
+
+
+def bmff_boxes(data: bytes, rng: random.Random) -> bytes:
+    """HEIF and AVIF (ISO base media boxes): change a box's size, the image size in ``ispe``, the turn in
+    ``irot``, or a field of the item locations (``iloc``: offsets and lengths into ``mdat``)."""
+    boxes = [m.start() for m in _BMFF_BOXES.finditer(data) if m.start() >= 4]
+    if not boxes:
+        return set_bytes(data, rng)
+    out = bytearray(data)
+    ispe = [b for b in boxes if data[b : b + 4] == b"ispe" and b + 16 <= len(data)]
+    if ispe and rng.random() < 0.35:
+        _set_field(out, rng.choice(ispe) + rng.choice((8, 12)), 4, ">", rng)  # width or height
+        return bytes(out)
+    at = rng.choice(boxes)
+    if rng.random() < 0.4:
+        _set_field(out, at - 4, 4, ">", rng)  # the box size
+    else:
+        for _ in range(rng.randint(1, 4)):
+            pos = at + 4 + rng.randrange(max(1, min(32, len(out) - at - 4)))
+            if pos < len(out):
+                out[pos] = rng.choice((0x00, 0x01, 0x7F, 0x80, 0xFF, rng.randrange(256)))
+    return bytes(out)
+
+
+def jp2_header(data: bytes, rng: random.Random) -> bytes:
+    """JPEG 2000: change the ``ihdr`` box's height, width or components, a SIZ field (image and tile size,
+    offsets, components) or another codestream marker segment's length."""
+    out = bytearray(data)
+    ihdr, siz = data.find(b"ihdr"), data.find(b"\xff\x51")
+    choice = rng.random()
+    if ihdr >= 0 and choice < 0.3 and ihdr + 14 <= len(data):
+        offset, size = rng.choice(((4, 4), (8, 4), (12, 2)))  # height, width, components
+        _set_field(out, ihdr + offset, size, ">", rng)
+    elif siz >= 0 and choice < 0.8 and siz + 40 <= len(data):
+        offset, size = rng.choice(((2, 2), (6, 4), (10, 4), (14, 4), (18, 4), (22, 4), (26, 4), (38, 2)))
+        _set_field(out, siz + offset, size, ">", rng)
+    else:
+        markers = [m.start() for m in re.finditer(rb"\xff[\x52-\x64]", data)]
+        if not markers:
+            return set_bytes(data, rng)
+        _set_field(out, rng.choice(markers) + 2, 2, ">", rng)
+    return bytes(out)
+
+
 _PDF_NUMBER = re.compile(rb"(?<![\w.])\d+(?:\.\d+)?")
 _PDF_KEYWORDS = (b"obj", b"endobj", b"stream", b"endstream", b"xref", b"trailer", b"startxref", b"/Root", b"R")
 
@@ -325,6 +377,9 @@ BY_FORMAT: dict[str, Mutator] = {
     "gif": gif_header,
     "webp": webp_header,
     "pdf": pdf_numbers,
+    "jp2": jp2_header,
+    "avif": bmff_boxes,
+    "heic": bmff_boxes,
 }
 """The format-aware mutator of each seed (by file extension)."""
 
@@ -385,6 +440,22 @@ def _with_tiff_next_ifd(data: bytes, target: int) -> bytes:
     return bytes(out)
 
 
+def _with_ispe_size(data: bytes, width: int, height: int) -> bytes:
+    out = bytearray(data)
+    for m in re.finditer(b"ispe", data):  # every image's size (a HEIF's grid tiles and thumbnails too)
+        struct.pack_into(">II", out, m.start() + 8, width, height)
+    return bytes(out)
+
+
+def _with_jp2_size(data: bytes, width: int, height: int) -> bytes:
+    out = bytearray(data)
+    struct.pack_into(">II", out, data.index(b"ihdr") + 4, height, width)
+    siz = data.index(b"\xff\x51")
+    struct.pack_into(">II", out, siz + 6, width, height)  # Xsiz, Ysiz (the offsets XOsiz, YOsiz are 0)
+    struct.pack_into(">II", out, siz + 22, width, height)  # one tile
+    return bytes(out)
+
+
 def header_extremes() -> dict[str, bytes]:
     """Seeds whose header claims an extreme size or structure, each built on purpose (not at random): the
     largest images the default limits let through (decoded: ~50 megapixels from a few KB), sizes just over
@@ -417,6 +488,17 @@ def header_extremes() -> dict[str, bytes]:
     }
     gif_descriptor = 13 + gif[13:].index(b"\x2c")
     out["gif_frame_65535"] = gif[: gif_descriptor + 5] + struct.pack("<HH", 65535, 65535) + gif[gif_descriptor + 9 :]
+    jp2, avif, heic = (s[f"seed.{k}"] for k in ("jp2", "avif", "heic"))
+    out |= {
+        "jp2_size_under_limit": _with_jp2_size(jp2, big, big),
+        "jp2_size_60000x60000": _with_jp2_size(jp2, 60000, 60000),
+        "jp2_size_0x0": _with_jp2_size(jp2, 0, 0),
+        "avif_ispe_under_limit": _with_ispe_size(avif, big, big),
+        "avif_ispe_60000x60000": _with_ispe_size(avif, 60000, 60000),
+        "heic_ispe_under_limit": _with_ispe_size(heic, big, big),
+        "heic_ispe_60000x60000": _with_ispe_size(heic, 60000, 60000),
+        "heic_ispe_0x0": _with_ispe_size(heic, 0, 0),
+    }
     return out
 
 
@@ -454,7 +536,24 @@ def make_corpus(out: Path = CORPUS) -> dict[str, int]:
     save("seed.bmp", bilevel, "BMP")
     save("seed.gif", bilevel, "GIF", save_all=True, append_images=[blank.convert("1")], duration=100, loop=0)
     save("seed.pdf", small, "PDF", resolution=150.0, quality=25)
+    save("seed.jp2", small, "JPEG2000", quality_mode="rates", quality_layers=[12], irreversible=True)
+    save("seed.avif", small, "AVIF", quality=25)
+    _save_heic(out / "seed.heic", stored.convert("RGB"), exif)
     return {p.name: p.stat().st_size for p in sorted(out.glob("seed.*"))}
+
+
+def _save_heic(path: Path, img: Image.Image, exif: Image.Exif) -> None:
+    """Write ``img`` as HEIC, its EXIF orientation turned into the file's own ``irot`` transform. Encoding
+    HEIC needs pillow-heif (it bundles the x265 encoder, GPL: a tool to regenerate the seed with, never a
+    dependency of docverify, which decodes with pi-heif); without it the committed seed is kept."""
+    try:
+        import pillow_heif
+    except ImportError:
+        print(f"{path.name}: kept (encoding HEIC needs pillow-heif: pip install pillow-heif)")
+        return
+    buf = io.BytesIO()
+    pillow_heif.from_pillow(img).save(buf, quality=30, exif=exif.tobytes())
+    path.write_bytes(buf.getvalue())
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from docverify.batch import BatchInput, BatchOptions, check_one, completed_sourc
 from docverify.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
+CORPUS = Path(__file__).resolve().parent / "corpus"
 SAMPLES = ROOT / "samples" / "images"
 GOOD = ["td3_flatbed.jpg", "td1_flatbed.jpg", "td2_rotated_270.jpg"]
 REF = "2026-01-01"
@@ -55,6 +56,8 @@ def make_folder(root: Path) -> dict[str, str]:
     shutil.copy(SAMPLES / "td3_flatbed.jpg", root / odd)
     expected[str(root / odd).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")] = "pass"
     (root / "readme.txt").write_text("not an input: wrong extension inside a folder")
+    shutil.copy(CORPUS / "seed.heic", root / "IMG_0001.HEIC")  # an iPhone photo: found by its suffix, any case
+    expected[str(root / "IMG_0001.HEIC")] = "pass"
     return expected
 
 

@@ -218,13 +218,16 @@ def load_and_verify(data: bytes) -> str:
 
 
 def test_seed_corpus_is_small_and_every_seed_reads() -> None:
-    assert {name.split(".")[1] for name in SEEDS} == {"jpg", "png", "tif", "webp", "bmp", "gif", "pdf"}
+    assert {name.split(".")[1] for name in SEEDS} == {
+        *("jpg", "png", "tif", "webp", "bmp", "gif", "pdf", "jp2", "avif", "heic")
+    }
     for name, data in SEEDS.items():
         assert len(data) <= 10_000, name
         report = VERIFIER.verify(data, name=name)
         assert report.mrz is not None and report.mrz.lines == SEED_MRZ, name
         assert report.verdict is Verdict.PASS, name
     assert load_pages(SEEDS["seed.jpg"])[0].orientation_applied == 6  # EXIF orientation exercised
+    assert load_pages(SEEDS["seed.heic"])[0].orientation_applied == 6  # HEIF's own turn (irot) exercised
     assert len(load_pages(SEEDS["seed.tif"])) == 2  # a multi-page TIFF
 
 
@@ -314,7 +317,8 @@ def test_header_extremes_stay_within_time_and_memory() -> None:
             case,
         )
         assert case["seconds"] < TIME_BOUND_S, (name, case)
-    for over in ("jpeg_sof_65535x65535", "png_ihdr_60000x60000", "tiff_size_65535x65535", "gif_screen_65535"):
+    over_limit = ("jpeg_sof_65535x65535", "png_ihdr_60000x60000", "tiff_size_65535x65535", "gif_screen_65535")
+    for over in (*over_limit, "jp2_size_60000x60000", "avif_ispe_60000x60000", "heic_ispe_60000x60000"):
         assert cases[over]["outcome"] == "InputTooLargeError", over
         assert cases[over]["seconds"] < 0.5, over  # refused from the header, nothing decoded
     assert cases["jpeg_sof_under_limit"]["outcome"] == "inconclusive"  # 50 MP decoded, searched, no MRZ

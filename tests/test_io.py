@@ -1,8 +1,9 @@
 """The input stage: every supported format, EXIF orientation, the limits, and the catalogue of bad inputs.
 
-Every fixture is generated here at test time (nothing binary is committed): images with Pillow, PDFs with
-Pillow's PDF writer or written object by object, and the hostile files (a PNG header claiming 60,000 ×
-60,000 pixels, a 5,000-page PDF, an RC4-encrypted PDF) crafted byte by byte.
+Every fixture is generated here at test time: images with Pillow, PDFs with Pillow's PDF writer or written
+object by object, and the hostile files (a PNG header claiming 60,000 × 60,000 pixels, a 5,000-page PDF, an
+RC4-encrypted PDF) crafted byte by byte. HEIC, which Pillow cannot write, comes from the fuzzing seed corpus
+(``tests/corpus/seed.heic``, a few KB).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hashlib
 import io
 import os
 import struct
+import sys
 import threading
 import time
 from pathlib import Path
@@ -22,9 +24,10 @@ from PIL import Image, features
 
 from badinputs import pdf_from_objects, png_with_header
 from docverify.config import DEFAULT_LIMITS, Limits
-from docverify.errors import InputError, InputTooLargeError
+from docverify.errors import DependencyError, InputError, InputTooLargeError
 from docverify.io import Page, load_page, load_pages
 
+CORPUS = Path(__file__).resolve().parent / "corpus"
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
 GREEN = (0, 255, 0)
@@ -128,13 +131,14 @@ RASTER_FORMATS = [
     ("GIF", {}, 0),
     ("WEBP", {"lossless": True}, 0),
     ("WEBP", {"quality": 90}, 40),
+    ("JPEG2000", {}, 0),  # lossless by default
+    ("JPEG2000", {"quality_mode": "rates", "quality_layers": [20], "irreversible": True}, 40),
+    ("AVIF", {"quality": 90}, 40),
 ]
 
 
 @pytest.mark.parametrize(("fmt", "params", "tol"), RASTER_FORMATS, ids=[f"{f}-{p}" for f, p, _ in RASTER_FORMATS])
 def test_each_raster_format_loads_as_rgb(tmp_path: Path, fmt: str, params: dict[str, object], tol: int) -> None:
-    if fmt == "WEBP" and not features.check("webp"):
-        pytest.skip("this Pillow build has no WebP support")
     path = write(tmp_path / f"scan.{fmt.lower()}", encode(two_colour(), fmt, **params))
     (page,) = load_pages(path)
     assert_rgb_page(page)
@@ -499,21 +503,80 @@ def test_unknown_binary_and_known_unsupported_formats() -> None:
         load_pages(bytes(range(256)))
     with pytest.raises(InputError, match="is a text file"):
         load_pages(b"BMW service record, 2019\n")  # starts like a BMP, is not one
-    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"
-    with pytest.raises(InputError, match="HEIC/HEIF image, which is not supported"):
-        load_pages(heic, name="IMG_0001.HEIC")
+    mp4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(64)
+    with pytest.raises(InputError, match=r"clip\.mp4 is a video or another ISO media file, not a supported image"):
+        load_pages(mp4, name="clip.mp4")
+    with pytest.raises(InputError, match="the HEIC/HEIF image is truncated or corrupt"):
+        load_pages(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", name="IMG_0001.HEIC")
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "JPEG2000", "AVIF"])
 def test_truncated_image(tmp_path: Path, fmt: str) -> None:
     rng = np.random.default_rng(0)
     noisy = Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
     data = encode(noisy, fmt)
     path = write(tmp_path / f"cut.{fmt.lower()}", data[: len(data) // 2])
-    with pytest.raises(InputError, match=f"the {fmt} image is truncated or corrupt") as info:
+    name = {"JPEG2000": "JPEG 2000"}.get(fmt, fmt)
+    with pytest.raises(InputError, match=f"the {name} image is truncated or corrupt") as info:
         load_pages(path)
     assert type(info.value) is InputError
     assert "cut." in str(info.value)
+
+
+# --- HEIC/HEIF, AVIF (ISO media files) ---------------------------------------------------------------------
+
+
+def test_heic_primary_image_is_decoded_upright() -> None:
+    """The HEIC seed of the fuzzing corpus (Pillow cannot write HEIC, so it is the one committed image used
+    here): stored turned a quarter, with the file's own ``irot`` turn, which libheif applies."""
+    (page,) = load_pages(CORPUS / "seed.heic")
+    assert_rgb_page(page)
+    reference = load_page(CORPUS / "seed.avif")  # the same crop, stored upright
+    assert page.image.shape == reference.image.shape
+    assert page.orientation_applied == 6
+    diff = np.abs(page.image.astype(int) - reference.image.astype(int)).mean()
+    assert diff < 20, diff  # the same picture (two lossy codecs: 11.5); turned or mirrored: 44 and more
+
+
+def test_truncated_or_damaged_heic_is_a_clear_error() -> None:
+    data = (CORPUS / "seed.heic").read_bytes()
+    for damaged in (data[: len(data) // 2], data[:200], data[:40] + bytes(len(data) - 40)):
+        with pytest.raises(InputError, match=r"IMG\.HEIC: the HEIC/HEIF image is truncated or corrupt"):
+            load_pages(damaged, name="IMG.HEIC")
+
+
+def _with_ispe(data: bytes, width: int, height: int) -> bytes:
+    out = bytearray(data)
+    at = data.index(b"ispe")
+    struct.pack_into(">II", out, at + 8, width, height)
+    return bytes(out)
+
+
+@pytest.mark.parametrize("seed", ["seed.heic", "seed.avif"])
+def test_heif_and_avif_over_max_pixels_are_refused_from_the_header(seed: str) -> None:
+    data = _with_ispe((CORPUS / seed).read_bytes(), 60_000, 60_000)
+    start = time.perf_counter()
+    with pytest.raises(InputTooLargeError, match="60000 × 60000 pixels") as info:
+        load_pages(data, name="bomb")
+    assert time.perf_counter() - start < 1.0
+    assert "it was not decoded" in str(info.value)
+
+
+def test_avif_exif_orientation_is_undone() -> None:
+    img = Image.new("RGB", (40, 20), GREY)
+    img.paste(RED, (0, 0, 10, 10))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    page = load_page(encode(img, "AVIF", quality=95, exif=exif.tobytes()))
+    assert page.image.shape[:2] == (40, 20)
+    assert page.orientation_applied == 6
+    assert close_to(page.image[4, 15], RED, 40)
+
+
+def test_missing_heif_decoder_is_a_dependency_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pi_heif.as_plugin", None)  # import fails as if pi-heif were absent
+    with pytest.raises(DependencyError, match="pip install pi-heif"):
+        load_pages(CORPUS / "seed.heic")
 
 
 def test_png_header_claiming_60000_by_60000_is_refused_without_decoding() -> None:
@@ -662,7 +725,8 @@ def test_every_failure_is_a_docverify_error_never_a_library_exception() -> None:
     (pytest turns warnings into errors here, so Pillow's warnings about damaged metadata are covered too)."""
     rng = np.random.default_rng(1)
     noisy = Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8))
-    good = [encode(noisy, fmt) for fmt in ("JPEG", "PNG", "TIFF", "BMP", "GIF")]
+    good = [encode(noisy, fmt) for fmt in ("JPEG", "PNG", "TIFF", "BMP", "GIF", "JPEG2000", "AVIF")]
+    good += [(CORPUS / "seed.heic").read_bytes()]
     good += [pillow_pdf([RED]), tiff_of([RED, GREEN]), oriented_jpeg(6)]
     outcomes = {"loaded": 0, "refused": 0}
     for data in good:

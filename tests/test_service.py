@@ -295,6 +295,17 @@ def test_check_multipart_and_raw_give_the_report_of_verify(server: Subprocess) -
     assert raw.json()["engine"]["checks"] == ["mrz", "print", "regions"]
 
 
+def test_phone_formats_are_accepted(server: Subprocess) -> None:
+    """An iPhone's HEIC and an AVIF upload give the report of ``verify`` on the same bytes."""
+    corpus = Path(__file__).resolve().parent / "corpus"
+    for name, media in (("seed.heic", "image/heic"), ("seed.avif", "image/avif")):
+        data = (corpus / name).read_bytes()
+        raw = call(server.port, "POST", f"/v1/check?reference_date={REF}", data, {**AUTH, "Content-Type": media})
+        assert raw.status == 200, (name, raw.body)
+        assert without_timings(raw.json()) == expected_report(data, "upload")
+        assert raw.json()["verdict"] == "pass", name
+
+
 def test_mrz_text_json_and_malformed(server: Subprocess) -> None:
     ref = dt.date(2024, 1, 1)
     text = call(server.port, "POST", "/v1/mrz?reference_date=2024-01-01", MRZ_TEXT.encode(), AUTH)

@@ -40,7 +40,10 @@ from docverify.results import SCHEMA_VERSION
 
 log = logging.getLogger("docverify.batch")
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".pdf"})
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".heic", ".heif", ".avif", ".jp2", ".j2k"}
+    | {".pdf"}
+)
 """File name endings taken from a folder (files named explicitly are always taken)."""
 
 MAX_ATTEMPTS = 2

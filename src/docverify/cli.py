@@ -291,8 +291,8 @@ def check_command(
 ) -> None:
     """Check document images: find and read the MRZ at any rotation, validate it, give a verdict.
 
-    IMAGES are JPEG, PNG, TIFF, BMP, WebP or PDF files. Each gives one result: for a PDF or multi-page
-    TIFF, the first page on which an MRZ is read is judged.
+    IMAGES are JPEG, PNG, TIFF, BMP, WebP, GIF, HEIC/HEIF, AVIF, JPEG 2000 or PDF files. Each gives one
+    result: for a PDF or multi-page TIFF, the first page on which an MRZ is read is judged.
 
     \b
     Examples:
@@ -412,8 +412,8 @@ def batch_command(
 ) -> None:
     """Check many documents in parallel: one JSON row per input, a progress bar, an optional HTML report.
 
-    INPUTS are files, folders (searched recursively for JPEG, PNG, TIFF, BMP, WebP, GIF and PDF files) or
-    quoted glob patterns. Every input gets exactly one row in OUT.jsonl, in the form of
+    INPUTS are files, folders (searched recursively for JPEG, PNG, TIFF, BMP, WebP, GIF, HEIC/HEIF, AVIF,
+    JPEG 2000 and PDF files) or quoted glob patterns. Every input gets exactly one row in OUT.jsonl, in the form of
     `docverify check --json` (an unreadable file gets an error row). Rows are written as they finish, so
     an interrupted run leaves a valid file; run the same command with --resume to finish it.
 

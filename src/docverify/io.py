@@ -7,8 +7,10 @@ read-only. Coordinates everywhere downstream are pixel coordinates in this array
 
 Supported inputs, recognised by their first bytes (never by the file extension):
 
-* JPEG, PNG, BMP, GIF, WebP and TIFF images, decoded with Pillow. A multi-page TIFF gives one page per
-  frame. An animated GIF or WebP gives its **first frame only**: animation frames are not pages.
+* JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG 2000 and AVIF images, decoded with Pillow, and HEIC/HEIF (the
+  iPhone camera's format), decoded with libheif through pi-heif. A multi-page TIFF gives one page per
+  frame. An animated GIF, WebP or AVIF gives its **first frame only**, a HEIF file its **primary image**:
+  animation frames and burst shots are not pages.
 * PDF documents, every page rendered with PDFium (through pypdfium2) at :attr:`Limits.pdf_dpi`.
 * numpy arrays (see :func:`load_pages` for the accepted shapes and dtypes).
 
@@ -85,7 +87,8 @@ class Page:
     unknown."""
     orientation_applied: int = 1
     """The EXIF orientation (1–8) that was undone to produce ``image``; 1 when the image was already
-    upright or had no orientation tag."""
+    upright or had no orientation tag. For HEIF, whose decoder applies the file's own turn and mirror
+    (``irot``/``imir``), the orientation those amount to."""
 
     def __post_init__(self) -> None:
         img = self.image
@@ -108,8 +111,8 @@ def load_pages(source: Source, *, limits: Limits = DEFAULT_LIMITS, name: str | N
 
     ``source`` is one of:
 
-    * a path (``str`` or ``os.PathLike``) to a JPEG, PNG, BMP, GIF, WebP, TIFF or PDF file. The format is
-      found from the file's first bytes, not its extension;
+    * a path (``str`` or ``os.PathLike``) to a JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG 2000, AVIF, HEIC/HEIF
+      or PDF file. The format is found from the file's first bytes, not its extension;
     * the ``bytes`` (or ``bytearray``/``memoryview``) of such a file;
     * a numpy array: ``H × W`` or ``H × W × 1`` (grey), ``H × W × 3`` (**RGB**, not OpenCV's BGR) or
       ``H × W × 4`` (RGBA, composited on white). Accepted dtypes: ``uint8`` (0–255, used as is), ``bool``
@@ -119,7 +122,7 @@ def load_pages(source: Source, *, limits: Limits = DEFAULT_LIMITS, name: str | N
     ``name`` replaces the display name used in :attr:`Page.source` and in error messages (useful for
     ``bytes`` from an upload). Returns one :class:`Page` per decoded page, in document order; a PDF with
     more than ``limits.max_pages`` pages gives its first ``max_pages`` (each page's ``pages_total`` says how
-    many there were). Animated GIF and WebP give their first frame only.
+    many there were). Animated GIF, WebP and AVIF give their first frame only, HEIF its primary image.
 
     Raises :class:`~docverify.errors.InputTooLargeError` when the input is over a limit of ``limits``
     (checked before decoding), :class:`~docverify.errors.InputError` for anything else that makes the input
@@ -209,6 +212,14 @@ def _os_reason(exc: BaseException) -> str:
 # --- format detection --------------------------------------------------------------------------------------
 
 _JPEG, _PNG, _TIFF, _BMP, _GIF, _WEBP, _PDF = "JPEG", "PNG", "TIFF", "BMP", "GIF", "WebP", "PDF"
+_JP2, _AVIF, _HEIF = "JPEG 2000", "AVIF", "HEIC/HEIF"
+
+_JP2_SIGNATURES: Final = (b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51")
+"""A JP2 file's signature box, and a bare JPEG 2000 codestream's SOC and SIZ markers."""
+
+_AVIF_BRANDS: Final = frozenset({b"avif", b"avis"})
+_HEIF_BRANDS: Final = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
+"""ISO-BMFF brands (in the ``ftyp`` box) of AVIF, and of HEIF: HEVC-coded, or the generic image brands."""
 
 _BMP_DIB_HEADER_SIZES: Final = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
 """Sizes of the BMP info headers (OS/2 and Windows versions): ``BM`` alone also starts text files."""
@@ -231,22 +242,30 @@ def _sniff(data: bytes) -> str | None:
         return _GIF
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return _WEBP
+    if data.startswith(_JP2_SIGNATURES):
+        return _JP2
+    brands = _ftyp_brands(data)
+    if brands & _AVIF_BRANDS:
+        return _AVIF
+    if brands & _HEIF_BRANDS:
+        return _HEIF
     if b"%PDF-" in data[:_PDF_HEADER_WINDOW]:
         return _PDF
     return None
 
 
+def _ftyp_brands(data: bytes) -> frozenset[bytes]:
+    """The major and compatible brands of an ISO-BMFF file's leading ``ftyp`` box; empty for anything else."""
+    if data[4:8] != b"ftyp" or len(data) < 16:
+        return frozenset()
+    size = min(int.from_bytes(data[:4], "big"), len(data), 4096)
+    compatible = (data[i : i + 4] for i in range(16, size - 3, 4))
+    return frozenset((data[8:12], *compatible))
+
+
 def _unsupported_message(data: bytes, display: str) -> str:
-    brand = data[8:12] if data[4:8] == b"ftyp" else b""
-    what = None
-    if brand in (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1"):
-        what = "a HEIC/HEIF"
-    elif brand in (b"avif", b"avis"):
-        what = "an AVIF"
-    elif data.startswith((b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51")):
-        what = "a JPEG 2000"
-    if what is not None:
-        return f"{display} is {what} image, which is not supported: convert it to JPEG or PNG"
+    if data[4:8] == b"ftyp":
+        return f"{display} is a video or another ISO media file, not a supported image or PDF"
     if _looks_like_text(data[:512]):
         return f"{display} is a text file, not an image or PDF"
     return f"{display} is not a supported image or PDF (JPEG, PNG, TIFF, BMP, GIF, WebP or PDF expected)"
@@ -288,16 +307,41 @@ _PIL_ERRORS: Final = (
 ``UserWarning`` is raised only when warnings are turned into errors (``-W error``): Pillow warns about
 damaged metadata (``Corrupt EXIF data``, ``Truncated File Read``) instead of failing."""
 
+_BMFF_ERRORS: Final = (*_PIL_ERRORS, RuntimeError)
+"""What decoding an AVIF or HEIF file can raise: libavif's and libheif's errors surface as ``RuntimeError``."""
+
 _PIL_BOMB: Final = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 """Pillow's own bomb guard: the error, and the warning when warnings are turned into errors."""
 
 
-def _webp_class() -> type[ImageFile.ImageFile]:
-    if not features.check("webp"):
-        raise DependencyError("this Pillow build cannot read WebP images (it lacks libwebp)")
-    from PIL import WebPImagePlugin  # noqa: PLC0415 - importing it without libwebp fails
+def _raster_class(fmt: str) -> type[ImageFile.ImageFile]:
+    """The Pillow image class that decodes ``fmt``; the optional decoders are imported when first needed."""
+    if fmt == _WEBP:
+        if not features.check("webp"):
+            raise DependencyError("this Pillow build cannot read WebP images (it lacks libwebp)")
+        from PIL import WebPImagePlugin  # noqa: PLC0415 - importing it without libwebp fails
 
-    return WebPImagePlugin.WebPImageFile
+        return WebPImagePlugin.WebPImageFile
+    if fmt == _JP2:
+        if not features.check("jpg_2000"):
+            raise DependencyError("this Pillow build cannot read JPEG 2000 images (it lacks OpenJPEG)")
+        from PIL import Jpeg2KImagePlugin  # noqa: PLC0415 - a decoder most inputs never need
+
+        return Jpeg2KImagePlugin.Jpeg2KImageFile
+    if fmt == _AVIF:
+        if not features.check("avif"):
+            raise DependencyError("this Pillow build cannot read AVIF images (it lacks libavif): Pillow 11.3 or later")
+        from PIL import AvifImagePlugin  # noqa: PLC0415 - importing it without libavif fails
+
+        return AvifImagePlugin.AvifImageFile
+    if fmt == _HEIF:
+        try:
+            from pi_heif.as_plugin import HeifImageFile  # noqa: PLC0415 - loads libheif: only when a HEIF comes
+        except ImportError as exc:
+            raise DependencyError("reading HEIC/HEIF images needs pi-heif: pip install pi-heif") from exc
+        heif: type[ImageFile.ImageFile] = HeifImageFile
+        return heif
+    return _PIL_CLASSES[fmt]
 
 
 # Each format's ImageFile class is constructed directly rather than through Image.open(): that parses the
@@ -327,7 +371,10 @@ _EXIF_ORIENTATION: Final = 0x0112
 
 
 def _load_raster(data: bytes, fmt: str, display: str, limits: Limits) -> tuple[Page, ...]:
-    cls = _webp_class() if fmt == _WEBP else _PIL_CLASSES[fmt]
+    if fmt in (_AVIF, _HEIF):
+        _check_bmff_sizes(data, fmt, display, limits)
+    cls = _raster_class(fmt)
+    errors = _BMFF_ERRORS if fmt in (_AVIF, _HEIF) else _PIL_ERRORS
     try:
         with cls(io.BytesIO(data)) as img:
             total = _count_tiff_frames(img, display, limits) if fmt == _TIFF else 1
@@ -340,11 +387,48 @@ def _load_raster(data: bytes, fmt: str, display: str, limits: Limits) -> tuple[P
         raise InputTooLargeError(
             f"{display}: the {fmt} image is too large to decode safely (a possible decompression bomb)"
         ) from exc
-    except _PIL_ERRORS as exc:
+    except errors as exc:
         raise InputError(f"{display}: the {fmt} image is truncated or corrupt and cannot be decoded") from exc
     if total > len(pages):
         _log.info("decoded %d of %d TIFF frames (Limits.max_pages)", len(pages), total)
     return tuple(pages)
+
+
+def _bmff_boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
+    """(type, payload start, payload end) of the ISO-BMFF boxes laid end to end in ``data[start:end]``."""
+    boxes: list[tuple[bytes, int, int]] = []
+    pos = start
+    while pos + 8 <= end and len(boxes) < 1024:
+        size, kind = int.from_bytes(data[pos : pos + 4], "big"), data[pos + 4 : pos + 8]
+        header = 8
+        if size == 1 and pos + 16 <= end:
+            size, header = int.from_bytes(data[pos + 8 : pos + 16], "big"), 16
+        elif size == 0:
+            size = end - pos
+        if size < header or pos + size > end:
+            break
+        boxes.append((kind, pos + header, pos + size))
+        pos += size
+    return boxes
+
+
+def _check_bmff_sizes(data: bytes, fmt: str, display: str, limits: Limits) -> None:
+    """Refuse an AVIF or HEIF file whose image sizes (``ispe`` in its ``meta`` box) exceed
+    ``limits.max_pixels``, from the header, before libavif or libheif parses it (libavif refuses such
+    files itself, as corrupt). Damaged boxes are left to the decoder to report."""
+    for kind, start, end in _bmff_boxes(data, 0, len(data)):
+        if kind != b"meta":
+            continue
+        pos = data.find(b"ispe", start + 4, end)
+        while pos >= 0 and pos + 16 <= end:
+            width = int.from_bytes(data[pos + 8 : pos + 12], "big")
+            height = int.from_bytes(data[pos + 12 : pos + 16], "big")
+            if width * height > limits.max_pixels:
+                raise InputTooLargeError(
+                    f"{display}: the {fmt} image is {width} × {height} pixels ({_fmt_mp(width * height)}), over the "
+                    f"limit of {_fmt_mp(limits.max_pixels)}; it was not decoded"
+                )
+            pos = data.find(b"ispe", pos + 4, end)
 
 
 def _count_tiff_frames(img: ImageFile.ImageFile, display: str, limits: Limits) -> int:
@@ -377,6 +461,7 @@ def _decode_frame(img: ImageFile.ImageFile, index: int, total: int, *, fmt: str,
     img.load()
     orientation = _exif_orientation(img)
     upright: Image.Image = img.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else img
+    applied = orientation if orientation in _TRANSPOSE else _decoder_orientation(img) if fmt == _HEIF else 1
     rgb = _pil_to_rgb(upright, where)
     return Page(
         image=rgb,
@@ -384,8 +469,15 @@ def _decode_frame(img: ImageFile.ImageFile, index: int, total: int, *, fmt: str,
         source=display,
         pages_total=total,
         dpi=_pil_dpi(img, swapped=orientation >= 5),
-        orientation_applied=orientation if orientation in _TRANSPOSE else 1,
+        orientation_applied=applied,
     )
+
+
+def _decoder_orientation(img: Image.Image) -> int:
+    """The orientation a HEIF decoder applied itself (libheif turns and mirrors the image as the file says,
+    and pi-heif then sets the EXIF tag to 1 and keeps the original in ``info``); 1 when none."""
+    value = img.info.get("original_orientation")
+    return value if isinstance(value, int) and value in _TRANSPOSE else 1
 
 
 def _exif_orientation(img: Image.Image) -> int:

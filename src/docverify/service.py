@@ -702,8 +702,9 @@ _BINARY: Final = {"type": "string", "format": "binary"}
 _CHECK_BODY: Final[dict[str, Any]] = {
     "requestBody": {
         "required": True,
-        "description": "The document image (JPEG, PNG, TIFF, BMP, GIF, WebP or PDF; recognised by its bytes): "
-        "a multipart upload in the field `file`, or the raw file as the body with any other content type.",
+        "description": "The document image (JPEG, PNG, TIFF, BMP, GIF, WebP, HEIC/HEIF, AVIF, JPEG 2000 or PDF; "
+        "recognised by its bytes): a multipart upload in the field `file`, or the raw file as the body with any "
+        "other content type.",
         "content": {
             "multipart/form-data": {
                 "schema": {
@@ -721,6 +722,10 @@ _CHECK_BODY: Final[dict[str, Any]] = {
                     "image/bmp",
                     "image/gif",
                     "image/webp",
+                    "image/heic",
+                    "image/heif",
+                    "image/avif",
+                    "image/jp2",
                     "application/pdf",
                     "application/octet-stream",
                 )
