@@ -13,7 +13,6 @@ import hashlib
 import io
 import os
 import struct
-import sys
 import threading
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 from PIL import Image, features
 
 from badinputs import pdf_from_objects, png_with_header
+from docverify import io as docverify_io
 from docverify.config import DEFAULT_LIMITS, Limits
 from docverify.errors import DependencyError, InputError, InputTooLargeError
 from docverify.io import Page, load_page, load_pages
@@ -574,9 +574,30 @@ def test_avif_exif_orientation_is_undone() -> None:
 
 
 def test_missing_heif_decoder_is_a_dependency_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "pi_heif.as_plugin", None)  # import fails as if pi-heif were absent
+    blocked = "import sys\nsys.modules['pi_heif'] = None\n" + docverify_io._HEIF_CHILD  # the import fails
+    monkeypatch.setattr(docverify_io, "_HEIF_CHILD", blocked)
     with pytest.raises(DependencyError, match="pip install pi-heif"):
         load_pages(CORPUS / "seed.heic")
+
+
+def test_a_heif_file_that_crashes_its_decoder_is_an_input_error() -> None:
+    """A fuzzed HEIC (an Exif item's type no longer ASCII) on which pi-heif 1.4 segfaults while reading the
+    metadata: the decoder runs in a child process, so this process gets an InputError, not a crash."""
+    with pytest.raises(InputError, match=r"IMG\.HEIC: the HEIC/HEIF image is truncated or corrupt") as info:
+        load_pages((CORPUS / "crash-heif-metadata.heic").read_bytes(), name="IMG.HEIC")
+    assert type(info.value) is InputError
+
+
+def test_a_crash_or_hang_of_the_heif_child_is_contained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(docverify_io, "_HEIF_CHILD", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)")
+    with pytest.raises(InputError, match="its decoder crashed on it, in a separate process"):
+        load_pages(CORPUS / "seed.heic")
+    monkeypatch.setattr(docverify_io, "_HEIF_CHILD", "import time\ntime.sleep(30)")
+    monkeypatch.setattr(docverify_io, "HEIF_TIMEOUT_S", 0.5)
+    start = time.perf_counter()
+    with pytest.raises(InputError, match=r"took over 0\.5 s to decode"):
+        load_pages(CORPUS / "seed.heic")
+    assert time.perf_counter() - start < 5
 
 
 def test_png_header_claiming_60000_by_60000_is_refused_without_decoding() -> None:

@@ -8,7 +8,8 @@ read-only. Coordinates everywhere downstream are pixel coordinates in this array
 Supported inputs, recognised by their first bytes (never by the file extension):
 
 * JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG 2000 and AVIF images, decoded with Pillow, and HEIC/HEIF (the
-  iPhone camera's format), decoded with libheif through pi-heif. A multi-page TIFF gives one page per
+  iPhone camera's format), decoded with libheif through pi-heif in a child process (a malformed file has
+  crashed that decoder; the child's crash is this process's InputError). A multi-page TIFF gives one page per
   frame. An animated GIF, WebP or AVIF gives its **first frame only**, a HEIF file its **primary image**:
   animation frames and burst shots are not pages.
 * PDF documents, every page rendered with PDFium (through pypdfium2) at :attr:`Limits.pdf_dpi`.
@@ -32,11 +33,14 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import io
+import json
 import logging
 import math
 import os
 import stat
 import struct
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Final
@@ -287,7 +291,100 @@ def _load_data(data: bytes, display: str, limits: Limits) -> tuple[Page, ...]:
         raise InputError(_unsupported_message(data, display))
     if fmt == _PDF:
         return _load_pdf(data, display, limits)
+    if fmt == _HEIF:
+        return _load_heif_isolated(data, display, limits)
     return _load_raster(data, fmt, display, limits)
+
+
+# --- HEIF, decoded in a child process ----------------------------------------------------------------------
+
+HEIF_TIMEOUT_S: Final = 30.0
+"""How long the child process may take to decode one HEIF file (a 12-megapixel photo: about 0.5 s here)."""
+
+_HEIF_CHILD: Final = """
+import io, json, sys
+out = sys.stdout.buffer
+def answer(head, raw=b""):
+    text = json.dumps(head).encode()
+    out.write(len(text).to_bytes(4, "big") + text + raw)
+    out.flush()
+try:
+    from pi_heif.as_plugin import HeifImageFile
+except ImportError:
+    answer({"missing": True})
+    sys.exit()
+try:
+    img = HeifImageFile(io.BytesIO(sys.stdin.buffer.read()))
+    width, height = img.size
+    if width * height > int(sys.argv[1]) or width <= 0 or height <= 0:
+        answer({"size": [width, height]})
+        sys.exit()
+    img.load()
+    answer({"size": list(img.size), "mode": img.mode, "turned": img.info.get("original_orientation")}, img.tobytes())
+except Exception as exc:
+    answer({"corrupt": type(exc).__name__})
+"""
+"""The child's program: PIL and pi-heif only (no docverify import, so it starts in about 0.1 s). It reads the
+file on stdin and writes a 4-byte length, a JSON header and the decoded pixels in the image's own mode."""
+
+
+def _load_heif_isolated(data: bytes, display: str, limits: Limits) -> tuple[Page, ...]:
+    """Decode a HEIF file in a child process, so that a crash of libheif or of its Python binding on a
+    malformed file (fuzzing found a segmentation fault in pi-heif's metadata reading) ends that process,
+    not this one: the caller gets an :class:`InputError`. Costs a Python start (about 0.1 s) and one copy
+    of the pixels through a pipe; the limits, messages and colour conversion stay on this side."""
+    _check_bmff_sizes(data, _HEIF, display, limits)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _HEIF_CHILD, str(limits.max_pixels)],
+            input=data,
+            capture_output=True,
+            timeout=HEIF_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise InputError(f"{display}: the HEIC/HEIF image took over {HEIF_TIMEOUT_S:g} s to decode") from exc
+    except OSError as exc:
+        raise DependencyError(f"cannot start a process to decode HEIC/HEIF images: {_os_reason(exc)}") from exc
+    out = proc.stdout
+    size = int.from_bytes(out[:4], "big") if len(out) >= 4 else 0
+    try:
+        head = json.loads(out[4 : 4 + size]) if proc.returncode == 0 and 4 + size <= len(out) else None
+    except ValueError:
+        head = None
+    if not isinstance(head, dict) or "corrupt" in head:
+        if proc.returncode:
+            _log.warning("the HEIF decoder's process ended with code %d", proc.returncode)
+        crashed = " (its decoder crashed on it, in a separate process)" if proc.returncode < 0 else ""
+        raise InputError(f"{display}: the HEIC/HEIF image is truncated or corrupt and cannot be decoded{crashed}")
+    if head.get("missing"):
+        raise DependencyError("reading HEIC/HEIF images needs pi-heif: pip install pi-heif")
+    width, height = (int(v) for v in head["size"])
+    if "mode" not in head:
+        if width <= 0 or height <= 0:
+            raise InputError(f"{display}: the {_HEIF} image has no pixels ({width} × {height})")
+        raise InputTooLargeError(
+            f"{display}: the image is {width} × {height} pixels ({_fmt_mp(width * height)}), over the limit of "
+            f"{_fmt_mp(limits.max_pixels)}; it was not decoded"
+        )
+    pixels = memoryview(out)[4 + size :]
+    if head["mode"] == "RGB" and len(pixels) == width * height * 3:  # the usual case: no copy
+        rgb = np.frombuffer(pixels, np.uint8).reshape(height, width, 3)
+    else:
+        try:
+            rgb = _pil_to_rgb(Image.frombytes(str(head["mode"]), (width, height), pixels), display)
+        except _PIL_ERRORS as exc:
+            raise InputError(f"{display}: the {_HEIF} image is truncated or corrupt and cannot be decoded") from exc
+    turned = head.get("turned")
+    page = Page(
+        image=rgb,
+        index=0,
+        source=display,
+        pages_total=1,
+        dpi=None,
+        orientation_applied=turned if isinstance(turned, int) and turned in _TRANSPOSE else 1,
+    )
+    return (page,)
 
 
 # --- raster images (Pillow) --------------------------------------------------------------------------------
@@ -307,8 +404,8 @@ _PIL_ERRORS: Final = (
 ``UserWarning`` is raised only when warnings are turned into errors (``-W error``): Pillow warns about
 damaged metadata (``Corrupt EXIF data``, ``Truncated File Read``) instead of failing."""
 
-_BMFF_ERRORS: Final = (*_PIL_ERRORS, RuntimeError)
-"""What decoding an AVIF or HEIF file can raise: libavif's and libheif's errors surface as ``RuntimeError``."""
+_AVIF_ERRORS: Final = (*_PIL_ERRORS, RuntimeError)
+"""What decoding an AVIF file can raise: libavif's errors surface as ``RuntimeError``."""
 
 _PIL_BOMB: Final = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 """Pillow's own bomb guard: the error, and the warning when warnings are turned into errors."""
@@ -334,13 +431,6 @@ def _raster_class(fmt: str) -> type[ImageFile.ImageFile]:
         from PIL import AvifImagePlugin  # noqa: PLC0415 - importing it without libavif fails
 
         return AvifImagePlugin.AvifImageFile
-    if fmt == _HEIF:
-        try:
-            from pi_heif.as_plugin import HeifImageFile  # noqa: PLC0415 - loads libheif: only when a HEIF comes
-        except ImportError as exc:
-            raise DependencyError("reading HEIC/HEIF images needs pi-heif: pip install pi-heif") from exc
-        heif: type[ImageFile.ImageFile] = HeifImageFile
-        return heif
     return _PIL_CLASSES[fmt]
 
 
@@ -371,10 +461,10 @@ _EXIF_ORIENTATION: Final = 0x0112
 
 
 def _load_raster(data: bytes, fmt: str, display: str, limits: Limits) -> tuple[Page, ...]:
-    if fmt in (_AVIF, _HEIF):
+    if fmt == _AVIF:
         _check_bmff_sizes(data, fmt, display, limits)
     cls = _raster_class(fmt)
-    errors = _BMFF_ERRORS if fmt in (_AVIF, _HEIF) else _PIL_ERRORS
+    errors = _AVIF_ERRORS if fmt == _AVIF else _PIL_ERRORS
     try:
         with cls(io.BytesIO(data)) as img:
             total = _count_tiff_frames(img, display, limits) if fmt == _TIFF else 1
@@ -461,7 +551,7 @@ def _decode_frame(img: ImageFile.ImageFile, index: int, total: int, *, fmt: str,
     img.load()
     orientation = _exif_orientation(img)
     upright: Image.Image = img.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else img
-    applied = orientation if orientation in _TRANSPOSE else _decoder_orientation(img) if fmt == _HEIF else 1
+    applied = orientation if orientation in _TRANSPOSE else 1
     rgb = _pil_to_rgb(upright, where)
     return Page(
         image=rgb,
@@ -471,13 +561,6 @@ def _decode_frame(img: ImageFile.ImageFile, index: int, total: int, *, fmt: str,
         dpi=_pil_dpi(img, swapped=orientation >= 5),
         orientation_applied=applied,
     )
-
-
-def _decoder_orientation(img: Image.Image) -> int:
-    """The orientation a HEIF decoder applied itself (libheif turns and mirrors the image as the file says,
-    and pi-heif then sets the EXIF tag to 1 and keeps the original in ``info``); 1 when none."""
-    value = img.info.get("original_orientation")
-    return value if isinstance(value, int) and value in _TRANSPOSE else 1
 
 
 def _exif_orientation(img: Image.Image) -> int:
