@@ -309,7 +309,9 @@ def answer(head, raw=b""):
     out.write(len(text).to_bytes(4, "big") + text + raw)
     out.flush()
 try:
+    from pi_heif import options
     from pi_heif.as_plugin import HeifImageFile
+    options.THUMBNAILS = options.DEPTH_IMAGES = options.AUX_IMAGES = False  # the main picture only
 except ImportError:
     answer({"missing": True})
     sys.exit()
