@@ -214,3 +214,46 @@ def test_findings_with_the_same_box_share_one_label_on_the_annotated_image() -> 
     labels = box_labels(findings)
     assert [(label, severity) for _, label, severity in labels] == [("1, 3", Severity.WARNING), ("2", Severity.INFO)]
     assert labels[0][0] == ((10, 20), (90, 20), (90, 40), (10, 40))
+
+
+def _mrz_box(name: str) -> tuple[float, float, float, float, float]:
+    """The MRZ's left, top, right and bottom edges and its character pitch, from the sample's ground truth."""
+    quad = np.asarray(TRUTH[name]["mrz_quad"], dtype=np.float64)
+    left, top = quad.min(axis=0)
+    right, bottom = quad.max(axis=0)
+    return left, top, right, bottom, (right - left) / len(TRUTH[name]["mrz_lines"][0])
+
+
+@pytest.mark.parametrize(("where", "cut"), [("right", 0.8), ("left", 0.15)])
+def test_an_mrz_cut_off_by_the_image_edge_is_inconclusive_not_fail(where: str, cut: float, tmp_path: Path) -> None:
+    """A genuine passport photographed with part of its MRZ outside the frame: what is read is invalid,
+    but the verdict asks for a retake instead of failing the document, and the broken check digits of the
+    incomplete reading do not count in the tampering score."""
+    img = cv2.imread(str(TD3))
+    left, _, right, _, _ = _mrz_box(TD3.name)
+    x = round(left + cut * (right - left))
+    path = tmp_path / f"cut_{where}.png"
+    cv2.imwrite(str(path), img[:, :x] if where == "right" else img[:, x:])
+    code, out, _ = run("check", "--json", "--reference-date", "2026-01-01", str(path))
+    report = json.loads(out)
+    codes = [f["code"] for f in report["findings"]]
+    assert report["verdict"] == "inconclusive" and code == ExitCode.UNREADABLE
+    assert "image.mrz.cut_off" in codes
+    assert report["score"] < 0.5  # the errors of a cut reading are no forgery cue
+    assert report["mrz"] is None or not report["mrz"]["valid"]
+
+
+def test_an_mrz_clear_of_the_edge_or_valid_at_it_is_not_cut_off() -> None:
+    """Cropped just beyond the MRZ (a pitch of margin), or to the MRZ alone with a pitch around it: valid
+    readings, so no cut-off finding, and a valid MRZ touching the edge is judged as usual."""
+    verifier = Verifier(config=VerifierConfig(reference_date=dt.date(2026, 1, 1)))
+    img = cv2.cvtColor(cv2.imread(str(TD3)), cv2.COLOR_BGR2RGB)
+    left, top, right, bottom, pitch = _mrz_box(TD3.name)
+    crops = {
+        "beside": img[:, : round(right + pitch)],
+        "mrz alone": img[round(top - pitch) : round(bottom + pitch), round(left - pitch) : round(right + pitch)],
+    }
+    for name, crop in crops.items():
+        report = verifier.verify(np.ascontiguousarray(crop), name=name)
+        assert report.verdict is Verdict.PASS, (name, [f.code for f in report.findings])
+        assert "image.mrz.cut_off" not in {f.code for f in report.findings}

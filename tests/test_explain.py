@@ -18,6 +18,7 @@ from docverify.mrz.generate import build_mrz, random_mrz_data
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "mrz-vectors" / "mrz_vectors.json"
 PIPELINE_CODES = [
     "image.mrz.not_found",
+    "image.mrz.cut_off",
     "image.time_limit",
     "viz.not_compared",
     "viz.mismatch.surname",

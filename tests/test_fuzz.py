@@ -227,7 +227,7 @@ def test_seed_corpus_is_small_and_every_seed_reads() -> None:
         assert report.mrz is not None and report.mrz.lines == SEED_MRZ, name
         assert report.verdict is Verdict.PASS, name
     assert load_pages(SEEDS["seed.jpg"])[0].orientation_applied == 6  # EXIF orientation exercised
-    assert load_pages(SEEDS["seed.heic"])[0].orientation_applied == 6  # HEIF's own turn (irot) exercised
+    assert load_pages(SEEDS["seed.heic"])[0].orientation_applied == 6  # HEIF's own turn (irot) applied
     assert len(load_pages(SEEDS["seed.tif"])) == 2  # a multi-page TIFF
 
 

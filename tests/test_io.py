@@ -139,6 +139,9 @@ RASTER_FORMATS = [
 
 @pytest.mark.parametrize(("fmt", "params", "tol"), RASTER_FORMATS, ids=[f"{f}-{p}" for f, p, _ in RASTER_FORMATS])
 def test_each_raster_format_loads_as_rgb(tmp_path: Path, fmt: str, params: dict[str, object], tol: int) -> None:
+    feature = {"WEBP": "webp", "JPEG2000": "jpg_2000", "AVIF": "avif"}.get(fmt)
+    if feature is not None and not features.check(feature):
+        pytest.skip(f"this Pillow build cannot write {fmt}")
     path = write(tmp_path / f"scan.{fmt.lower()}", encode(two_colour(), fmt, **params))
     (page,) = load_pages(path)
     assert_rgb_page(page)
@@ -528,7 +531,8 @@ def test_truncated_image(tmp_path: Path, fmt: str) -> None:
 
 def test_heic_primary_image_is_decoded_upright() -> None:
     """The HEIC seed of the fuzzing corpus (Pillow cannot write HEIC, so it is the one committed image used
-    here): stored turned a quarter, with the file's own ``irot`` turn, which libheif applies."""
+    here): stored turned a quarter, with the file's own ``irot`` turn (270° anticlockwise), which libheif
+    applies and which is reported as the EXIF orientation it amounts to."""
     (page,) = load_pages(CORPUS / "seed.heic")
     assert_rgb_page(page)
     reference = load_page(CORPUS / "seed.avif")  # the same crop, stored upright
@@ -536,6 +540,17 @@ def test_heic_primary_image_is_decoded_upright() -> None:
     assert page.orientation_applied == 6
     diff = np.abs(page.image.astype(int) - reference.image.astype(int)).mean()
     assert diff < 20, diff  # the same picture (two lossy codecs: 11.5); turned or mirrored: 44 and more
+
+
+@pytest.mark.parametrize(("angle", "shape", "orientation"), [(0, (476, 72), 1), (1, (72, 476), 8), (2, (476, 72), 3)])
+def test_heif_orientation_is_the_files_own_turn(angle: int, shape: tuple[int, int], orientation: int) -> None:
+    """The turn comes from the primary image's ``irot`` property (libheif applies it; an EXIF tag in a HEIF
+    file is not what decides): the seed with its ``irot`` angle rewritten."""
+    data = bytearray((CORPUS / "seed.heic").read_bytes())
+    data[data.index(b"irot") + 4] = angle
+    page = load_page(bytes(data))
+    assert page.image.shape[:2] == shape
+    assert page.orientation_applied == orientation
 
 
 def test_truncated_or_damaged_heic_is_a_clear_error() -> None:
@@ -586,6 +601,25 @@ def test_a_heif_file_that_crashes_its_decoder_is_an_input_error() -> None:
     with pytest.raises(InputError, match=r"IMG\.HEIC: the HEIC/HEIF image is truncated or corrupt") as info:
         load_pages((CORPUS / "crash-heif-metadata.heic").read_bytes(), name="IMG.HEIC")
     assert type(info.value) is InputError
+    assert "its decoder crashed on it" in str(info.value)  # the crash path itself (pi-heif 1.4.0)
+
+
+def test_the_heif_child_runs_nothing_from_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module planted beside the uploads (``json.py`` shadows the standard library) is not imported by
+    the child, which starts isolated (``python -I``)."""
+    (tmp_path / "json.py").write_text("raise SystemExit('planted module ran')\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    (page,) = load_pages(CORPUS / "seed.heic")
+    assert page.image.shape == (72, 476, 3)
+
+
+def test_a_heif_child_answer_that_makes_no_sense_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    for head in ('{"size": [0, 5], "mode": "RGB"}', '{"mode": "RGB"}', '{"size": [4, 4], "mode": "RGB"}'):
+        child = f"import sys\nh = {head!r}.encode()\nsys.stdout.buffer.write(len(h).to_bytes(4, 'big') + h + b'x')"
+        monkeypatch.setattr(docverify_io, "_HEIF_CHILD", child)
+        with pytest.raises(InputError, match=r"truncated or corrupt|has no pixels"):
+            load_pages(CORPUS / "seed.heic")
 
 
 def test_a_crash_or_hang_of_the_heif_child_is_contained(monkeypatch: pytest.MonkeyPatch) -> None:

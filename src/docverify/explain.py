@@ -294,6 +294,16 @@ CATALOGUE: tuple[Explanation, ...] = (
         "It says nothing about the document.",
     ),
     Explanation(
+        "image.mrz.cut_off",
+        "The MRZ runs off the image",
+        "The machine readable zone reaches the edge of the image and what was read is not a valid MRZ: the "
+        "image most likely cuts off the end or the start of its lines, so the reading is incomplete and its "
+        "check-digit errors say nothing about the document. The verdict is inconclusive.",
+        "Retake the image with the whole document in it, the MRZ clear of the edges.",
+        "It says nothing about the document. A genuinely damaged MRZ photographed at the edge of the frame "
+        "also gets it: judge it on a retaken image.",
+    ),
+    Explanation(
         "image.time_limit",
         "The time limit was reached",
         "The search for the MRZ stopped at Limits.max_seconds before a valid reading was found.",

@@ -272,7 +272,8 @@ def _unsupported_message(data: bytes, display: str) -> str:
         return f"{display} is a video or another ISO media file, not a supported image or PDF"
     if _looks_like_text(data[:512]):
         return f"{display} is a text file, not an image or PDF"
-    return f"{display} is not a supported image or PDF (JPEG, PNG, TIFF, BMP, GIF, WebP or PDF expected)"
+    expected = "JPEG, PNG, TIFF, BMP, GIF, WebP, HEIC, AVIF, JPEG 2000 or PDF"
+    return f"{display} is not a supported image or PDF ({expected} expected)"
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -322,7 +323,7 @@ try:
         answer({"size": [width, height]})
         sys.exit()
     img.load()
-    answer({"size": list(img.size), "mode": img.mode, "turned": img.info.get("original_orientation")}, img.tobytes())
+    answer({"size": list(img.size), "mode": img.mode}, img.tobytes())
 except Exception as exc:
     answer({"corrupt": type(exc).__name__})
 """
@@ -335,10 +336,13 @@ def _load_heif_isolated(data: bytes, display: str, limits: Limits) -> tuple[Page
     malformed file (fuzzing found a segmentation fault in pi-heif's metadata reading) ends that process,
     not this one: the caller gets an :class:`InputError`. Costs a Python start (about 0.1 s) and one copy
     of the pixels through a pipe; the limits, messages and colour conversion stay on this side."""
-    _check_bmff_sizes(data, _HEIF, display, limits)
+    header = _heif_header(data)
+    _check_bmff_sizes(header, _HEIF, display, limits)
+    if not sys.executable:
+        raise DependencyError("cannot decode HEIC/HEIF images: no Python interpreter to start (sys.executable)")
     try:
         proc = subprocess.run(
-            [sys.executable, "-c", _HEIF_CHILD, str(limits.max_pixels)],
+            [sys.executable, "-I", "-c", _HEIF_CHILD, str(limits.max_pixels)],  # -I: nothing from the folder
             input=data,
             capture_output=True,
             timeout=HEIF_TIMEOUT_S,
@@ -357,12 +361,16 @@ def _load_heif_isolated(data: bytes, display: str, limits: Limits) -> tuple[Page
     if not isinstance(head, dict) or "corrupt" in head:
         if proc.returncode:
             _log.warning("the HEIF decoder's process ended with code %d", proc.returncode)
+            _log.debug("its last words: %s", proc.stderr[-300:].decode("utf-8", "replace"))
         crashed = " (its decoder crashed on it, in a separate process)" if proc.returncode < 0 else ""
         raise InputError(f"{display}: the HEIC/HEIF image is truncated or corrupt and cannot be decoded{crashed}")
     if head.get("missing"):
         raise DependencyError("reading HEIC/HEIF images needs pi-heif: pip install pi-heif")
-    width, height = (int(v) for v in head["size"])
-    if "mode" not in head:
+    try:
+        width, height = (int(v) for v in head["size"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{display}: the {_HEIF} image is truncated or corrupt and cannot be decoded") from exc
+    if "mode" not in head or not 0 < width * height <= limits.max_pixels or width <= 0:
         if width <= 0 or height <= 0:
             raise InputError(f"{display}: the {_HEIF} image has no pixels ({width} × {height})")
         raise InputTooLargeError(
@@ -377,14 +385,13 @@ def _load_heif_isolated(data: bytes, display: str, limits: Limits) -> tuple[Page
             rgb = _pil_to_rgb(Image.frombytes(str(head["mode"]), (width, height), pixels), display)
         except _PIL_ERRORS as exc:
             raise InputError(f"{display}: the {_HEIF} image is truncated or corrupt and cannot be decoded") from exc
-    turned = head.get("turned")
     page = Page(
         image=rgb,
         index=0,
         source=display,
         pages_total=1,
         dpi=None,
-        orientation_applied=turned if isinstance(turned, int) and turned in _TRANSPOSE else 1,
+        orientation_applied=header.orientation,
     )
     return (page,)
 
@@ -464,7 +471,7 @@ _EXIF_ORIENTATION: Final = 0x0112
 
 def _load_raster(data: bytes, fmt: str, display: str, limits: Limits) -> tuple[Page, ...]:
     if fmt == _AVIF:
-        _check_bmff_sizes(data, fmt, display, limits)
+        _check_bmff_sizes(_heif_header(data), fmt, display, limits)
     cls = _raster_class(fmt)
     errors = _AVIF_ERRORS if fmt == _AVIF else _PIL_ERRORS
     try:
@@ -504,23 +511,99 @@ def _bmff_boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int
     return boxes
 
 
-def _check_bmff_sizes(data: bytes, fmt: str, display: str, limits: Limits) -> None:
-    """Refuse an AVIF or HEIF file whose image sizes (``ispe`` in its ``meta`` box) exceed
-    ``limits.max_pixels``, from the header, before libavif or libheif parses it (libavif refuses such
-    files itself, as corrupt). Damaged boxes are left to the decoder to report."""
-    for kind, start, end in _bmff_boxes(data, 0, len(data)):
-        if kind != b"meta":
+@dataclass(frozen=True, slots=True)
+class _HeifHeader:
+    """What the ``meta`` box of an AVIF or HEIF file says, read without a decoder."""
+
+    sizes: tuple[tuple[int, int], ...]
+    """Width and height of every image (``ispe`` properties: the primary image, tiles, thumbnails)."""
+    orientation: int
+    """The EXIF orientation (1–8) that the primary image's ``irot`` and ``imir`` properties amount to: the
+    turn and mirror a HEIF decoder applies itself."""
+
+
+def _heif_header(data: bytes) -> _HeifHeader:
+    """Parse the first ``meta`` box: ``pitm`` (the primary item), ``iprp`` → ``ipco`` (the properties, in
+    order) and ``ipma`` (which item has which). Anything damaged is skipped; the decoder reports it."""
+    meta = next(((s, e) for kind, s, e in _bmff_boxes(data, 0, len(data)) if kind == b"meta"), None)
+    if meta is None:
+        return _HeifHeader((), 1)
+    children = _bmff_boxes(data, meta[0] + 4, meta[1])  # meta is a full box: version and flags first
+    primary = None
+    properties: list[tuple[bytes, int, int]] = []
+    associations: dict[int, list[int]] = {}
+    for kind, start, end in children:
+        if kind == b"pitm" and end - start >= 6:
+            primary = int.from_bytes(data[start + 4 : start + (6 if data[start] == 0 else 8)], "big")
+        elif kind == b"iprp":
+            for sub, s0, s1 in _bmff_boxes(data, start, end):
+                if sub == b"ipco":
+                    properties = _bmff_boxes(data, s0, s1)
+                elif sub == b"ipma":
+                    associations = _heif_associations(data, s0, s1)
+    sizes = tuple(
+        (int.from_bytes(data[s + 4 : s + 8], "big"), int.from_bytes(data[s + 8 : s + 12], "big"))
+        for kind, s, e in properties
+        if kind == b"ispe" and e - s >= 12
+    )
+    steps = []
+    for index in associations.get(primary, []) if primary is not None else []:
+        if 1 <= index <= len(properties):
+            kind, s, e = properties[index - 1]
+            if kind in (b"irot", b"imir") and e > s:
+                steps.append((kind, data[s]))
+    return _HeifHeader(sizes, _orientation_of(steps))
+
+
+def _heif_associations(data: bytes, start: int, end: int) -> dict[int, list[int]]:
+    """``ipma``: item ID → the 1-based indices of its properties in ``ipco``, in the order given."""
+    version, flags = data[start], data[start + 3] if start + 4 <= end else 0
+    pos, out = start + 8, {}
+    count = int.from_bytes(data[start + 4 : start + 8], "big") if start + 8 <= end else 0
+    id_size, entry_size = (2 if version < 1 else 4), (2 if flags & 1 else 1)
+    for _ in range(min(count, 4096)):
+        if pos + id_size + 1 > end:
+            break
+        item = int.from_bytes(data[pos : pos + id_size], "big")
+        n = data[pos + id_size]
+        pos += id_size + 1
+        if pos + n * entry_size > end:
+            break
+        mask = 0x7FFF if entry_size == 2 else 0x7F
+        out[item] = [
+            int.from_bytes(data[pos + i * entry_size : pos + (i + 1) * entry_size], "big") & mask for i in range(n)
+        ]
+        pos += n * entry_size
+    return out
+
+
+def _orientation_of(steps: list[tuple[bytes, int]]) -> int:
+    """The EXIF orientation whose uprighting transposition equals the HEIF transforms ``steps`` applied in
+    turn: ``irot`` turns anticlockwise by its low two bits × 90°, ``imir`` mirrors about a vertical (axis 0)
+    or horizontal (axis 1) axis. Found by applying both to a 2 × 3 probe."""
+    probe = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    shown = probe
+    for kind, value in steps:
+        if kind == b"irot":
+            shown = np.rot90(shown, value & 3)
             continue
-        pos = data.find(b"ispe", start + 4, end)
-        while pos >= 0 and pos + 16 <= end:
-            width = int.from_bytes(data[pos + 8 : pos + 12], "big")
-            height = int.from_bytes(data[pos + 12 : pos + 16], "big")
-            if width * height > limits.max_pixels:
-                raise InputTooLargeError(
-                    f"{display}: the {fmt} image is {width} × {height} pixels ({_fmt_mp(width * height)}), over the "
-                    f"limit of {_fmt_mp(limits.max_pixels)}; it was not decoded"
-                )
-            pos = data.find(b"ispe", pos + 4, end)
+        shown = shown[::-1] if value & 1 else shown[:, ::-1]
+    image = Image.fromarray(probe)
+    for orientation, op in _TRANSPOSE.items():
+        if np.array_equal(np.asarray(image.transpose(op)), shown):
+            return orientation
+    return 1
+
+
+def _check_bmff_sizes(header: _HeifHeader, fmt: str, display: str, limits: Limits) -> None:
+    """Refuse an AVIF or HEIF file whose images (``ispe``) exceed ``limits.max_pixels``, from the header,
+    before libavif or libheif parses it (libavif refuses such files itself, as corrupt)."""
+    for width, height in header.sizes:
+        if width * height > limits.max_pixels:
+            raise InputTooLargeError(
+                f"{display}: the {fmt} image is {width} × {height} pixels ({_fmt_mp(width * height)}), over the "
+                f"limit of {_fmt_mp(limits.max_pixels)}; it was not decoded"
+            )
 
 
 def _count_tiff_frames(img: ImageFile.ImageFile, display: str, limits: Limits) -> int:

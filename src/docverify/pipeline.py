@@ -41,6 +41,11 @@ from docverify.tamper import RegionScore, score_regions
 STAGE = "pipeline"
 TIME_LIMIT = "image.time_limit"
 """Finding code of a search stopped by :attr:`~docverify.config.Limits.max_seconds`."""
+CUT_OFF = "image.mrz.cut_off"
+"""Finding code of an MRZ that was not read as valid and runs to the edge of the image."""
+EDGE_PITCHES = 0.5
+"""A line whose text ends closer to the image's edge than this many character pitches may go on beyond it
+(ICAO 9303 leaves a margin around the MRZ; a crop to the MRZ alone usually keeps most of a character)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +79,12 @@ class VerifierConfig:
 
 
 def decide_verdict(mrz: MRZResult | None, findings: Iterable[Finding]) -> Verdict:
-    """``inconclusive`` without a readable MRZ, or when the time limit stopped the search before a valid
-    reading (finding ``image.time_limit``); ``fail`` on any error (a broken check digit always fails);
-    ``review`` on any warning; else ``pass``."""
+    """``inconclusive`` without a readable MRZ, when the time limit stopped the search before a valid
+    reading (finding ``image.time_limit``) or when an MRZ that is not valid runs off the image (finding
+    ``image.mrz.cut_off``: what was read may be incomplete, so its errors prove nothing); ``fail`` on any
+    error (a broken check digit always fails); ``review`` on any warning; else ``pass``."""
     findings = tuple(findings)
-    if mrz is None or any(f.code == TIME_LIMIT for f in findings):
+    if mrz is None or any(f.code in (TIME_LIMIT, CUT_OFF) for f in findings):
         return Verdict.INCONCLUSIVE
     worst = max((f.severity.rank for f in findings), default=-1)
     if worst >= Severity.ERROR.rank:
@@ -97,10 +103,17 @@ def tamper_score(findings: Iterable[Finding], scores: Iterable[RegionScore] = ()
     its calibrated score (0.5 at the threshold that gives its stated false-alarm rate); an integrity or
     authenticity finding with at least :data:`SCORE_FLOOR` of its severity. A score of 0.5 or more always
     comes with a finding that explains it (a warning, or an info for a region model's advisory cue).
-    Validity (expiry, specimen) and quality findings do not count: they are not forgery cues."""
+    Validity (expiry, specimen) and quality findings do not count: they are not forgery cues; nor do
+    integrity findings of an MRZ cut off by the image's edge (``image.mrz.cut_off``)."""
+    findings = tuple(findings)
+    counted = (
+        (Category.AUTHENTICITY,)
+        if any(f.code == CUT_OFF for f in findings)
+        else (Category.INTEGRITY, Category.AUTHENTICITY)
+    )
     out = max((s.score for s in scores), default=0.0)
     for f in findings:
-        if f.category in (Category.INTEGRITY, Category.AUTHENTICITY):
+        if f.category in counted:
             out = max(out, SCORE_FLOOR.get(f.severity, 0.0))
     return round(out, 4)
 
@@ -242,6 +255,8 @@ class Verifier:
             )
         else:
             findings = _with_boxes(reading.result.findings, reading)
+            if not reading.result.valid and _runs_off_image(reading, page.width, page.height):
+                findings = (*findings, _cut_off_finding(reading))
         # the stages after reading: the ones checks_run names, on a reading the time limit left whole
         stages = checks_run(self._config) if reading is not None and not scan.timed_out else ()
         print_ms = regions_ms = viz_ms = 0.0  # a stage that does not run takes no time
@@ -319,6 +334,34 @@ def _time_limit_finding(limit: float, *, read: bool) -> Finding:
         "a cleaner image.",
         STAGE,
         evidence=(("max_seconds", limit),),
+    )
+
+
+def _runs_off_image(reading: ImageReading, width: int, height: int) -> bool:
+    """Whether a line of the MRZ reaches the image's edge: one of its ends, carried on by
+    :data:`EDGE_PITCHES` character pitches along the line, or a corner of its box lies outside the image
+    (pixel centres 0 … width − 1, 0 … height − 1; original-image pixels)."""
+    for line, text in zip(reading.location.lines, reading.result.lines, strict=False):
+        a = np.radians(line.angle)
+        reach = line.length / 2 + EDGE_PITCHES * line.length / max(len(text), 1)
+        cx, cy = line.center
+        ends = [(cx + d * np.cos(a), cy + d * np.sin(a)) for d in (-reach, reach)]
+        for x, y in (*ends, *line.corners()):
+            if not (-0.5 <= x <= width - 0.5 and -0.5 <= y <= height - 0.5):
+                return True
+    return False
+
+
+def _cut_off_finding(reading: ImageReading) -> Finding:
+    return Finding(
+        CUT_OFF,
+        Severity.WARNING,
+        Category.QUALITY,
+        "The machine readable zone runs to the edge of the image and was not read as valid: part of it may be "
+        "cut off, so what was read may be incomplete and its errors prove nothing. Retake the image with the "
+        "whole document in it.",
+        STAGE,
+        box=reading.location.polygon,
     )
 
 
