@@ -82,7 +82,8 @@ def decide_verdict(mrz: MRZResult | None, findings: Iterable[Finding]) -> Verdic
     """``inconclusive`` without a readable MRZ, when the time limit stopped the search before a valid
     reading (finding ``image.time_limit``) or when an MRZ that is not valid runs off the image (finding
     ``image.mrz.cut_off``: what was read may be incomplete, so its errors prove nothing); ``fail`` on any
-    error (a broken check digit always fails); ``review`` on any warning; else ``pass``."""
+    error (a broken check digit of an MRZ clear of the image's edge always fails); ``review`` on any
+    warning; else ``pass``."""
     findings = tuple(findings)
     if mrz is None or any(f.code in (TIME_LIMIT, CUT_OFF) for f in findings):
         return Verdict.INCONCLUSIVE
