@@ -303,7 +303,9 @@ HEIF_TIMEOUT_S: Final = 30.0
 """How long the child process may take to decode one HEIF file (a 12-megapixel photo: about 0.5 s here)."""
 
 _HEIF_CHILD: Final = """
-import io, json, sys
+import io, json, resource, sys
+limit = 3 * 4 * int(sys.argv[1]) + 2**30  # a few copies of the largest allowed image, and the libraries
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 out = sys.stdout.buffer
 def answer(head, raw=b""):
     text = json.dumps(head).encode()
@@ -327,8 +329,9 @@ try:
 except Exception as exc:
     answer({"corrupt": type(exc).__name__})
 """
-"""The child's program: PIL and pi-heif only (no docverify import, so it starts in about 0.1 s). It reads the
-file on stdin and writes a 4-byte length, a JSON header and the decoded pixels in the image's own mode."""
+"""The child's program: PIL and pi-heif only (no docverify import, so it starts in about 0.1 s), its address
+space capped at four times the largest allowed image plus 1 GiB. It reads the file on stdin and writes a 4-byte
+length, a JSON header and the decoded pixels in the image's own mode."""
 
 
 def _load_heif_isolated(data: bytes, display: str, limits: Limits) -> tuple[Page, ...]:
