@@ -241,6 +241,9 @@ def test_an_mrz_cut_off_by_the_image_edge_is_inconclusive_not_fail(where: str, c
     assert "image.mrz.cut_off" in codes
     assert report["score"] < 0.5  # the errors of a cut reading are no forgery cue
     assert report["mrz"] is None or not report["mrz"]["valid"]
+    _, text, _ = run("check", "--reference-date", "2026-01-01", str(path))
+    first, second = text.splitlines()[:2]
+    assert first.startswith("INCONCLUSIVE") and "runs off the edge of the image" in second  # the reason first
 
 
 def test_an_mrz_clear_of_the_edge_or_valid_at_it_is_not_cut_off() -> None:

@@ -35,14 +35,12 @@ from docverify.mrz.recognizer import MRZRecognizer
 from docverify.mrz.repair import RepairConfig
 from docverify.ocr import OCRBackend
 from docverify.regions import reading_frame
-from docverify.results import Category, Finding, MRZResult, Report, Severity, Verdict
+from docverify.results import CUT_OFF, Category, Finding, MRZResult, Report, Severity, Verdict
 from docverify.tamper import RegionScore, score_regions
 
 STAGE = "pipeline"
 TIME_LIMIT = "image.time_limit"
 """Finding code of a search stopped by :attr:`~docverify.config.Limits.max_seconds`."""
-CUT_OFF = "image.mrz.cut_off"
-"""Finding code of an MRZ that was not read as valid and runs to the edge of the image."""
 EDGE_PITCHES = 0.5
 """A line whose text ends closer to the image's edge than this many character pitches may go on beyond it
 (ICAO 9303 leaves a margin around the MRZ; a crop to the MRZ alone usually keeps most of a character)."""
