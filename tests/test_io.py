@@ -622,6 +622,13 @@ def test_a_heif_child_answer_that_makes_no_sense_is_an_input_error(monkeypatch: 
             load_pages(CORPUS / "seed.heic")
 
 
+def test_a_heif_child_that_cannot_start_is_a_dependency_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child that dies before it answers (a broken environment, not the file) is not called a corrupt image."""
+    monkeypatch.setattr(docverify_io, "_HEIF_CHILD", "raise ImportError('no module named PIL')")
+    with pytest.raises(DependencyError, match="failed to start: ImportError: no module named PIL"):
+        load_pages(CORPUS / "seed.heic")
+
+
 def test_a_crash_or_hang_of_the_heif_child_is_contained(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(docverify_io, "_HEIF_CHILD", "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)")
     with pytest.raises(InputError, match="its decoder crashed on it, in a separate process"):

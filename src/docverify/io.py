@@ -303,9 +303,14 @@ HEIF_TIMEOUT_S: Final = 30.0
 """How long the child process may take to decode one HEIF file (a 12-megapixel photo: about 0.5 s here)."""
 
 _HEIF_CHILD: Final = """
-import io, json, resource, sys
-limit = 3 * 4 * int(sys.argv[1]) + 2**30  # a few copies of the largest allowed image, and the libraries
-resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+import io, json, sys
+try:  # a few copies of the largest allowed image, and the libraries; the hard limit is left as it is
+    import resource
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = 3 * 4 * int(sys.argv[1]) + 2**30
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+except (ImportError, ValueError, OSError):  # no such limit on this system
+    pass
 out = sys.stdout.buffer
 def answer(head, raw=b""):
     text = json.dumps(head).encode()
@@ -361,10 +366,12 @@ def _load_heif_isolated(data: bytes, display: str, limits: Limits) -> tuple[Page
         head = json.loads(out[4 : 4 + size]) if proc.returncode == 0 and 4 + size <= len(out) else None
     except ValueError:
         head = None
+    if proc.returncode > 0 and not isinstance(head, dict):  # it died before it could answer: not the file
+        last = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+        raise DependencyError(f"the process that decodes HEIC/HEIF images failed to start: {last[0][:200]}")
     if not isinstance(head, dict) or "corrupt" in head:
         if proc.returncode:
             _log.warning("the HEIF decoder's process ended with code %d", proc.returncode)
-            _log.debug("its last words: %s", proc.stderr[-300:].decode("utf-8", "replace"))
         crashed = " (its decoder crashed on it, in a separate process)" if proc.returncode < 0 else ""
         raise InputError(f"{display}: the HEIC/HEIF image is truncated or corrupt and cannot be decoded{crashed}")
     if head.get("missing"):
