@@ -341,10 +341,8 @@ def _runs_off_image(reading: ImageReading, width: int, height: int) -> bool:
     :data:`EDGE_PITCHES` character pitches along the line, or a corner of its box lies outside the image
     (pixel centres 0 … width − 1, 0 … height − 1; original-image pixels)."""
     for line, text in zip(reading.location.lines, reading.result.lines, strict=False):
-        a = np.radians(line.angle)
         reach = line.length / 2 + EDGE_PITCHES * line.length / max(len(text), 1)
-        cx, cy = line.center
-        ends = [(cx + d * np.cos(a), cy + d * np.sin(a)) for d in (-reach, reach)]
+        ends = line.segment(-reach, reach, 0.0)[:2]  # the middle of the line, carried on at both ends
         for x, y in (*ends, *line.corners()):
             if not (-0.5 <= x <= width - 0.5 and -0.5 <= y <= height - 0.5):
                 return True
