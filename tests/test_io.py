@@ -577,6 +577,32 @@ def test_heif_and_avif_over_max_pixels_are_refused_from_the_header(seed: str) ->
     assert "it was not decoded" in str(info.value)
 
 
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def test_heif_header_parser_never_raises_on_damaged_boxes() -> None:
+    """The header is read before any decoder (sizes, turn): every truncation of the seeds and random byte
+    changes in their ``meta`` box give a result, never an exception — and through ``load_pages`` an
+    ``InputError``. Regression: an empty ``ipma`` box at the very end of a file raised IndexError."""
+    rng = np.random.default_rng(5)
+    for seed in ("seed.heic", "seed.avif"):
+        data = (CORPUS / seed).read_bytes()
+        meta_end = data.index(b"mdat")
+        for cut in range(len(data[:meta_end])):
+            docverify_io._heif_header(data[:cut])
+        for _ in range(300):
+            damaged = bytearray(data)
+            for pos in rng.integers(8, meta_end, 4):
+                damaged[pos] = int(rng.integers(0, 256))
+            docverify_io._heif_header(bytes(damaged))
+    ftyp = _box(b"ftyp", b"heic\0\0\0\0mif1heic")
+    empty_ipma_last = ftyp + _box(b"meta", b"\0\0\0\0" + _box(b"iprp", _box(b"ipma", b"")))
+    assert docverify_io._heif_header(empty_ipma_last).sizes == ()
+    with pytest.raises(InputError, match="the HEIC/HEIF image is truncated or corrupt"):
+        load_pages(empty_ipma_last)
+
+
 def test_avif_exif_orientation_is_undone() -> None:
     img = Image.new("RGB", (40, 20), GREY)
     img.paste(RED, (0, 0, 10, 10))

@@ -413,8 +413,8 @@ def batch_command(
     """Check many documents in parallel: one JSON row per input, a progress bar, an optional HTML report.
 
     INPUTS are files, folders (searched recursively for JPEG, PNG, TIFF, BMP, WebP, GIF, HEIC/HEIF, AVIF,
-    JPEG 2000 and PDF files) or quoted glob patterns. Every input gets exactly one row in OUT.jsonl, in the form of
-    `docverify check --json` (an unreadable file gets an error row). Rows are written as they finish, so
+    JPEG 2000 and PDF files) or quoted glob patterns. Every input gets exactly one row in OUT.jsonl, in
+    the form of `docverify check --json` (an unreadable file gets an error row). Rows are written as they finish, so
     an interrupted run leaves a valid file; run the same command with --resume to finish it.
 
     \b

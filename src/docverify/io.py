@@ -567,9 +567,11 @@ def _heif_header(data: bytes) -> _HeifHeader:
 
 def _heif_associations(data: bytes, start: int, end: int) -> dict[int, list[int]]:
     """``ipma``: item ID → the 1-based indices of its properties in ``ipco``, in the order given."""
-    version, flags = data[start], data[start + 3] if start + 4 <= end else 0
-    pos, out = start + 8, {}
-    count = int.from_bytes(data[start + 4 : start + 8], "big") if start + 8 <= end else 0
+    out: dict[int, list[int]] = {}
+    if end - start < 8:  # version, flags and the entry count: a box too short for them holds nothing
+        return out
+    version, flags = data[start], data[start + 3]
+    pos, count = start + 8, int.from_bytes(data[start + 4 : start + 8], "big")
     id_size, entry_size = (2 if version < 1 else 4), (2 if flags & 1 else 1)
     for _ in range(min(count, 4096)):
         if pos + id_size + 1 > end:
@@ -646,7 +648,6 @@ def _decode_frame(img: ImageFile.ImageFile, index: int, total: int, *, fmt: str,
     img.load()
     orientation = _exif_orientation(img)
     upright: Image.Image = img.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else img
-    applied = orientation if orientation in _TRANSPOSE else 1
     rgb = _pil_to_rgb(upright, where)
     return Page(
         image=rgb,
@@ -654,7 +655,7 @@ def _decode_frame(img: ImageFile.ImageFile, index: int, total: int, *, fmt: str,
         source=display,
         pages_total=total,
         dpi=_pil_dpi(img, swapped=orientation >= 5),
-        orientation_applied=applied,
+        orientation_applied=orientation if orientation in _TRANSPOSE else 1,
     )
 
 

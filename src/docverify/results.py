@@ -17,10 +17,10 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 SCHEMA_VERSION = "1.0"
+"""Version of the JSON documents docverify emits. Bumped on any incompatible change."""
 CUT_OFF = "image.mrz.cut_off"
 """Finding code of an MRZ that was not read as valid and runs to the edge of the image (the verdict is then
 ``inconclusive``: :func:`docverify.pipeline.decide_verdict`; the text report says so first)."""
-"""Version of the JSON documents docverify emits. Bumped on any incompatible change."""
 
 
 _T = TypeVar("_T")
