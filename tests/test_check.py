@@ -224,11 +224,12 @@ def _mrz_box(name: str) -> tuple[float, float, float, float, float]:
     return left, top, right, bottom, (right - left) / len(TRUTH[name]["mrz_lines"][0])
 
 
-@pytest.mark.parametrize(("where", "cut"), [("right", 0.8), ("left", 0.15)])
+@pytest.mark.parametrize(("where", "cut"), [("right", 0.8), ("right", 0.82), ("left", 0.15)])
 def test_an_mrz_cut_off_by_the_image_edge_is_inconclusive_not_fail(where: str, cut: float, tmp_path: Path) -> None:
-    """A genuine passport photographed with part of its MRZ outside the frame: what is read is invalid,
-    but the verdict asks for a retake instead of failing the document, and the broken check digits of the
-    incomplete reading do not count in the tampering score."""
+    """A genuine passport photographed with part of its MRZ outside the frame: what is read is invalid (or,
+    cut just after 36 characters, a valid-looking passport in the 2 × 36 layout), but the verdict asks for a
+    retake instead of failing or reviewing the document, and the broken check digits of the incomplete
+    reading do not count in the tampering score."""
     img = cv2.imread(str(TD3))
     left, _, right, _, _ = _mrz_box(TD3.name)
     x = round(left + cut * (right - left))
@@ -240,7 +241,7 @@ def test_an_mrz_cut_off_by_the_image_edge_is_inconclusive_not_fail(where: str, c
     assert report["verdict"] == "inconclusive" and code == ExitCode.UNREADABLE
     assert "image.mrz.cut_off" in codes
     assert report["score"] < 0.5  # the errors of a cut reading are no forgery cue
-    assert report["mrz"] is None or not report["mrz"]["valid"]
+    assert report["mrz"] is None or not report["mrz"]["valid"] or "mrz.document_code.td2_passport" in codes
     _, text, _ = run("check", "--reference-date", "2026-01-01", str(path))
     first, second = text.splitlines()[:2]
     assert first.startswith("INCONCLUSIVE") and "runs off the edge of the image" in second  # the reason first

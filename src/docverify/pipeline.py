@@ -254,7 +254,7 @@ class Verifier:
             )
         else:
             findings = _with_boxes(reading.result.findings, reading)
-            if not reading.result.valid and _runs_off_image(reading, page.width, page.height):
+            if _may_be_cut(reading.result) and _runs_off_image(reading, page.width, page.height):
                 findings = (*findings, _cut_off_finding(reading))
         # the stages after reading: the ones checks_run names, on a reading the time limit left whole
         stages = checks_run(self._config) if reading is not None and not scan.timed_out else ()
@@ -336,6 +336,16 @@ def _time_limit_finding(limit: float, *, read: bool) -> Finding:
     )
 
 
+SHORTENED = "mrz.document_code.td2_passport"
+"""A passport code in the 2 × 36 layout: what a 2 × 44 passport MRZ cut after 36 characters reads as (its
+check digits for the number and dates all lie within the first 28; the composite holds by chance)."""
+
+
+def _may_be_cut(result: MRZResult) -> bool:
+    """Whether a reading could come from an MRZ the image cuts short: not valid, or a passport in 2 × 36."""
+    return not result.valid or any(f.code == SHORTENED for f in result.findings)
+
+
 def _runs_off_image(reading: ImageReading, width: int, height: int) -> bool:
     """Whether a line of the MRZ reaches the image's edge: one of its ends, carried on by
     :data:`EDGE_PITCHES` character pitches along the line, or a corner of its box lies outside the image
@@ -354,9 +364,10 @@ def _cut_off_finding(reading: ImageReading) -> Finding:
         CUT_OFF,
         Severity.WARNING,
         Category.QUALITY,
-        "The machine readable zone runs to the edge of the image and was not read as valid: part of it may be "
-        "cut off, so what was read may be incomplete and its errors prove nothing. Retake the image with the "
-        "whole document in it.",
+        "The machine readable zone runs to the edge of the image and what was read does not hold together (it is "
+        "not valid, or it is a passport in the 2 × 36 layout, as a 2 × 44 passport line cut short reads): part of "
+        "it may be cut off, so what was read may be incomplete and its errors prove nothing. Retake the image "
+        "with the whole document in it.",
         STAGE,
         box=reading.location.polygon,
     )
