@@ -338,8 +338,9 @@ def test_mrz_text_json_and_malformed(server: Subprocess) -> None:
         (b"", "empty"),
         (b"plain text, not an image\n", "text file"),
         (TD3.read_bytes()[:6000], "truncated or corrupt"),
+        ((Path(__file__).resolve().parent / "corpus" / "crash-heif-metadata.heic").read_bytes(), "decoder crashed"),
     ],
-    ids=["empty", "text", "truncated-jpeg"],
+    ids=["empty", "text", "truncated-jpeg", "heic-that-crashes-its-decoder"],
 )
 def test_unusable_input_is_422(server: Subprocess, body: bytes, words: str) -> None:
     answer = call(server.port, "POST", "/v1/check", body, AUTH)
@@ -347,6 +348,7 @@ def test_unusable_input_is_422(server: Subprocess, body: bytes, words: str) -> N
     error = answer.json()["error"]
     assert error["kind"] == "input" and words in error["message"]
     assert "Traceback" not in answer.body.decode()
+    assert call(server.port, "GET", "/healthz").status == 200  # the service is still up
 
 
 def test_bad_queries_and_forms_are_422(server: Subprocess) -> None:
