@@ -297,6 +297,22 @@ def _load_data(data: bytes, display: str, limits: Limits) -> tuple[Page, ...]:
     return _load_raster(data, fmt, display, limits)
 
 
+def _corrupt(where: str, fmt: str, note: str = "") -> InputError:
+    return InputError(f"{where}: the {fmt} image is truncated or corrupt and cannot be decoded{note}")
+
+
+def _check_pixel_count(where: str, fmt: str, width: int, height: int, limits: Limits) -> None:
+    """Refuse an image (its size from a header, before any pixel is decoded) that has no pixels or more
+    than ``limits.max_pixels``."""
+    if width <= 0 or height <= 0:
+        raise InputError(f"{where}: the {fmt} image has no pixels ({width} × {height})")
+    if width * height > limits.max_pixels:
+        raise InputTooLargeError(
+            f"{where}: the image is {width} × {height} pixels ({_fmt_mp(width * height)}), over the limit of "
+            f"{_fmt_mp(limits.max_pixels)}; it was not decoded"
+        )
+
+
 # --- HEIF, decoded in a child process ----------------------------------------------------------------------
 
 HEIF_TIMEOUT_S: Final = 30.0
@@ -373,20 +389,16 @@ def _load_heif_isolated(data: bytes, display: str, limits: Limits) -> tuple[Page
         if proc.returncode:
             _log.warning("the HEIF decoder's process ended with code %d", proc.returncode)
         crashed = " (its decoder crashed on it, in a separate process)" if proc.returncode < 0 else ""
-        raise InputError(f"{display}: the HEIC/HEIF image is truncated or corrupt and cannot be decoded{crashed}")
+        raise _corrupt(display, _HEIF, crashed)
     if head.get("missing"):
         raise DependencyError("reading HEIC/HEIF images needs pi-heif: pip install pi-heif")
     try:
         width, height = (int(v) for v in head["size"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"{display}: the {_HEIF} image is truncated or corrupt and cannot be decoded") from exc
-    if "mode" not in head or not 0 < width * height <= limits.max_pixels or width <= 0:
-        if width <= 0 or height <= 0:
-            raise InputError(f"{display}: the {_HEIF} image has no pixels ({width} × {height})")
-        raise InputTooLargeError(
-            f"{display}: the image is {width} × {height} pixels ({_fmt_mp(width * height)}), over the limit of "
-            f"{_fmt_mp(limits.max_pixels)}; it was not decoded"
-        )
+        raise _corrupt(display, _HEIF) from exc
+    _check_pixel_count(display, _HEIF, width, height, limits)  # the child answers a size alone when it refused
+    if "mode" not in head:
+        raise _corrupt(display, _HEIF)
     pixels = memoryview(out)[4 + size :]
     if head["mode"] == "RGB" and len(pixels) == width * height * 3:  # the usual case: no copy
         rgb = np.frombuffer(pixels, np.uint8).reshape(height, width, 3)
@@ -394,7 +406,7 @@ def _load_heif_isolated(data: bytes, display: str, limits: Limits) -> tuple[Page
         try:
             rgb = _pil_to_rgb(Image.frombytes(str(head["mode"]), (width, height), pixels), display)
         except _PIL_ERRORS as exc:
-            raise InputError(f"{display}: the {_HEIF} image is truncated or corrupt and cannot be decoded") from exc
+            raise _corrupt(display, _HEIF) from exc
     page = Page(
         image=rgb,
         index=0,
@@ -497,7 +509,7 @@ def _load_raster(data: bytes, fmt: str, display: str, limits: Limits) -> tuple[P
             f"{display}: the {fmt} image is too large to decode safely (a possible decompression bomb)"
         ) from exc
     except errors as exc:
-        raise InputError(f"{display}: the {fmt} image is truncated or corrupt and cannot be decoded") from exc
+        raise _corrupt(display, fmt) from exc
     if total > len(pages):
         _log.info("decoded %d of %d TIFF frames (Limits.max_pages)", len(pages), total)
     return tuple(pages)
@@ -611,11 +623,8 @@ def _check_bmff_sizes(header: _HeifHeader, fmt: str, display: str, limits: Limit
     """Refuse an AVIF or HEIF file whose images (``ispe``) exceed ``limits.max_pixels``, from the header,
     before libavif or libheif parses it (libavif refuses such files itself, as corrupt)."""
     for width, height in header.sizes:
-        if width * height > limits.max_pixels:
-            raise InputTooLargeError(
-                f"{display}: the {fmt} image is {width} × {height} pixels ({_fmt_mp(width * height)}), over the "
-                f"limit of {_fmt_mp(limits.max_pixels)}; it was not decoded"
-            )
+        if width * height > limits.max_pixels:  # an empty size is left to the decoder, which refuses it
+            _check_pixel_count(display, fmt, width, height, limits)
 
 
 def _count_tiff_frames(img: ImageFile.ImageFile, display: str, limits: Limits) -> int:
@@ -638,13 +647,7 @@ def _count_tiff_frames(img: ImageFile.ImageFile, display: str, limits: Limits) -
 def _decode_frame(img: ImageFile.ImageFile, index: int, total: int, *, fmt: str, display: str, limits: Limits) -> Page:
     width, height = img.size
     where = f"{display} (page {index + 1})" if total > 1 else display
-    if width <= 0 or height <= 0:
-        raise InputError(f"{where}: the {fmt} image has no pixels ({width} × {height})")
-    if width * height > limits.max_pixels:
-        raise InputTooLargeError(
-            f"{where}: the image is {width} × {height} pixels ({_fmt_mp(width * height)}), over the limit of "
-            f"{_fmt_mp(limits.max_pixels)}; it was not decoded"
-        )
+    _check_pixel_count(where, fmt, width, height, limits)
     img.load()
     orientation = _exif_orientation(img)
     upright: Image.Image = img.transpose(_TRANSPOSE[orientation]) if orientation in _TRANSPOSE else img
