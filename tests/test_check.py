@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from docverify import SCHEMA_VERSION, ExitCode
+from docverify import SCHEMA_VERSION, ExitCode, read_mrz
 from docverify.cli import main
 from docverify.pipeline import Verifier, VerifierConfig, decide_verdict
 from docverify.results import Verdict
@@ -245,6 +245,38 @@ def test_an_mrz_cut_off_by_the_image_edge_is_inconclusive_not_fail(where: str, c
     _, text, _ = run("check", "--reference-date", "2026-01-01", str(path))
     first, second = text.splitlines()[:2]
     assert first.startswith("INCONCLUSIVE") and "runs off the edge of the image" in second  # the reason first
+
+
+def test_a_blurred_genuine_mrz_misread_is_inconclusive_not_fail(tmp_path: Path) -> None:
+    """A genuine ID card photographed out of focus: the recognizer misreads characters it is unsure of and
+    check digits fail on them. That is no evidence of tampering: the verdict asks for a retake
+    (``mrz.read.unreliable``, exit 3), the reading's errors stay in the report but not in the score, and the
+    text output says why on the line under the verdict."""
+    img = cv2.imread(str(SAMPLES / "td1_phone.jpg"))
+    path = tmp_path / "blurred.png"
+    cv2.imwrite(str(path), cv2.GaussianBlur(img, (0, 0), 2.0))
+    code, out, _ = run("check", "--json", "--reference-date", "2026-01-01", str(path))
+    report = json.loads(out)
+    codes = [f["code"] for f in report["findings"]]
+    assert report["verdict"] == "inconclusive" and code == ExitCode.UNREADABLE, codes
+    assert "mrz.read.unreliable" in codes and "image.mrz.cut_off" not in codes
+    assert not report["mrz"]["valid"] and any(c.startswith("mrz.check_digit.") for c in codes)
+    assert report["score"] < 0.5
+    _, text, _ = run("check", "--reference-date", "2026-01-01", str(path))
+    first, second = text.splitlines()[:2]
+    assert first.startswith("INCONCLUSIVE") and "read with doubt" in second
+
+
+def test_a_clearly_read_broken_check_digit_still_fails() -> None:
+    """The verdict's rule beside the reading's: a broken check digit without ``mrz.read.unreliable`` fails,
+    with it the same errors are inconclusive."""
+    lines = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898962C36UTO7408122F1204159ZE184226B<<<<<10")
+    result = read_mrz(lines, reference_date=dt.date(2010, 1, 1), repair_text=False)
+    assert decide_verdict(result, result.findings) is Verdict.FAIL
+    alts = [[[(ch, 1.0)] for ch in line] for line in lines]
+    alts[1][1] = [("8", 0.7), ("3", 0.3)]
+    doubtful = read_mrz(lines, reference_date=dt.date(2010, 1, 1), alternatives=alts)
+    assert decide_verdict(doubtful, doubtful.findings) is Verdict.INCONCLUSIVE
 
 
 def test_an_mrz_clear_of_the_edge_or_valid_at_it_is_not_cut_off() -> None:

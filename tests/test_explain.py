@@ -19,6 +19,7 @@ VECTORS = Path(__file__).resolve().parents[2] / "shared" / "mrz-vectors" / "mrz_
 PIPELINE_CODES = [
     "image.mrz.not_found",
     "image.mrz.cut_off",
+    "mrz.read.unreliable",
     "image.time_limit",
     "viz.not_compared",
     "viz.mismatch.surname",

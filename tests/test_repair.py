@@ -314,3 +314,60 @@ def test_a_repair_the_check_digits_cannot_tell_from_another_is_a_warning() -> No
     alts[1][2] = [("9", 0.64), ("5", 0.36)]
     sure = repair(LAYOUTS[MRZFormat.TD3], lines, alternatives=alts, config=RepairConfig(doubt_margin=0.0))
     assert not any(c.doubtful for c in sure.corrections)
+
+
+def _broken_number() -> tuple[str, str]:
+    """TD3 with its document number's '0' printed as '6': the number's check digit and the composite fail."""
+    broken = (TD3[0], TD3[1][:5] + "6" + TD3[1][6:])
+    assert not read_mrz(broken, reference_date=REF, repair_text=False).valid
+    return broken
+
+
+def _unreliable_in(lines: tuple[str, ...], alts: list[list[list[tuple[str, float]]]] | None) -> bool:
+    return any(f.code == "mrz.read.unreliable" for f in read_mrz(lines, reference_date=REF, alternatives=alts).findings)
+
+
+def test_errors_only_on_characters_read_with_doubt_make_the_reading_unreliable() -> None:
+    """A failing check digit whose field holds a character the recognizer was unsure of (its runner-up, one
+    the field allows, at one chance in ten or more) may be the recognizer's misreading, not the document's
+    defect: the reading says so (``mrz.read.unreliable``, naming the character) and stays invalid."""
+    lines = _broken_number()
+    alts = _confident(lines)
+    alts[1][1] = [("8", 0.7), ("3", 0.3)]  # neither '8' nor '3' there satisfies the check: nothing to repair
+    r = read_mrz(lines, reference_date=REF, alternatives=alts)
+    assert not r.valid and r.lines == lines
+    (unreliable,) = [f for f in r.findings if f.code == "mrz.read.unreliable"]
+    assert unreliable.severity is Severity.WARNING and unreliable.category.value == "quality"
+    assert "'8' (70%) or '3' (30%)" in unreliable.message
+    assert [(s.line, s.start) for s in unreliable.spans] == [(1, 1)]
+
+
+def test_an_error_on_characters_read_clearly_is_evidence() -> None:
+    """The same broken check digit read with confidence, or with doubt only outside the failing fields (a name
+    letter), or a runner-up too weak to count: every error must lie on a doubtful character, so a clearly read
+    broken digit keeps the reading judged as it is; so does plain text."""
+    lines = _broken_number()
+    alts = _confident(lines)
+    assert not _unreliable_in(lines, alts)
+    alts[0][20] = [("M", 0.5), ("N", 0.45)]  # a doubt, but in the name, which no failing check digit covers
+    assert not _unreliable_in(lines, alts)
+    alts[1][1] = [("8", 0.95), ("3", 0.05)]  # a runner-up of one in twenty is no doubt
+    assert not _unreliable_in(lines, alts)
+    assert not _unreliable_in(lines, None)
+
+
+def test_misread_shaped_errors_alone_do_not_make_a_reading_unreliable() -> None:
+    """An unknown state code read clearly is judged (it could be the document's); beside a check digit that
+    fails on a doubtful character, it is what a misreading also gives and does not keep the reading judged."""
+    clean = read_mrz(TD3, reference_date=REF)
+    assert clean.valid
+    unknown = (TD3[0][:2] + "QQQ" + TD3[0][5:], TD3[1])
+    alts = _confident(unknown)
+    r = read_mrz(unknown, reference_date=REF, alternatives=alts)
+    assert "mrz.country.issuing_state.unknown" in {f.code for f in r.findings}
+    assert not any(f.code == "mrz.read.unreliable" for f in r.findings)
+    both = (unknown[0], _broken_number()[1])
+    alts = _confident(both)
+    alts[1][1] = [("8", 0.7), ("3", 0.3)]
+    codes = {f.code for f in read_mrz(both, reference_date=REF, alternatives=alts).findings}
+    assert {"mrz.country.issuing_state.unknown", "mrz.check_digit.document_number", "mrz.read.unreliable"} <= codes

@@ -162,6 +162,21 @@ CATALOGUE: tuple[Explanation, ...] = (
         "It is about image quality and reading, not about the document: a worn, blurred or small MRZ does it.",
     ),
     Explanation(
+        "mrz.read.unreliable",
+        "Every error in the reading may be a misreading",
+        "The reading has errors (a check digit that fails, a letter where a digit belongs, an unknown code), "
+        "and each of them lies on a character the recognizer was unsure of — a second reading with one chance "
+        "in ten or more, or nearly as likely as the first — or one the repair had to change from what it "
+        "read. A blurred, small, dark or heavily compressed MRZ does this: a misread character breaks a check "
+        "digit just as an altered one does. Such errors prove nothing about the document, so the verdict is "
+        "inconclusive and they are left out of the score. An error on characters read with confidence — a "
+        "broken check digit printed clearly — still fails.",
+        "Retake the image sharp, close enough and evenly lit. If a sharp image gives the same, look at the MRZ's "
+        "print: characters not printed in OCR-B (an MRZ retyped in another typeface) are read with doubt too, "
+        "and that is a forgery cue for an examiner to confirm with a loupe.",
+        "It says nothing about the document. A forgery photographed badly also gets it: judge it on a retaken image.",
+    ),
+    Explanation(
         "mrz.input.*",
         "The input text was cleaned up",
         "White space, extra lines or line lengths were adjusted before reading.",

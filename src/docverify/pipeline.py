@@ -35,7 +35,7 @@ from docverify.mrz.recognizer import MRZRecognizer
 from docverify.mrz.repair import RepairConfig
 from docverify.ocr import OCRBackend
 from docverify.regions import reading_frame
-from docverify.results import CUT_OFF, Category, Finding, MRZResult, Report, Severity, Verdict
+from docverify.results import CUT_OFF, UNJUDGED_ERRORS, Category, Finding, MRZResult, Report, Severity, Verdict
 from docverify.tamper import RegionScore, score_regions
 
 STAGE = "pipeline"
@@ -78,12 +78,13 @@ class VerifierConfig:
 
 def decide_verdict(mrz: MRZResult | None, findings: Iterable[Finding]) -> Verdict:
     """``inconclusive`` without a readable MRZ, when the time limit stopped the search before a valid
-    reading (finding ``image.time_limit``) or when an MRZ that is not valid runs off the image (finding
-    ``image.mrz.cut_off``: what was read may be incomplete, so its errors prove nothing); ``fail`` on any
-    error (a broken check digit of an MRZ clear of the image's edge always fails); ``review`` on any
-    warning; else ``pass``."""
+    reading (finding ``image.time_limit``), when an MRZ that is not valid runs off the image (finding
+    ``image.mrz.cut_off``: what was read may be incomplete) or when every error of the reading lies on
+    characters the recognizer was unsure of (finding ``mrz.read.unreliable``): in those two cases the errors
+    prove nothing; ``fail`` on any other error (a broken check digit read clearly, of an MRZ clear of the
+    image's edge, always fails); ``review`` on any warning; else ``pass``."""
     findings = tuple(findings)
-    if mrz is None or any(f.code in (TIME_LIMIT, CUT_OFF) for f in findings):
+    if mrz is None or any(f.code == TIME_LIMIT or f.code in UNJUDGED_ERRORS for f in findings):
         return Verdict.INCONCLUSIVE
     worst = max((f.severity.rank for f in findings), default=-1)
     if worst >= Severity.ERROR.rank:
@@ -103,11 +104,12 @@ def tamper_score(findings: Iterable[Finding], scores: Iterable[RegionScore] = ()
     authenticity finding with at least :data:`SCORE_FLOOR` of its severity. A score of 0.5 or more always
     comes with a finding that explains it (a warning, or an info for a region model's advisory cue).
     Validity (expiry, specimen) and quality findings do not count: they are not forgery cues; nor do
-    integrity findings of an MRZ cut off by the image's edge (``image.mrz.cut_off``)."""
+    integrity findings of an MRZ cut off by the image's edge (``image.mrz.cut_off``) or of a reading whose
+    every error lies on characters the recognizer was unsure of (``mrz.read.unreliable``)."""
     findings = tuple(findings)
     counted = (
         (Category.AUTHENTICITY,)
-        if any(f.code == CUT_OFF for f in findings)
+        if any(f.code in UNJUDGED_ERRORS for f in findings)
         else (Category.INTEGRITY, Category.AUTHENTICITY)
     )
     out = max((s.score for s in scores), default=0.0)

@@ -24,6 +24,15 @@ the 2 × 36 layout, as a cut 2 × 44 line reads): the verdict is then ``inconclu
 (:func:`docverify.pipeline.decide_verdict`); the text report says so first."""
 
 
+UNRELIABLE = "mrz.read.unreliable"
+"""Finding code of an image's reading whose every error lies on characters the recognizer was unsure of (or that
+the repair changed from what it read): they may be misreadings, so they prove nothing about the document and
+the verdict is ``inconclusive``, like :data:`CUT_OFF`'s; the text report says so first."""
+UNJUDGED_ERRORS = (CUT_OFF, UNRELIABLE)
+"""Codes of findings that make the reading's integrity errors no evidence: the verdict is ``inconclusive`` and
+they are left out of ``score``."""
+
+
 _T = TypeVar("_T")
 
 

@@ -21,7 +21,17 @@ from docverify.mrz.parse import parse
 from docverify.mrz.repair import Alternatives, RepairConfig, correction_finding, normalize_characters, repair
 from docverify.mrz.spec import ALPHABET, CHARSETS, CLEAN_LINE, FILLER, LAYOUTS, SUPPORTED_SHAPES, Layout, detect_format
 from docverify.mrz.validate import validate
-from docverify.results import Category, CheckDigit, Correction, Finding, MRZFormat, MRZResult, Severity, Span
+from docverify.results import (
+    UNRELIABLE,
+    Category,
+    CheckDigit,
+    Correction,
+    Finding,
+    MRZFormat,
+    MRZResult,
+    Severity,
+    Span,
+)
 
 STAGE = "mrz.read"
 MAX_TEXT_CHARS = 10_000
@@ -256,6 +266,7 @@ def read_mrz(
     findings.extend(validation.findings)
     if alternatives is not None:
         findings.extend(_low_confidence(layout, lines, alternatives, validation.check_digits, corrections))
+        findings.extend(_unreliable(layout, lines, alternatives, findings, corrections))
     return MRZResult(
         format=fmt,
         lines=lines,
@@ -310,17 +321,14 @@ def _low_confidence(
         for col, (ch, options) in enumerate(zip(text, row, strict=True)):
             if (li, col) in corrected or not options:
                 continue
-            probs = dict(options)
-            own = probs.get(ch, 0.0)
+            own = dict(options).get(ch, 0.0)
             allowed = CHARSETS[layout.kind_at(li, col)]
             if (li, col) in covered:
                 value = checkdigit.VALUES[ch] % 10 if ch in checkdigit.VALUES else None
                 allowed = frozenset(c for c in allowed if checkdigit.VALUES[c] % 10 == value)
-            rival, rival_p = max(
-                ((c, p) for c, p in options if c != ch and c in allowed), key=lambda o: o[1], default=("", 0.0)
-            )
-            if rival and (own - rival_p < LOW_CONFIDENCE_MARGIN or rival_p >= LOW_CONFIDENCE_RIVAL):
-                unsure.append((li, col, ch, own, rival, rival_p))
+            doubt = _doubt(ch, options, allowed)
+            if doubt is not None:
+                unsure.append((li, col, ch, own, *doubt))
     if not unsure:
         return []
     spans = tuple(Span(li, col, col + 1) for li, col, *_ in unsure)
@@ -338,6 +346,89 @@ def _low_confidence(
             + "). Compare them with the printed MRZ and the visual zone.",
             STAGE,
             spans,
+        )
+    ]
+
+
+def _doubt(ch: str, options: Sequence[tuple[str, float]], allowed: frozenset[str]) -> tuple[str, float] | None:
+    """The strongest runner-up to ``ch`` among ``allowed`` characters, ``(char, probability)``, when it makes
+    ``ch`` low-confidence (within :data:`LOW_CONFIDENCE_MARGIN` of its probability, or at least
+    :data:`LOW_CONFIDENCE_RIVAL`); else ``None``."""
+    own = dict(options).get(ch, 0.0)
+    rival, rival_p = max(
+        ((c, p) for c, p in options if c != ch and c in allowed), key=lambda o: o[1], default=("", 0.0)
+    )
+    if rival and (own - rival_p < LOW_CONFIDENCE_MARGIN or rival_p >= LOW_CONFIDENCE_RIVAL):
+        return rival, rival_p
+    return None
+
+
+MISREAD_SHAPED = re.compile(
+    r"mrz\.(?:field\.\w+\.charset|sex\.invalid|date\.\w+\.invalid|country\.\w+\.unknown|repair\.ambiguous)"
+)
+"""Error codes of the kinds a misreading makes on its own — a character outside its field's alphabet, an
+impossible date or sex, an unknown state code, two repairs equally likely — and that say nothing of an
+alteration (a forger prints valid-looking values): :func:`_unreliable` neither needs doubt on them nor
+lets them alone make a reading unreliable."""
+
+
+def _unreliable(
+    layout: Layout,
+    lines: tuple[str, ...],
+    alternatives: Alternatives,
+    findings: Sequence[Finding],
+    corrections: Sequence[Correction],
+) -> list[Finding]:
+    """A warning when the reading has errors other than :data:`MISREAD_SHAPED` ones and each of them covers
+    (in its ``spans``: a check digit's field and digit, a field's characters) a character the recognizer
+    was unsure of — a runner-up the field allows, as :func:`_doubt` says — or one the repair changed from
+    what the recognizer read. A misread character breaks a check digit just as a forger's does; only an
+    error on characters read with confidence is evidence about the document. An error without spans, or
+    one on confident characters only (a broken check digit read clearly), keeps the reading judged as it
+    is, and so does a reading whose only errors are misread-shaped (an unknown state code read clearly).
+
+    ``alternatives``: per line, per column ``(char, probability)`` as given to the repair; a reading whose
+    shape differs from ``lines`` is not judged."""
+    errors = [f for f in findings if f.severity is Severity.ERROR and not MISREAD_SHAPED.fullmatch(f.code)]
+    if not errors:
+        return []
+    if len(alternatives) != len(lines) or any(len(a) != len(t) for a, t in zip(alternatives, lines, strict=True)):
+        return []
+    corrected = {(c.line, c.column): c for c in corrections}
+
+    def unsure(li: int, col: int) -> str | None:
+        """How the character at (li, col) is in doubt, in words; ``None`` when it was read with confidence."""
+        if not (0 <= li < len(lines) and 0 <= col < len(lines[li])):
+            return None
+        ch, options = lines[li][col], alternatives[li][col]
+        where = Span(li, col, col + 1).human()
+        if (li, col) in corrected:
+            return f"{where}: read '{corrected[(li, col)].original}', taken as '{ch}'"
+        doubt = _doubt(ch, options, CHARSETS[layout.kind_at(li, col)]) if options else None
+        if doubt is None:
+            return None
+        return f"{where}: '{ch}' ({dict(options).get(ch, 0.0):.0%}) or '{doubt[0]}' ({doubt[1]:.0%})"
+
+    blamed: dict[str, Span] = {}
+    for f in errors:
+        cells = [(s.line, col) for s in f.spans for col in range(s.start, s.end)]
+        hit = next(((li, col, why) for li, col in cells if (why := unsure(li, col)) is not None), None)
+        if hit is None:
+            return []
+        blamed.setdefault(hit[2], Span(hit[0], hit[1], hit[1] + 1))
+    listed = "; ".join(list(blamed)[:4]) + ("; …" if len(blamed) > 4 else "")
+    return [
+        Finding(
+            UNRELIABLE,
+            Severity.WARNING,
+            Category.QUALITY,
+            "Every error of this reading that could show an alteration (a failing check digit) lies on a "
+            f"character the reader was unsure of ({listed}); any others are of the kinds a misreading makes. "
+            "They may be misreadings rather than defects of the document, so they prove nothing. Retake the "
+            "image (sharp, close enough, evenly lit); if a sharp image gives the same, look at the MRZ's print "
+            "itself: characters not printed in OCR-B are read with doubt too.",
+            STAGE,
+            tuple(blamed.values()),
         )
     ]
 

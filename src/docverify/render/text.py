@@ -8,7 +8,7 @@ from rich.text import Text
 
 from docverify.mrz.validate import label
 from docverify.render import advisory_score
-from docverify.results import CUT_OFF, Finding, MRZResult, Report, Severity, mask, personal_strings
+from docverify.results import CUT_OFF, UNRELIABLE, Finding, MRZResult, Report, Severity, mask, personal_strings
 
 _SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "bold red"}
 _SEVERITY_MARK = {Severity.INFO: "i", Severity.WARNING: "!", Severity.ERROR: "x"}
@@ -114,6 +114,8 @@ def print_mrz(result: MRZResult, console: Console) -> None:
 
 CUT_OFF_LINE = "The MRZ runs off the edge of the image, so what was read is incomplete: retake the whole document."
 """Said under the verdict line when an MRZ cut off by the image's edge made the verdict inconclusive."""
+UNRELIABLE_LINE = "Its errors lie where the MRZ was read with doubt, so they prove nothing: retake the image."
+"""Said under the verdict line when every error of the reading lay on characters read with doubt."""
 
 _VERDICT_STYLE = {"pass": "bold green", "review": "bold yellow", "fail": "bold red", "inconclusive": "bold magenta"}
 
@@ -132,6 +134,8 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
     )
     if any(f.code == CUT_OFF for f in report.findings):  # the reason comes first, before the incomplete reading
         console.print(Text(CUT_OFF_LINE, style=_VERDICT_STYLE["inconclusive"]))
+    elif any(f.code == UNRELIABLE for f in report.findings):
+        console.print(Text(UNRELIABLE_LINE, style=_VERDICT_STYLE["inconclusive"]))
     if report.mrz is not None:
         console.print(mrz_renderable(report.mrz, mask_personal_data=mask_personal_data))
     shown = {(f.code, f.message) for f in report.mrz.findings} if report.mrz is not None else set()
