@@ -279,6 +279,22 @@ def test_a_clearly_read_broken_check_digit_still_fails() -> None:
     assert decide_verdict(doubtful, doubtful.findings) is Verdict.INCONCLUSIVE
 
 
+def test_a_visa_cut_after_36_characters_is_cut_off_not_a_short_visa() -> None:
+    """A 2 × 44 visa (MRV-A) photographed with the end of its lines outside the frame: its first 36 characters
+    read as a valid 2 × 36 visa (MRV-B: every check digit lies within the first 28), a reading with a shortened
+    name and optional data. At the image's edge that layout is asked for a retake, as a 2 × 36 passport is."""
+    verifier = Verifier(config=VerifierConfig(reference_date=dt.date(2026, 1, 1)))
+    img = cv2.cvtColor(cv2.imread(str(SAMPLES / "mrva_phone.jpg")), cv2.COLOR_BGR2RGB)
+    left, _, right, _, _ = _mrz_box("mrva_phone.jpg")
+    report = verifier.verify(np.ascontiguousarray(img[:, : round(left + 0.85 * (right - left))]), name="cut visa")
+    codes = {f.code for f in report.findings}
+    assert report.mrz is not None and report.mrz.format.value == "MRV-B" and report.mrz.valid
+    assert report.verdict is Verdict.INCONCLUSIVE and "image.mrz.cut_off" in codes
+    whole = verifier.verify(SAMPLES / "mrvb_flatbed.jpg")
+    assert whole.mrz is not None and whole.mrz.format.value == "MRV-B"
+    assert "image.mrz.cut_off" not in {f.code for f in whole.findings}
+
+
 def test_an_mrz_clear_of_the_edge_or_valid_at_it_is_not_cut_off() -> None:
     """Cropped just beyond the MRZ (a pitch of margin), or to the MRZ alone with a pitch around it: valid
     readings, so no cut-off finding, and a valid MRZ touching the edge is judged as usual."""

@@ -312,9 +312,9 @@ CATALOGUE: tuple[Explanation, ...] = (
         "image.mrz.cut_off",
         "The MRZ runs off the image",
         "The machine readable zone reaches the edge of the image and what was read is not a valid MRZ, or is a "
-        "passport in the 2 × 36 layout (what a 2 × 44 passport line cut after 36 characters reads as): the image "
-        "most likely cuts off the end or the start of its lines, so the reading is incomplete and its "
-        "check-digit errors say nothing about the document. The verdict is inconclusive.",
+        "passport or a visa in the 2 × 36 layout (what a 2 × 44 passport or visa line cut after 36 characters "
+        "reads as): the image most likely cuts off the end or the start of its lines, so the reading is "
+        "incomplete and its check-digit errors say nothing about the document. The verdict is inconclusive.",
         "Retake the image with the whole document in it, the MRZ clear of the edges.",
         "It says nothing about the document. A genuinely damaged MRZ photographed at the edge of the frame "
         "also gets it: judge it on a retaken image.",

@@ -35,7 +35,17 @@ from docverify.mrz.recognizer import MRZRecognizer
 from docverify.mrz.repair import RepairConfig
 from docverify.ocr import OCRBackend
 from docverify.regions import reading_frame
-from docverify.results import CUT_OFF, UNJUDGED_ERRORS, Category, Finding, MRZResult, Report, Severity, Verdict
+from docverify.results import (
+    CUT_OFF,
+    UNJUDGED_ERRORS,
+    Category,
+    Finding,
+    MRZFormat,
+    MRZResult,
+    Report,
+    Severity,
+    Verdict,
+)
 from docverify.tamper import RegionScore, score_regions
 
 STAGE = "pipeline"
@@ -344,8 +354,10 @@ check digits for the number and dates all lie within the first 28; the composite
 
 
 def _may_be_cut(result: MRZResult) -> bool:
-    """Whether a reading could come from an MRZ the image cuts short: not valid, or a passport in 2 × 36."""
-    return not result.valid or any(f.code == SHORTENED for f in result.findings)
+    """Whether a reading could come from an MRZ the image cuts short: not valid, or a passport in 2 × 36, or a
+    2 × 36 visa (MRV-B), which is what a 2 × 44 visa (MRV-A) line cut after 36 characters reads as (its check
+    digits too lie within the first 28)."""
+    return not result.valid or result.format is MRZFormat.MRVB or any(f.code == SHORTENED for f in result.findings)
 
 
 def _runs_off_image(reading: ImageReading, width: int, height: int) -> bool:
@@ -367,7 +379,7 @@ def _cut_off_finding(reading: ImageReading) -> Finding:
         Severity.WARNING,
         Category.QUALITY,
         "The machine readable zone runs to the edge of the image and what was read does not hold together (it is "
-        "not valid, or it is a passport in the 2 × 36 layout, as a 2 × 44 passport line cut short reads): part of "
+        "not valid, or it is a passport or a visa in the 2 × 36 layout, as a 2 × 44 line cut short reads): part of "
         "it may be cut off, so what was read may be incomplete and its errors prove nothing. Retake the image "
         "with the whole document in it.",
         STAGE,
