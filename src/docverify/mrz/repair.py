@@ -106,6 +106,15 @@ class RepairConfig:
     there (a ``0`` in a name) replaced by an allowed character the recognizer gave at least
     :attr:`evidence_probability` and this many times the probability of any other allowed character is a
     clear correction (an info finding); otherwise a warning."""
+    sure_probability: float = 0.99
+    """With recognizer alternatives: a character allowed in its field that the recognizer gave at least this
+    probability (every runner-up under one chance in a hundred) is not changed into a classic confusion the
+    recognizer did not propose (below :attr:`min_probability`): the image shows that character clearly, so a
+    check digit that disagrees is left failing — an altered digit, a misprint — instead of being explained
+    away by a look-alike (a forger's clear ``1`` read back as ``I``). Chosen on the calibration split (2026-11-24,
+    seventeenth session): 22 broken-check-digit and copy-move forgeries had been "repaired" so against first
+    choices of 0.994–1.0 (their new characters under 0.0003), no genuine capture's correction; figures in
+    benchmarks/RESULTS.md."""
     doubt_margin: float = 4.6
     """With recognizer alternatives: when the best reading that does not make a change (and satisfies the same
     check digits) is less than this much costlier than the chosen one (``-ln p``; 4.6 is 100 times less likely),
@@ -251,8 +260,12 @@ def _candidates_from_alternatives(
     # recognizer that is sure of a '0' inside a name still leaves the 'O' a name needs. The prior is a
     # ceiling on the cost also of a confusion the recognizer proposed at a tiny probability (an 'O' at
     # 0.3 % must not lose to a 'D' it gave no probability at all).
-    top = alts[0][0] if alts else observed
-    for alt, cost in CONFUSIONS.get(top, ()):
+    top, top_p = alts[0] if alts else (observed, 0.0)
+    if top in charset and top_p >= config.sure_probability:
+        confusions: tuple[tuple[str, float], ...] = ()  # read clearly and legal there: no look-alike fallback
+    else:
+        confusions = CONFUSIONS.get(top, ())
+    for alt, cost in confusions:
         if alt in charset:
             best[alt] = min(best.get(alt, math.inf), config.confusion_prior_cost + cost)
     if not best:
