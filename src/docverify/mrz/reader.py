@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from docverify.errors import InputError, InputTooLargeError, MRZFormatError
 from docverify.mrz import checkdigit
 from docverify.mrz.parse import parse
-from docverify.mrz.repair import Alternatives, RepairConfig, correction_finding, normalize_characters, repair
+from docverify.mrz.repair import (
+    Alternatives,
+    RepairConfig,
+    correction_finding,
+    fits_shape,
+    normalize_characters,
+    repair,
+)
 from docverify.mrz.spec import ALPHABET, CHARSETS, CLEAN_LINE, FILLER, LAYOUTS, SUPPORTED_SHAPES, Layout, detect_format
 from docverify.mrz.validate import validate
 from docverify.results import (
@@ -309,7 +316,7 @@ def _low_confidence(
 
     ``alternatives``: per line, per column ``(char, probability)`` as given to the repair; a reading whose
     shape differs from ``lines`` (a line was lengthened or shortened) is not judged."""
-    if len(alternatives) != len(lines) or any(len(a) != len(t) for a, t in zip(alternatives, lines, strict=True)):
+    if not fits_shape(alternatives, lines):
         return []
     covered = {(c.position.line, c.position.start) for c in checks if c.ok}
     for c in checks:
@@ -392,7 +399,7 @@ def _unreliable(
     errors = [f for f in findings if f.severity is Severity.ERROR and not MISREAD_SHAPED.fullmatch(f.code)]
     if not errors:
         return []
-    if len(alternatives) != len(lines) or any(len(a) != len(t) for a, t in zip(alternatives, lines, strict=True)):
+    if not fits_shape(alternatives, lines):
         return []
     corrected = {(c.line, c.column): c for c in corrections}
 

@@ -721,6 +721,13 @@ def correction_finding(c: Correction) -> Finding:
     )
 
 
+def fits_shape(alternatives: Alternatives, lines: Sequence[str]) -> bool:
+    """Whether ``alternatives`` has one entry per character of every line of ``lines``."""
+    return len(alternatives) == len(lines) and all(
+        len(a) == len(line) for a, line in zip(alternatives, lines, strict=True)
+    )
+
+
 def _check_alternatives_shape(alternatives: Alternatives, lines: tuple[str, ...]) -> None:
-    if len(alternatives) != len(lines) or any(len(a) != len(line) for a, line in zip(alternatives, lines, strict=True)):
+    if not fits_shape(alternatives, lines):
         raise ValueError("alternatives must have one entry per character of every line")
