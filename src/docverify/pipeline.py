@@ -89,10 +89,10 @@ class VerifierConfig:
 def decide_verdict(mrz: MRZResult | None, findings: Iterable[Finding]) -> Verdict:
     """``inconclusive`` without a readable MRZ, when the time limit stopped the search before a valid
     reading (finding ``image.time_limit``), when an MRZ that is not valid runs off the image (finding
-    ``image.mrz.cut_off``: what was read may be incomplete) or when every error of the reading lies on
-    characters the recognizer was unsure of (finding ``mrz.read.unreliable``): in those two cases the errors
-    prove nothing; ``fail`` on any other error (a broken check digit read clearly, of an MRZ clear of the
-    image's edge, always fails); ``review`` on any warning; else ``pass``."""
+    ``image.mrz.cut_off``: what was read may be incomplete) or when every error of the reading that could show
+    an alteration lies on a character the recognizer was unsure of (finding ``mrz.read.unreliable``): in those
+    two cases the errors prove nothing; ``fail`` on any other error (a broken check digit read clearly, of an
+    MRZ clear of the image's edge, always fails); ``review`` on any warning; else ``pass``."""
     findings = tuple(findings)
     if mrz is None or any(f.code == TIME_LIMIT or f.code in UNJUDGED_ERRORS for f in findings):
         return Verdict.INCONCLUSIVE
@@ -115,7 +115,7 @@ def tamper_score(findings: Iterable[Finding], scores: Iterable[RegionScore] = ()
     comes with a finding that explains it (a warning, or an info for a region model's advisory cue).
     Validity (expiry, specimen) and quality findings do not count: they are not forgery cues; nor do
     integrity findings of an MRZ cut off by the image's edge (``image.mrz.cut_off``) or of a reading whose
-    every error lies on characters the recognizer was unsure of (``mrz.read.unreliable``)."""
+    errors may all be misreadings (``mrz.read.unreliable``)."""
     findings = tuple(findings)
     counted = (
         (Category.AUTHENTICITY,)

@@ -25,8 +25,9 @@ visa in the 2 × 36 layout, as a cut 2 × 44 line reads): the verdict is then ``
 
 
 UNRELIABLE = "mrz.read.unreliable"
-"""Finding code of an image's reading whose every error lies on characters the recognizer was unsure of (or that
-the repair changed from what it read): they may be misreadings, so they prove nothing about the document and
+"""Finding code of an image's reading whose every error that could show an alteration (a failing check digit) lies
+on a character the recognizer was unsure of (or that the repair changed from what it read), its other errors
+being of the kinds a misreading makes: they may be misreadings, so they prove nothing about the document and
 the verdict is ``inconclusive``, like :data:`CUT_OFF`'s; the text report says so first."""
 UNJUDGED_ERRORS = (CUT_OFF, UNRELIABLE)
 """Codes of findings that make the reading's integrity errors no evidence: the verdict is ``inconclusive`` and
