@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from docverify import SCHEMA_VERSION, ExitCode, read_mrz
 from docverify.cli import main
 from docverify.pipeline import Verifier, VerifierConfig, decide_verdict
-from docverify.results import Verdict
+from docverify.results import Category, Finding, MRZFormat, Severity, Verdict
+from docverify.synth.dataset import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "images"
@@ -267,6 +268,20 @@ def test_a_blurred_genuine_mrz_misread_is_inconclusive_not_fail(tmp_path: Path) 
     assert first.startswith("INCONCLUSIVE") and "read with doubt" in second
 
 
+def test_an_mrz_in_another_typeface_misread_with_doubt_is_reviewed_for_its_print() -> None:
+    """An MRZ retyped in a monospace font that is not OCR-B: the recognizer reads it with doubt, its check digits
+    fail on doubtful characters (``mrz.read.unreliable``), and the print stage still judges the glyphs as read
+    — the typeface warns (``print.mrz.font``), so the verdict is ``review`` for the print, not ``fail`` for
+    the misread check digits nor ``inconclusive``; the genuine twin passes."""
+    verifier = Verifier(config=VerifierConfig(reference_date=dt.date(2026, 1, 1)))
+    forged = verifier.verify(synthesize(1, MRZFormat.TD3, "flatbed", forgeries=("mrz.wrong_font",)).image)
+    codes = {f.code for f in forged.findings if f.severity is not Severity.INFO}
+    assert {"mrz.read.unreliable", "print.mrz.font"} <= codes and forged.mrz is not None and not forged.mrz.valid
+    assert forged.verdict is Verdict.REVIEW and forged.score >= 0.5
+    genuine = verifier.verify(synthesize(1, MRZFormat.TD3, "flatbed").image)
+    assert genuine.verdict is Verdict.PASS
+
+
 def test_a_clearly_read_broken_check_digit_still_fails() -> None:
     """The verdict's rule beside the reading's: a broken check digit without ``mrz.read.unreliable`` fails,
     with it the same errors are inconclusive."""
@@ -277,6 +292,12 @@ def test_a_clearly_read_broken_check_digit_still_fails() -> None:
     alts[1][1] = [("8", 0.7), ("3", 0.3)]
     doubtful = read_mrz(lines, reference_date=dt.date(2010, 1, 1), alternatives=alts)
     assert decide_verdict(doubtful, doubtful.findings) is Verdict.INCONCLUSIVE
+    cue = Finding("print.mrz.font", Severity.WARNING, Category.AUTHENTICITY, "not OCR-B", "print")
+    assert decide_verdict(doubtful, (*doubtful.findings, cue)) is Verdict.REVIEW  # the print still speaks
+    note = Finding("print.mrz.font", Severity.INFO, Category.AUTHENTICITY, "a little off", "print")
+    assert decide_verdict(doubtful, (*doubtful.findings, note)) is Verdict.INCONCLUSIVE
+    cut = Finding("image.mrz.cut_off", Severity.WARNING, Category.QUALITY, "cut off", "pipeline")
+    assert decide_verdict(doubtful, (*doubtful.findings, cue, cut)) is Verdict.INCONCLUSIVE  # incomplete reading
 
 
 def test_a_visa_cut_after_36_characters_is_cut_off_not_a_short_visa() -> None:

@@ -219,6 +219,21 @@ def test_a_run_on_another_baseline_is_reported_where_it_is() -> None:
     assert "line 2, positions" in f.message and "cannot prove" in f.message
 
 
+def test_typeface_only_judges_the_font_and_not_the_positions() -> None:
+    """For a reading whose errors may be misreadings the pipeline asks for the typeface alone: a raised run is
+    not reported (positions are measured against the characters read, which may be wrong) and an info says so;
+    a line in another typeface still warns."""
+    dy = np.zeros(len(LINES[1]))
+    dy[20:26] = -0.12 * CAP
+    crops, centres = two_lines(dy=dy)
+    assert codes(check_print(crops, LINES, centres)) == {"print.mrz.baseline"}
+    judged = check_print(crops, LINES, centres, typeface_only=True)
+    assert codes(judged) == set() and codes(judged, Severity.INFO) == {"print.mrz.not_assessed"}
+    assert "Only the typeface" in judged[-1].message
+    crops, centres = two_lines(font=str(MONO))
+    assert "print.mrz.font" in codes(check_print(crops, LINES, centres, typeface_only=True))
+
+
 def _shaded(crop: LineCrop, light: float) -> LineCrop:
     """``crop`` with the light falling smoothly to ``light`` of its brightness over the second half."""
     w = crop.image.shape[1]

@@ -171,8 +171,9 @@ CATALOGUE: tuple[Explanation, ...] = (
         "in ten or more, or nearly as likely as the first — or one the repair had to change from what it "
         "read. A blurred, small, dark or heavily compressed MRZ does this: a misread character breaks a check "
         "digit just as an altered one does. Such errors prove nothing about the document, so the verdict is "
-        "inconclusive and they are left out of the score. An error on characters read with confidence — a "
-        "broken check digit printed clearly — still fails.",
+        "inconclusive and they are left out of the score. The print is still judged on such a reading: an MRZ "
+        "retyped in another typeface is read with doubt too, and its font warning makes the verdict review. An "
+        "error on characters read with confidence — a broken check digit printed clearly — still fails.",
         "Retake the image sharp, close enough and evenly lit. If a sharp image gives the same, look at the MRZ's "
         "print: characters not printed in OCR-B (an MRZ retyped in another typeface) are read with doubt too, "
         "and that is a forgery cue for an examiner to confirm with a loupe.",

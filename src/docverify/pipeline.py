@@ -38,6 +38,7 @@ from docverify.regions import reading_frame
 from docverify.results import (
     CUT_OFF,
     UNJUDGED_ERRORS,
+    UNRELIABLE,
     Category,
     Finding,
     MRZFormat,
@@ -89,13 +90,18 @@ class VerifierConfig:
 def decide_verdict(mrz: MRZResult | None, findings: Iterable[Finding]) -> Verdict:
     """``inconclusive`` without a readable MRZ, when the time limit stopped the search before a valid
     reading (finding ``image.time_limit``), when an MRZ that is not valid runs off the image (finding
-    ``image.mrz.cut_off``: what was read may be incomplete) or when every error of the reading that could show
-    an alteration lies on a character the recognizer was unsure of (finding ``mrz.read.unreliable``): in those
-    two cases the errors prove nothing; ``fail`` on any other error (a broken check digit read clearly, of an
-    MRZ clear of the image's edge, always fails); ``review`` on any warning; else ``pass``."""
+    ``image.mrz.cut_off``: what was read may be incomplete, so its errors prove nothing) or when every error of
+    the reading that could show an alteration lies on a character the recognizer was unsure of (finding
+    ``mrz.read.unreliable``: they prove nothing either) and no forgery cue warns — with one, ``review`` (an MRZ
+    not printed in OCR-B is read with doubt: ``print.mrz.font``); ``fail`` on any other error (a broken check
+    digit read clearly, of an MRZ clear of the image's edge, always fails); ``review`` on any warning; else
+    ``pass``."""
     findings = tuple(findings)
-    if mrz is None or any(f.code == TIME_LIMIT or f.code in UNJUDGED_ERRORS for f in findings):
+    if mrz is None or any(f.code in (TIME_LIMIT, CUT_OFF) for f in findings):
         return Verdict.INCONCLUSIVE
+    if any(f.code == UNRELIABLE for f in findings):
+        cue = any(f.category is Category.AUTHENTICITY and f.severity.rank >= Severity.WARNING.rank for f in findings)
+        return Verdict.REVIEW if cue else Verdict.INCONCLUSIVE
     worst = max((f.severity.rank for f in findings), default=-1)
     if worst >= Severity.ERROR.rank:
         return Verdict.FAIL
@@ -275,8 +281,13 @@ class Verifier:
         if reading is not None:
             if "print" in stages:
                 t_stage = time.perf_counter()
+                valid = reading.result.valid
                 print_findings = check_print(
-                    reading.crops, reading.result.lines, reading.centres, valid=reading.result.valid
+                    reading.crops,
+                    reading.result.lines,
+                    reading.centres,
+                    valid=valid or _misread_only(findings),
+                    typeface_only=not valid,
                 )
                 findings = (*findings, *print_findings)
                 print_ms = (time.perf_counter() - t_stage) * 1000
@@ -351,6 +362,17 @@ def _time_limit_finding(limit: float, *, read: bool) -> Finding:
 SHORTENED = "mrz.document_code.td2_passport"
 """A passport code in the 2 × 36 layout: what a 2 × 44 passport MRZ cut after 36 characters reads as (its
 check digits for the number and dates all lie within the first 28; the composite holds by chance)."""
+
+
+def _misread_only(findings: Iterable[Finding]) -> bool:
+    """Whether the reading's errors may all be misreadings (``mrz.read.unreliable``) of an MRZ the image does not
+    cut off: its typeface is still judged. An MRZ printed in another typeface is read with doubt, so its check
+    digits fail on doubtful characters, and its glyphs still show the typeface (on the calibration split the font
+    cue warned on 122 of the 123 wrong-font MRZs read so and not on the one genuine capture read so; on the
+    real specimens changed as a capture changes them, on none of eleven such readings of genuine MRZs and on both
+    of the one mock-up whose MRZ is not printed in OCR-B, ``77_card-cmw``)."""
+    codes = {f.code for f in findings}
+    return UNRELIABLE in codes and CUT_OFF not in codes
 
 
 def _may_be_cut(result: MRZResult) -> bool:

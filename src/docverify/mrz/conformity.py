@@ -1150,13 +1150,19 @@ def check_print(
     centres: Sequence[Sequence[float]],
     *,
     valid: bool = True,
+    typeface_only: bool = False,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> tuple[Finding, ...]:
     """The print-conformity findings of one MRZ read from an image.
 
     ``crops``: the upright line crops the MRZ was read from (top line first); ``lines``: the final MRZ
     text; ``centres``: per line, the x of each character cell in its crop (pixels); ``valid``: whether
-    that text passed every check digit and rule. Boxes are polygons in the original image's pixels
+    the glyphs may be compared with that text — it passed every check digit and rule, or its errors may all
+    be misreadings (``mrz.read.unreliable``: an MRZ in another typeface is read with doubt, see
+    :func:`docverify.pipeline._misread_only`); ``typeface_only``: judge the typeface alone (the reading's errors
+    may be misreadings: the characters' positions, turns and paper are measured against the characters read,
+    so a misread one would move them; an info finding says they were not assessed). Boxes are polygons in the
+    original image's pixels
     (through each crop's ``to_original``). Nothing when no line was given; an info finding (category
     ``quality``) when the print could not be assessed: the characters could not be measured, are too
     small, or the text is not ``valid`` (then the characters read may be wrong, and the glyphs would be
@@ -1198,6 +1204,19 @@ def check_print(
             out.append(
                 _font_finding(found, crops, i, score, floor=floor, severity=severity, t=thresholds, heights=heights)
             )
+    if typeface_only:
+        out.append(
+            Finding(
+                NOT_ASSESSED,
+                Severity.INFO,
+                Category.QUALITY,
+                "Only the typeface of the MRZ print was judged: the reading has errors that may be misreadings, and "
+                "the characters' positions (pitch, baseline, turns, line spacing) and the paper around them are "
+                "measured against the characters read.",
+                STAGE,
+            )
+        )
+        return tuple(out)
     for i, (m, judged) in enumerate(zip(found.lines, found.reliable, strict=True)):
         if not judged.any():
             positions = "the positions of its characters (pitch, baseline, turns) were not assessed"
