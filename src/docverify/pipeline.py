@@ -370,7 +370,7 @@ def _misread_only(findings: Iterable[Finding]) -> bool:
     digits fail on doubtful characters, and its glyphs still show the typeface (on the calibration split the font
     cue warned on 122 of the 123 wrong-font MRZs read so and not on the one genuine capture read so; on the
     real specimens changed as a capture changes them, on none of eleven such readings of genuine MRZs and on both
-    of the one mock-up whose MRZ is not printed in OCR-B, ``77_card-cmw``)."""
+    captures of the one mock-up whose MRZ is not printed in OCR-B, ``77_card-cmw``)."""
     codes = {f.code for f in findings}
     return UNRELIABLE in codes and CUT_OFF not in codes
 

@@ -28,10 +28,11 @@ UNRELIABLE = "mrz.read.unreliable"
 """Finding code of an image's reading whose every error that could show an alteration (a failing check digit) lies
 on a character the recognizer was unsure of (or that the repair changed from what it read), its other errors
 being of the kinds a misreading makes: they may be misreadings, so they prove nothing about the document and
-the verdict is ``inconclusive``, like :data:`CUT_OFF`'s; the text report says so first."""
+the verdict is ``inconclusive`` (``review`` when a forgery cue warns, such as the typeface); the text report says
+why first when it is inconclusive."""
 UNJUDGED_ERRORS = (CUT_OFF, UNRELIABLE)
-"""Codes of findings that make the reading's integrity errors no evidence: the verdict is ``inconclusive`` and
-they are left out of ``score``."""
+"""Codes of findings that make the reading's integrity errors no evidence: they never make the verdict ``fail``
+and are left out of ``score``."""
 
 
 _T = TypeVar("_T")
