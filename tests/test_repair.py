@@ -383,3 +383,24 @@ def test_misread_shaped_errors_alone_do_not_make_a_reading_unreliable() -> None:
     alts[1][1] = [("8", 0.7), ("3", 0.3)]
     codes = {f.code for f in read_mrz(both, reference_date=REF, alternatives=alts).findings}
     assert {"mrz.country.issuing_state.unknown", "mrz.check_digit.document_number", "mrz.read.unreliable"} <= codes
+
+
+def test_a_doubt_that_cannot_explain_the_failing_check_digit_excuses_nothing() -> None:
+    """A forged composite check digit (``…<10`` printed ``…<15``) read clearly: a doubt between ``<`` and ``K`` in
+    the filler it covers (both have check value 0), or a corrected ``O`` in a birth date its own passing check
+    digit confirms, cannot be what broke it, so the reading is judged (it fails); a doubt on the composite digit
+    itself can, so that reading is not."""
+    lines = (TD3[0], TD3[1][:-1] + "5")
+    alts = _confident(lines)
+    alts[1][39] = [("<", 0.85), ("K", 0.15)]
+    r = read_mrz(lines, reference_date=REF, alternatives=alts)
+    assert "mrz.check_digit.composite" in {f.code for f in r.findings} and not _unreliable_in(lines, alts)
+    misread = (lines[0], lines[1][:15] + "O" + lines[1][16:])  # birth date 740812 read 74O812
+    alts = _confident(misread)
+    r = read_mrz(misread, reference_date=REF, alternatives=alts)
+    assert any(c.column == 15 for c in r.corrections) and not r.valid
+    assert not _unreliable_in(misread, alts)
+    alts = _confident(lines)
+    alts[1][43] = [("5", 0.7), ("0", 0.3)]
+    r = read_mrz(lines, reference_date=REF, alternatives=alts)
+    assert r.valid or _unreliable_in(lines, alts)  # repaired with the runner-up, or left failing as a doubt

@@ -272,7 +272,7 @@ class Verifier:
             )
         else:
             findings = _with_boxes(reading.result.findings, reading)
-            if _may_be_cut(reading.result) and _runs_off_image(reading, page.width, page.height):
+            if _cut_off(reading, page.width, page.height):
                 findings = (*findings, _cut_off_finding(reading))
         # the stages after reading: the ones checks_run names, on a reading the time limit left whole
         stages = checks_run(self._config) if reading is not None and not scan.timed_out else ()
@@ -375,21 +375,29 @@ def _misread_only(findings: Iterable[Finding]) -> bool:
     return UNRELIABLE in codes and CUT_OFF not in codes
 
 
-def _may_be_cut(result: MRZResult) -> bool:
-    """Whether a reading could come from an MRZ the image cuts short: not valid, or a passport in 2 × 36, or a
-    2 × 36 visa (MRV-B), which is what a 2 × 44 visa (MRV-A) line cut after 36 characters reads as (its check
-    digits too lie within the first 28)."""
-    return not result.valid or result.format is MRZFormat.MRVB or any(f.code == SHORTENED for f in result.findings)
+def _cut_off(reading: ImageReading, width: int, height: int) -> bool:
+    """Whether the image may cut the MRZ short: a reading that is not valid with a line reaching the image's edge
+    (:func:`_runs_off_image`), or a valid reading in a 2 × 36 layout whose lines' ends reach it — a passport
+    (``mrz.document_code.td2_passport``) or a visa (MRV-B) in 2 × 36 is what a 2 × 44 passport or visa (MRV-A)
+    line cut after 36 characters reads as (their check digits lie within the first 28)."""
+    result = reading.result
+    if not result.valid:
+        return _runs_off_image(reading, width, height)
+    if result.format is MRZFormat.MRVB or any(f.code == SHORTENED for f in result.findings):
+        return _runs_off_image(reading, width, height, ends_only=True)
+    return False
 
 
-def _runs_off_image(reading: ImageReading, width: int, height: int) -> bool:
+def _runs_off_image(reading: ImageReading, width: int, height: int, *, ends_only: bool = False) -> bool:
     """Whether a line of the MRZ reaches the image's edge: one of its ends, carried on by
     :data:`EDGE_PITCHES` character pitches along the line, or a corner of its box lies outside the image
-    (pixel centres 0 … width − 1, 0 … height − 1; original-image pixels)."""
+    (pixel centres 0 … width − 1, 0 … height − 1; original-image pixels). ``ends_only``: only the end of
+    each line (in reading order), carried on so, counts."""
     for line, text in zip(reading.location.lines, reading.result.lines, strict=False):
         reach = line.length / 2 + EDGE_PITCHES * line.length / max(len(text), 1)
         ends = line.segment(-reach, reach, 0.0)[:2]  # the middle of the line, carried on at both ends
-        for x, y in (*ends, *line.corners()):
+        points = (ends[1],) if ends_only else (*ends, *line.corners())
+        for x, y in points:
             if not (-0.5 <= x <= width - 0.5 and -0.5 <= y <= height - 0.5):
                 return True
     return False

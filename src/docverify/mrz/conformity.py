@@ -1166,7 +1166,9 @@ def check_print(
     (through each crop's ``to_original``). Nothing when no line was given; an info finding (category
     ``quality``) when the print could not be assessed: the characters could not be measured, are too
     small, or the text is not ``valid`` (then the characters read may be wrong, and the glyphs would be
-    compared with the wrong shapes: a misreading is not a forgery cue).
+    compared with the wrong shapes: a misreading is not a forgery cue). With ``typeface_only`` every glyph is
+    still compared with the character read, doubtful ones included: measured, that gave no false font cue on
+    the genuine readings whose errors may be misreadings (2 generated, 11 real; benchmarks/RESULTS.md).
 
     >>> check_print(reading.crops, reading.result.lines, reading.centres)  # doctest: +SKIP
     """

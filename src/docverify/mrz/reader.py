@@ -273,7 +273,9 @@ def read_mrz(
     findings.extend(validation.findings)
     if alternatives is not None:
         findings.extend(_low_confidence(layout, lines, alternatives, validation.check_digits, corrections))
-        findings.extend(_unreliable(layout, lines, alternatives, findings, corrections))
+        findings.extend(
+            _unreliable(layout, lines, alternatives, findings, corrections=corrections, checks=validation.check_digits)
+        )
     return MRZResult(
         format=fmt,
         lines=lines,
@@ -384,13 +386,17 @@ def _unreliable(
     lines: tuple[str, ...],
     alternatives: Alternatives,
     findings: Sequence[Finding],
+    *,
     corrections: Sequence[Correction],
+    checks: Sequence[CheckDigit],
 ) -> list[Finding]:
     """A warning when the reading has errors other than :data:`MISREAD_SHAPED` ones and each of them covers
     (in its ``spans``: a check digit's field and digit, a field's characters) a character the recognizer
-    was unsure of — a runner-up the field allows, as :func:`_doubt` says — or one the repair changed from
-    what the recognizer read. A misread character breaks a check digit just as a forger's does; only an
-    error on characters read with confidence is evidence about the document. An error without spans, or
+    was unsure of — a runner-up the field allows, as :func:`_doubt` says, and for a failing check digit one of
+    another check value, since only such a misread could break it — or one the repair changed from what the
+    recognizer read; characters a passing check digit covers never count (it confirms them). A misread
+    character breaks a check digit just as a forger's does; only an error on characters read with confidence
+    is evidence about the document. An error without spans, or
     one on confident characters only (a broken check digit read clearly), keeps the reading judged as it
     is, and so does a reading whose only errors are misread-shaped (an unknown state code read clearly).
 
@@ -402,24 +408,35 @@ def _unreliable(
     if not fits_shape(alternatives, lines):
         return []
     corrected = {(c.line, c.column): c for c in corrections}
+    confirmed: set[tuple[int, int]] = set()  # a passing check digit vouches for these (up to same-value swaps)
+    for c in checks:
+        if c.ok:
+            confirmed |= {(c.position.line, c.position.start)}
+            confirmed |= {(s.line, col) for s in c.covers for col in range(s.start, s.end)}
 
-    def unsure(li: int, col: int) -> str | None:
-        """How the character at (li, col) is in doubt, in words; ``None`` when it was read with confidence."""
-        if not (0 <= li < len(lines) and 0 <= col < len(lines[li])):
+    def unsure(li: int, col: int, *, check: bool) -> str | None:
+        """How the character at (li, col) is in doubt, in words; ``None`` when it was read with confidence or a
+        passing check digit confirms it. ``check``: the error is a failing check digit, which only a rival of
+        another check value (not ``<`` for ``K``, ``6`` for ``G``) could explain."""
+        if not (0 <= li < len(lines) and 0 <= col < len(lines[li])) or (li, col) in confirmed:
             return None
         ch, options = lines[li][col], alternatives[li][col]
         where = Span(li, col, col + 1).human()
         if (li, col) in corrected:
             return f"{where}: read '{corrected[(li, col)].original}', taken as '{ch}'"
-        doubt = _doubt(ch, options, CHARSETS[layout.kind_at(li, col)]) if options else None
+        allowed = CHARSETS[layout.kind_at(li, col)]
+        if check and ch in checkdigit.VALUES:
+            allowed = frozenset(c for c in allowed if checkdigit.VALUES[c] % 10 != checkdigit.VALUES[ch] % 10)
+        doubt = _doubt(ch, options, allowed) if options else None
         if doubt is None:
             return None
         return f"{where}: '{ch}' ({dict(options).get(ch, 0.0):.0%}) or '{doubt[0]}' ({doubt[1]:.0%})"
 
     blamed: dict[str, Span] = {}
     for f in errors:
+        check = f.code.startswith("mrz.check_digit.")
         cells = [(s.line, col) for s in f.spans for col in range(s.start, s.end)]
-        hit = next(((li, col, why) for li, col in cells if (why := unsure(li, col)) is not None), None)
+        hit = next(((li, col, why) for li, col in cells if (why := unsure(li, col, check=check)) is not None), None)
         if hit is None:
             return []
         blamed.setdefault(hit[2], Span(hit[0], hit[1], hit[1] + 1))

@@ -260,7 +260,7 @@ def _candidates_from_alternatives(
     # recognizer that is sure of a '0' inside a name still leaves the 'O' a name needs. The prior is a
     # ceiling on the cost also of a confusion the recognizer proposed at a tiny probability (an 'O' at
     # 0.3 % must not lose to a 'D' it gave no probability at all).
-    top, top_p = alts[0] if alts else (observed, 0.0)
+    top, top_p = alts[0] if alts else (observed, 0.0)  # the recognizer's first choice comes first (repair's contract)
     if top in charset and top_p >= config.sure_probability:
         confusions: tuple[tuple[str, float], ...] = ()  # read clearly and legal there: no look-alike fallback
     else:

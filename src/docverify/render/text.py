@@ -134,7 +134,11 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
     )
     if any(f.code == CUT_OFF for f in report.findings):  # the reason comes first, before the incomplete reading
         console.print(Text(CUT_OFF_LINE, style=_VERDICT_STYLE["inconclusive"]))
-    elif report.verdict.value == "inconclusive" and any(f.code == UNRELIABLE for f in report.findings):
+    elif (
+        report.verdict.value == "inconclusive"
+        and any(f.code == UNRELIABLE for f in report.findings)
+        and not any(f.code == "image.time_limit" for f in report.findings)
+    ):
         console.print(Text(UNRELIABLE_LINE, style=_VERDICT_STYLE["inconclusive"]))
     if report.mrz is not None:
         console.print(mrz_renderable(report.mrz, mask_personal_data=mask_personal_data))
