@@ -320,10 +320,7 @@ def _low_confidence(
     shape differs from ``lines`` (a line was lengthened or shortened) is not judged."""
     if not fits_shape(alternatives, lines):
         return []
-    covered = {(c.position.line, c.position.start) for c in checks if c.ok}
-    for c in checks:
-        if c.ok:
-            covered |= {(s.line, col) for s in c.covers for col in range(s.start, s.end)}
+    covered = _confirmed(checks)
     corrected = {(c.line, c.column) for c in corrections}  # each already has its own finding
     unsure: list[tuple[int, int, str, float, str, float]] = []
     for li, (text, row) in enumerate(zip(lines, alternatives, strict=True)):
@@ -357,6 +354,17 @@ def _low_confidence(
             spans,
         )
     ]
+
+
+def _confirmed(checks: Sequence[CheckDigit]) -> set[tuple[int, int]]:
+    """(line, column) of every character a passing check digit covers, and of that digit: it vouches for them,
+    up to swaps of the same check value (``6`` for ``G``, ``0`` for ``K``)."""
+    out: set[tuple[int, int]] = set()
+    for c in checks:
+        if c.ok:
+            out.add((c.position.line, c.position.start))
+            out |= {(s.line, col) for s in c.covers for col in range(s.start, s.end)}
+    return out
 
 
 def _doubt(ch: str, options: Sequence[tuple[str, float]], allowed: frozenset[str]) -> tuple[str, float] | None:
@@ -408,11 +416,7 @@ def _unreliable(
     if not fits_shape(alternatives, lines):
         return []
     corrected = {(c.line, c.column): c for c in corrections}
-    confirmed: set[tuple[int, int]] = set()  # a passing check digit vouches for these (up to same-value swaps)
-    for c in checks:
-        if c.ok:
-            confirmed |= {(c.position.line, c.position.start)}
-            confirmed |= {(s.line, col) for s in c.covers for col in range(s.start, s.end)}
+    confirmed = _confirmed(checks)
 
     def unsure(li: int, col: int, *, check: bool) -> str | None:
         """How the character at (li, col) is in doubt, in words; ``None`` when it was read with confidence or a
