@@ -24,7 +24,8 @@ from docverify.config import DEFAULT_LIMITS
 from docverify.mrz.locate import LineCrop
 from docverify.mrz.recognizer import CellRecognizer
 from docverify.ocr import Glyph
-from docverify.pipeline import TIME_LIMIT, Verifier, VerifierConfig, decide_verdict
+from docverify.pipeline import Verifier, VerifierConfig, decide_verdict
+from docverify.results import TIME_LIMIT
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "images"

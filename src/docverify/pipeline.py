@@ -37,6 +37,7 @@ from docverify.ocr import OCRBackend
 from docverify.regions import reading_frame
 from docverify.results import (
     CUT_OFF,
+    TIME_LIMIT,
     UNJUDGED_ERRORS,
     UNRELIABLE,
     Category,
@@ -50,8 +51,6 @@ from docverify.results import (
 from docverify.tamper import RegionScore, score_regions
 
 STAGE = "pipeline"
-TIME_LIMIT = "image.time_limit"
-"""Finding code of a search stopped by :attr:`~docverify.config.Limits.max_seconds`."""
 EDGE_PITCHES = 0.5
 """A line whose text ends closer to the image's edge than this many character pitches may go on beyond it
 (ICAO 9303 leaves a margin around the MRZ; a crop to the MRZ alone usually keeps most of a character)."""

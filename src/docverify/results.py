@@ -18,6 +18,9 @@ from typing import Any, TypeVar
 
 SCHEMA_VERSION = "1.0"
 """Version of the JSON documents docverify emits. Bumped on any incompatible change."""
+TIME_LIMIT = "image.time_limit"
+"""Finding code of a search stopped by :attr:`~docverify.config.Limits.max_seconds`: the verdict is then
+``inconclusive`` (:func:`docverify.pipeline.decide_verdict`)."""
 CUT_OFF = "image.mrz.cut_off"
 """Finding code of an MRZ that runs to the edge of the image and was not read as valid (or read as a passport or a
 visa in the 2 × 36 layout, as a cut 2 × 44 line reads): the verdict is then ``inconclusive``

@@ -8,7 +8,18 @@ from rich.text import Text
 
 from docverify.mrz.validate import label
 from docverify.render import advisory_score
-from docverify.results import CUT_OFF, UNRELIABLE, Finding, MRZResult, Report, Severity, mask, personal_strings
+from docverify.results import (
+    CUT_OFF,
+    TIME_LIMIT,
+    UNRELIABLE,
+    Finding,
+    MRZResult,
+    Report,
+    Severity,
+    Verdict,
+    mask,
+    personal_strings,
+)
 
 _SEVERITY_STYLE = {Severity.INFO: "cyan", Severity.WARNING: "yellow", Severity.ERROR: "bold red"}
 _SEVERITY_MARK = {Severity.INFO: "i", Severity.WARNING: "!", Severity.ERROR: "x"}
@@ -132,13 +143,10 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
             f"  {report.source}  ({score}, {ms:.0f} ms)",
         )
     )
-    if any(f.code == CUT_OFF for f in report.findings):  # the reason comes first, before the incomplete reading
+    codes = {f.code for f in report.findings}
+    if CUT_OFF in codes:  # the reason comes first, before the incomplete reading
         console.print(Text(CUT_OFF_LINE, style=_VERDICT_STYLE["inconclusive"]))
-    elif (
-        report.verdict.value == "inconclusive"
-        and any(f.code == UNRELIABLE for f in report.findings)
-        and not any(f.code == "image.time_limit" for f in report.findings)
-    ):
+    elif report.verdict is Verdict.INCONCLUSIVE and UNRELIABLE in codes and TIME_LIMIT not in codes:
         console.print(Text(UNRELIABLE_LINE, style=_VERDICT_STYLE["inconclusive"]))
     if report.mrz is not None:
         console.print(mrz_renderable(report.mrz, mask_personal_data=mask_personal_data))
