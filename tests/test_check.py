@@ -186,6 +186,42 @@ def test_reports_record_how_they_were_made() -> None:
         docverify.verify(TD3, ocr="easyocr")
 
 
+def test_masking_hides_the_single_characters_a_reading_names() -> None:
+    """A reading with a corrected character, a doubtful one and a failing check digit: masked, no character of
+    the document is left with its position (corrections, check digits, characters quoted in findings on MRZ
+    characters), while the codes, positions and the verdict stay; unmasked, they are all there."""
+    from rich.console import Console
+
+    from docverify.render.text import print_report
+    from docverify.results import QUOTED_CHARACTER, Report, Verdict, mask_report_dict
+
+    lines = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO74O8122F1204159ZE184226B<<<<<15")
+    alts = [[[(ch, 1.0)] for ch in line] for line in lines]
+    alts[0][20] = [("M", 0.5), ("N", 0.45)]  # a name letter read with doubt
+    mrz = read_mrz(lines, reference_date=dt.date(2010, 1, 1), alternatives=alts)
+    assert mrz.corrections and not mrz.valid
+    report = Report("x.jpg", 0, Verdict.FAIL, 0.9, mrz, (), mrz.findings, (), (100, 100))
+    clear, masked = report.to_dict(), report.to_dict(mask_personal_data=True)
+    assert [c["from"] for c in clear["mrz"]["corrections"]] == ["O"]
+    assert [(c["from"], c["to"]) for c in masked["mrz"]["corrections"]] == [("*", "*")]
+    assert {c["printed"] for c in masked["mrz"]["check_digits"]} == {"*"}
+    positions = [c["position"] for c in clear["mrz"]["check_digits"]]
+    assert [c["position"] for c in masked["mrz"]["check_digits"]] == positions
+    quoted = [f["message"] for f in clear["findings"] if "'M'" in f["message"] or "'5'" in f["message"]]
+    assert len(quoted) == 2  # the doubtful name letter, the failing composite digit
+    for f, g in zip(clear["findings"], masked["findings"], strict=True):
+        assert f["code"] == g["code"] and f["spans"] == g["spans"]
+        if f["spans"]:
+            assert not QUOTED_CHARACTER.search(g["message"].replace("'*'", "")), g["message"]
+    assert masked["verdict"] == "fail" and mask_report_dict(json.loads(json.dumps(clear))) == masked
+    for hidden in (False, True):
+        console = Console(record=True, width=300)
+        print_report(report, console, mask_personal_data=hidden)
+        text = console.export_text()
+        assert ("'M'" in text and "'O'" in text and "'5'" in text) is not hidden
+        assert "mrz.check_digit.composite" in text
+
+
 def test_stored_rows_mask_like_reports() -> None:
     from docverify.results import mask_report_dict
 

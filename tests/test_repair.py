@@ -385,6 +385,45 @@ def test_misread_shaped_errors_alone_do_not_make_a_reading_unreliable() -> None:
     assert {"mrz.country.issuing_state.unknown", "mrz.check_digit.document_number", "mrz.read.unreliable"} <= codes
 
 
+def test_a_garbled_reading_is_unreliable_however_confident() -> None:
+    """A line read shifted by a lost first character, read with full confidence: the nationality, both dates and
+    the sex hold values no genuine MRZ prints, so its failing check digits prove nothing (``mrz.read.unreliable``
+    naming the fields, spans on them); impossible values in two fields beside a clearly read broken check digit
+    are what an alteration can give, and the reading stays judged."""
+    shifted = (TD3[0], TD3[1][1:] + "<")
+    r = read_mrz(shifted, reference_date=REF, alternatives=_confident(shifted))
+    assert not r.valid and any(f.code.startswith("mrz.check_digit.") for f in r.findings)
+    (unreliable,) = [f for f in r.findings if f.code == "mrz.read.unreliable"]
+    assert unreliable.message.startswith("The reading is garbled:")
+    assert "nationality" in unreliable.message and "birth date" in unreliable.message
+    spans = {(s.line, s.start, s.end) for s in unreliable.spans}
+    assert (1, 10, 13) in spans and (1, 13, 19) in spans and len(spans) >= 3
+    assert not _unreliable_in(shifted, None)  # typed text is not a capture: nothing was misread
+    # a birth date and a sex made impossible, and the document number's check digit broken, read clearly
+    two = (TD3[0], TD3[1][:5] + "6" + TD3[1][6:13] + "749912" + TD3[1][19] + "Q" + TD3[1][21:])
+    r = read_mrz(two, reference_date=REF, alternatives=_confident(two))
+    codes = {f.code for f in r.findings}
+    assert {"mrz.date.birth_date.invalid", "mrz.sex.invalid", "mrz.check_digit.document_number"} <= codes
+    assert "mrz.read.unreliable" not in codes
+
+
+def test_a_reading_wrong_only_where_two_characters_are_equally_likely_is_unreliable() -> None:
+    """Every check digit passes and every field is possible, but at a name's filler the recognizer gave two
+    letters equal odds and neither what was read: the repair cannot decide (``mrz.repair.ambiguous``), which is
+    a fact about the reading, so the reading is unreliable, naming the place. A digit read clearly in the sex
+    field is ambiguous too (``M`` or ``F``?) but also impossible there: that is what a pasted digit gives, and
+    the reading stays judged."""
+    alts = _confident(TD3)
+    alts[0][40] = [("V", 0.5), ("L", 0.5)]
+    r = read_mrz(TD3, reference_date=REF, alternatives=alts)
+    assert [f.code for f in r.findings if f.severity is Severity.ERROR] == ["mrz.repair.ambiguous"]
+    (unreliable,) = [f for f in r.findings if f.code == "mrz.read.unreliable"]
+    assert [(s.line, s.start) for s in unreliable.spans] == [(0, 40)] and "line 1, position 41" in unreliable.message
+    pasted = (TD3[0], TD3[1][:20] + "1" + TD3[1][21:])
+    codes = {f.code for f in read_mrz(pasted, reference_date=REF, alternatives=_confident(pasted)).findings}
+    assert {"mrz.repair.ambiguous", "mrz.sex.invalid"} <= codes and "mrz.read.unreliable" not in codes
+
+
 def test_a_doubt_that_cannot_explain_the_failing_check_digit_excuses_nothing() -> None:
     """A forged composite check digit (``…<10`` printed ``…<15``) read clearly: a doubt between ``<`` and ``K`` in
     the filler it covers (both have check value 0), or a corrected ``O`` in a birth date its own passing check

@@ -89,12 +89,12 @@ class VerifierConfig:
 def decide_verdict(mrz: MRZResult | None, findings: Iterable[Finding]) -> Verdict:
     """``inconclusive`` without a readable MRZ, when the time limit stopped the search before a valid
     reading (finding ``image.time_limit``), when an MRZ that is not valid runs off the image (finding
-    ``image.mrz.cut_off``: what was read may be incomplete, so its errors prove nothing) or when every error of
-    the reading that could show an alteration lies on a character the recognizer was unsure of (finding
-    ``mrz.read.unreliable``: they prove nothing either) and no forgery cue warns — with one, ``review`` (an MRZ
-    not printed in OCR-B is read with doubt: ``print.mrz.font``); ``fail`` on any other error (a broken check
-    digit read clearly, of an MRZ clear of the image's edge, always fails); ``review`` on any warning; else
-    ``pass``."""
+    ``image.mrz.cut_off``: what was read may be incomplete, so its errors prove nothing) or when the reading's
+    errors may all be misreadings (finding ``mrz.read.unreliable``: on characters the recognizer was unsure of,
+    ambiguous repairs only, or a garbled reading; they prove nothing either) and no forgery cue warns — with
+    one, ``review`` (an MRZ not printed in OCR-B is read with doubt: ``print.mrz.font``); ``fail`` on any other
+    error (a broken check digit read clearly, of an MRZ clear of the image's edge, always fails); ``review`` on
+    any warning; else ``pass``."""
     findings = tuple(findings)
     if mrz is None or any(f.code in (TIME_LIMIT, CUT_OFF) for f in findings):
         return Verdict.INCONCLUSIVE

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -361,7 +362,9 @@ class Report:
 
     def to_dict(self, *, mask_personal_data: bool = False) -> dict[str, Any]:
         """The JSON form. With ``mask_personal_data``, names, numbers, dates and MRZ lines are replaced
-        by ``*`` everywhere they appear (fields, lines, messages, evidence); codes and verdicts stay."""
+        by ``*`` everywhere they appear (fields, lines, messages, evidence), and so are the single MRZ
+        characters given with their positions (corrections, check digits, characters quoted by findings on
+        MRZ characters; :func:`_masked`); codes and verdicts stay."""
         mrz: dict[str, Any] | None = None
         if self.mrz is not None:
             body = self.mrz.to_dict(with_schema=False)
@@ -384,7 +387,7 @@ class Report:
             "engine": dict(self.engine),
         }
         if mask_personal_data and self.mrz is not None:
-            out = mask(out, personal_strings(self.mrz))
+            out = _masked(out, personal_strings(self.mrz))
         return out
 
 
@@ -424,7 +427,35 @@ def mask_report_dict(row: dict[str, Any]) -> dict[str, Any]:
     """A report's JSON form (or an error row) with its personal data masked, as
     ``Report.to_dict(mask_personal_data=True)`` gives it."""
     mrz = row.get("mrz")
-    return mask(row, personal_strings(mrz)) if isinstance(mrz, dict) and "fields" in mrz else row
+    return _masked(row, personal_strings(mrz)) if isinstance(mrz, dict) and "fields" in mrz else row
+
+
+QUOTED_CHARACTER = re.compile(r"'[^'\s]'")
+"""One character quoted in a finding's message (``'8'``): the MRZ characters a finding located on them names."""
+
+
+def mask_message(message: str, secrets: list[str], *, located: bool) -> str:
+    """A finding's message masked: each string of ``secrets`` (:func:`mask`) and, when the finding is
+    ``located`` on MRZ characters (it has spans), each single character it quotes — a few characters with
+    their positions would give away part of a document number or a name."""
+    out = mask(message, secrets)
+    return QUOTED_CHARACTER.sub("'*'", out) if located else out
+
+
+def _masked(row: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
+    """A report's JSON form with its personal data masked: :func:`mask` of ``secrets``, located findings' messages
+    by :func:`mask_message`, and the single MRZ characters the ``mrz`` object gives with their positions — each
+    correction's ``from`` and ``to``, each check digit's ``printed`` and ``computed`` — as ``*``."""
+    out: dict[str, Any] = mask(row, secrets)
+    mrz = out.get("mrz")
+    if isinstance(mrz, dict):
+        mrz["corrections"] = [{**c, "from": "*", "to": "*"} for c in mrz.get("corrections") or ()]
+        mrz["check_digits"] = [{**c, "printed": "*", "computed": "*"} for c in mrz.get("check_digits") or ()]
+    if isinstance(out.get("findings"), list):
+        out["findings"] = [
+            {**f, "message": mask_message(f["message"], [], located=bool(f.get("spans")))} for f in out["findings"]
+        ]
+    return out
 
 
 _NOT_PERSONAL = frozenset({"schema_version", "verdict", "code", "severity", "category", "stage", "engine", "format"})

@@ -386,7 +386,27 @@ MISREAD_SHAPED = re.compile(
 """Error codes of the kinds a misreading makes on its own — a character outside its field's alphabet, an
 impossible date or sex, an unknown state code, two repairs equally likely — and that say nothing of an
 alteration (a forger prints valid-looking values): :func:`_unreliable` neither needs doubt on them nor
-lets them alone make a reading unreliable."""
+lets them alone make a reading unreliable — unless they are only ambiguous repairs (:func:`_undecided`) or
+put impossible values in several fields at once (:func:`_garbled`)."""
+
+GARBLED = re.compile(r"mrz\.(?:field\.\w+\.charset|sex\.invalid|date\.\w+\.invalid|country\.\w+\.unknown)")
+"""The :data:`MISREAD_SHAPED` codes that say a field's value is impossible (not an ambiguous repair)."""
+
+GARBLED_FIELDS = 3
+"""How many fields holding impossible values make a reading garbled (:func:`_garbled`). Chosen on the
+calibration split (2026-11-24): the genuine MRZs read so, mostly a line read shifted by a character or two,
+had 3–5 such fields; the forgeries at most 1 (a digit copied over the sex, an altered date)."""
+
+
+def _garbled(layout: Layout, findings: Sequence[Finding]) -> list[str]:
+    """The fields (names, in layout order) holding values no genuine MRZ prints — a character outside the
+    field's alphabet, a date that is not a calendar date, an impossible sex, an unknown state code — by the
+    spans of :data:`GARBLED` findings; empty when fewer than :data:`GARBLED_FIELDS`. A forger alters a value or
+    two and keeps them plausible; a reading with many impossible values at once was misaligned or misread."""
+    spans = [s for f in findings if GARBLED.fullmatch(f.code) for s in f.spans]
+    cells = {(s.line, col) for s in spans for col in range(s.start, s.end)}
+    hit = [f.name for f in layout.fields if any((f.line, col) in cells for col in range(f.start, f.end))]
+    return hit if len(hit) >= GARBLED_FIELDS else []
 
 
 def _unreliable(
@@ -406,13 +426,34 @@ def _unreliable(
     character breaks a check digit just as a forger's does; only an error on characters read with confidence
     is evidence about the document. An error without spans, or
     one on confident characters only (a broken check digit read clearly), keeps the reading judged as it
-    is, and so does a reading whose only errors are misread-shaped (an unknown state code read clearly).
+    is, and so does a reading whose only errors are misread-shaped (an unknown state code read clearly) —
+    but not one whose only errors are ambiguous repairs (:func:`_undecided`), nor a garbled one, with
+    impossible values in :data:`GARBLED_FIELDS` fields or more (:func:`_garbled`), whatever its confidence.
 
     ``alternatives``: per line, per column ``(char, probability)`` as given to the repair; a reading whose
     shape differs from ``lines`` is not judged."""
     errors = [f for f in findings if f.severity is Severity.ERROR and not MISREAD_SHAPED.fullmatch(f.code)]
     if not errors:
-        return []
+        return _undecided(findings)
+    garbled = _garbled(layout, findings)
+    if garbled:
+        named = ", ".join(name.replace("_", " ") for name in garbled)
+        return [
+            Finding(
+                UNRELIABLE,
+                Severity.WARNING,
+                Category.QUALITY,
+                f"The reading is garbled: {len(garbled)} fields hold values no genuine MRZ prints ({named}: "
+                "characters outside their field's alphabet, dates that are not calendar dates, an impossible sex "
+                "or unknown state codes). A line read shifted by a lost or extra character, or badly misread, gives "
+                "that; an alteration does not (a forger keeps the values plausible). Its other errors, failing "
+                "check digits included, may be misreadings too, so they prove nothing. Retake the image (the "
+                "whole MRZ, sharp, close enough, square on); if a sharp image gives the same, examine the MRZ "
+                "itself.",
+                STAGE,
+                tuple(f.span for f in layout.fields if f.name in garbled),
+            )
+        ]
     if not fits_shape(alternatives, lines):
         return []
     corrected = {(c.line, c.column): c for c in corrections}
@@ -457,6 +498,31 @@ def _unreliable(
             "itself: characters not printed in OCR-B are read with doubt too.",
             STAGE,
             tuple(blamed.values()),
+        )
+    ]
+
+
+def _undecided(findings: Sequence[Finding]) -> list[Finding]:
+    """For :func:`_unreliable`, a reading whose only errors are ambiguous repairs (``mrz.repair.ambiguous``): every
+    check digit passes and every field holds a possible value, but the reader could not tell which of two
+    characters is printed at some place no check digit decides. That is a fact about the reading, not the
+    document: a warning naming the places (the ambiguity's spans); else nothing."""
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if not errors or any(f.code != "mrz.repair.ambiguous" for f in errors):
+        return []
+    spans = tuple(s for f in errors for s in f.spans)
+    where = ", ".join(s.human() for s in spans[:4]) + (", …" if len(spans) > 4 else "")
+    return [
+        Finding(
+            UNRELIABLE,
+            Severity.WARNING,
+            Category.QUALITY,
+            f"The reader could not tell which character is printed at {where}: two readings are equally likely "
+            "and no check digit decides between them. Nothing else in the reading is wrong (every check digit "
+            "passes), so the undecided characters prove nothing about the document. Retake the image (sharp, "
+            "close enough, evenly lit), or read those characters on the document.",
+            STAGE,
+            spans,
         )
     ]
 

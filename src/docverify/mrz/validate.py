@@ -159,9 +159,9 @@ def check_digits(ctx: Context) -> tuple[tuple[CheckDigit, ...], list[Finding]]:
         if res.computed == "?":
             detail = "cannot be computed because the data holds characters outside the MRZ alphabet"
         elif res.printed not in "0123456789":
-            detail = f"is '{res.printed}', which is not a digit; the data gives {res.computed}"
+            detail = f"is '{res.printed}', which is not a digit; the data gives '{res.computed}'"
         else:
-            detail = f"is {res.printed} but the data gives {res.computed}"
+            detail = f"is '{res.printed}' but the data gives '{res.computed}'"
         findings.append(
             _finding(
                 f"mrz.check_digit.{res.name}",

@@ -18,6 +18,7 @@ from docverify.results import (
     Severity,
     Verdict,
     mask,
+    mask_message,
     personal_strings,
 )
 
@@ -32,6 +33,9 @@ def mrz_renderable(result: MRZResult, *, mask_personal_data: bool = False) -> Gr
 
     def hide(text: str) -> str:
         return mask(text, secrets) if secrets else text
+
+    def digit(value: str) -> str:
+        return "*" if mask_personal_data else value
 
     worst = result.worst_severity
     if not result.valid:
@@ -95,8 +99,8 @@ def mrz_renderable(result: MRZResult, *, mask_personal_data: bool = False) -> Gr
     for c in result.check_digits:
         checks.add_row(
             label(c.name).capitalize(),
-            c.printed,
-            c.computed,
+            digit(c.printed),
+            digit(c.computed),
             Text("ok", style="green") if c.ok else Text("MISMATCH", style="bold red"),
         )
 
@@ -104,7 +108,12 @@ def mrz_renderable(result: MRZResult, *, mask_personal_data: bool = False) -> Gr
     if result.findings:
         parts.append(Text(""))
         parts.append(Text("Findings", style="bold"))
-        parts.extend(finding_line(finding, hide(finding.message)) for finding in result.findings)
+        parts.extend(
+            finding_line(finding, mask_message(finding.message, secrets, located=bool(finding.spans)))
+            if mask_personal_data
+            else finding_line(finding, finding.message)
+            for finding in result.findings
+        )
     return Group(*parts)
 
 
@@ -125,8 +134,11 @@ def print_mrz(result: MRZResult, console: Console) -> None:
 
 CUT_OFF_LINE = "The MRZ runs off the edge of the image, so what was read is incomplete: retake the whole document."
 """Said under the verdict line when an MRZ cut off by the image's edge made the verdict inconclusive."""
-UNRELIABLE_LINE = "Its errors lie where the MRZ was read with doubt, so they prove nothing: retake the image."
-"""Said under the verdict line when every error of the reading lay on characters read with doubt."""
+UNRELIABLE_LINE = (
+    "Its errors may be misreadings (characters read with doubt or left undecided, or values no MRZ prints in "
+    "several fields), so they prove nothing: retake the image."
+)
+"""Said under the verdict line when the reading's errors may all be misreadings (``mrz.read.unreliable``)."""
 
 _VERDICT_STYLE = {"pass": "bold green", "review": "bold yellow", "fail": "bold red", "inconclusive": "bold magenta"}
 
@@ -156,7 +168,9 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
     if others and not shown:
         console.print(Text("\nFindings" if report.mrz is not None else "Findings", style="bold"))
     for f in others:
-        message = mask(f.message, personal_strings(report.mrz)) if mask_personal_data and report.mrz else f.message
+        message = f.message
+        if mask_personal_data and report.mrz is not None:
+            message = mask_message(f.message, personal_strings(report.mrz), located=bool(f.spans))
         console.print(finding_line(f, message))
     console.print(Text(f"  Not checked: {not_checked(report)}", style="dim"))
     console.print()
