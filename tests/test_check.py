@@ -302,6 +302,11 @@ def test_a_blurred_genuine_mrz_misread_is_inconclusive_not_fail(tmp_path: Path) 
     _, text, _ = run("check", "--reference-date", "2026-01-01", str(path))
     first, second = text.splitlines()[:2]
     assert first.startswith("INCONCLUSIVE") and "read with doubt" in second
+    # with the visual zone cross-check, its values are not compared: a misread name is not a forgery cue
+    code, out, _ = run("check", "--json", "--viz", "--reference-date", "2026-01-01", str(path))
+    viz = [f for f in json.loads(out)["findings"] if f["stage"] == "viz"]
+    assert [(f["code"], f["severity"]) for f in viz] == [("viz.not_compared", "info")] and code == ExitCode.UNREADABLE
+    assert "misreading" in viz[0]["message"]
 
 
 def test_an_mrz_in_another_typeface_misread_with_doubt_is_reviewed_for_its_print() -> None:

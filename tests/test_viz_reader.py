@@ -21,8 +21,10 @@ from docverify.viz import (
     field_spans,
     findings_for_lines,
     name_targets,
+    number_targets,
     row_runs,
     substring_edits,
+    zone_matches,
 )
 from docverify.viz_reader import (
     BLANK,
@@ -205,6 +207,33 @@ def test_a_date_split_into_runs_is_read_as_one_row() -> None:
     # runs of different rows, or far apart on one row, are not joined
     assert row_runs([_line("12", (0, 0, 20, 20)), _line("AUG", (30, 30, 60, 50))]) == []
     assert row_runs([_line("12", (0, 0, 20, 20)), _line("AUG", (60, 0, 90, 20))]) == []
+
+
+def test_a_number_printed_with_a_space_after_its_prefix_is_found() -> None:
+    """Issuers often set a number's letters apart from its digits (``PL 0000000``): each such split is a target."""
+    assert number_targets("PL0000000") == ["PL0000000", "PL<0000000"]
+    assert number_targets("L898902C3") == ["L898902C3", "L<898902C3", "L898902<C3", "L898902C<3"]
+    assert number_targets("123456") == ["123456"]
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    spaced = [_line("ERIKSSON"), _line("ANNA<MARIA"), _line("L<898902C3"), _line("12<AUG<1974")]
+    assert compare_lines(mrz, spaced)["document_number"].found is True
+
+
+def test_light_print_on_a_dark_band_is_read_before_a_number_counts_as_contradicted() -> None:
+    """A page whose number is printed light on a dark band, with another number (a passport number on a visa)
+    in dark print: the dark print alone contradicts the MRZ's number; read on the negative page too, the band
+    shows it. A date is not looked for there: only names and numbers (the negative page's noise can spell a
+    date), and the band cannot make a field contradicted that was not."""
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    rows = ["ERIKSSON", "ANNA MARIA", "12 AUG 1974", "15 APR 2012", "L898912C3"]
+    page = _page_with([*rows, ""])
+    assert compare_lines(mrz, read_lines(page, find_lines(page)))["document_number"].found is False
+    assert zone_matches(page, mrz)["document_number"].found is False  # nothing light on dark to find
+    cv2.rectangle(page, (10, 40 * 5 + 12), (300, 40 * 6 + 12), (60,), -1)
+    cv2.putText(page, "L 898902C3", (20, 40 + 40 * 5), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (240,), 2)
+    matches = zone_matches(page, mrz)
+    assert matches["document_number"].found is True
+    assert all(m.found for m in matches.values()), matches
 
 
 def _page_with(text_rows: list[str]) -> np.ndarray:

@@ -299,7 +299,9 @@ class Verifier:
                 regions_ms = (time.perf_counter() - t_stage) * 1000
             if "viz" in stages:
                 t_stage = time.perf_counter()
-                viz_findings = _viz_findings(page.image, reading, self._config.viz_reader)
+                viz_findings = _viz_findings(
+                    page.image, reading, self._config.viz_reader, unreliable=any(f.code == UNRELIABLE for f in findings)
+                )
                 findings = (*findings, *_with_boxes(viz_findings, reading))
                 viz_ms = (time.perf_counter() - t_stage) * 1000
         verdict = decide_verdict(mrz, findings)
@@ -328,20 +330,28 @@ class Verifier:
         )
 
 
-def _viz_findings(image: npt.NDArray[np.uint8], reading: ImageReading, reader: str) -> tuple[Finding, ...]:
-    """The MRZ ↔ visual-zone findings; an info finding when tesseract cannot run. (The opt-in stage's modules
-    load on its first use, not at every start.)"""
+def _viz_findings(
+    image: npt.NDArray[np.uint8], reading: ImageReading, reader: str, *, unreliable: bool
+) -> tuple[Finding, ...]:
+    """The MRZ ↔ visual-zone findings; an info finding instead when tesseract cannot run, or when the reading
+    is ``unreliable`` (``mrz.read.unreliable``: its values may be misread, and a misread name is not what the
+    visual zone prints). (The opt-in stage's modules load on its first use, not at every start.)"""
     from docverify.viz import STAGE as VIZ_STAGE  # noqa: PLC0415
     from docverify.viz import cross_check, cross_check_lines  # noqa: PLC0415
 
+    def not_compared(why: str) -> tuple[Finding, ...]:
+        message = f"The printed visual zone was not compared with the MRZ: {why}."
+        return (Finding("viz.not_compared", Severity.INFO, Category.AUTHENTICITY, message, VIZ_STAGE),)
+
+    if unreliable:
+        return not_compared("the MRZ's reading may be a misreading, so its values may not be what is printed")
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     try:
         if reader == "model":
             return cross_check_lines(gray, reading.result, reading.location)
         return cross_check(gray, reading.result, reading.location)
     except DependencyError as exc:
-        message = f"The printed visual zone was not compared with the MRZ: {exc}."
-        return (Finding("viz.not_compared", Severity.INFO, Category.AUTHENTICITY, message, VIZ_STAGE),)
+        return not_compared(str(exc))
 
 
 def _time_limit_finding(limit: float, *, read: bool) -> Finding:
