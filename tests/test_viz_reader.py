@@ -158,6 +158,16 @@ def test_compare_lines_finds_agreeing_fields_and_flags_a_confident_difference() 
     assert compare_lines(mrz, [_line("PASSPORT"), *page[1:]])["surname"].found is None
 
 
+def test_the_other_mrz_date_misread_in_one_part_is_no_evidence() -> None:
+    """The birth date's line unread, the expiry date ``15 APR 2012`` read with its month wrong (``15 AUG 2012``,
+    sharing the birth date's month): one part away from the MRZ's other date, it is that date misread, not
+    another birth date; a birth date printed with another year still contradicts."""
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    names = [_line("ERIKSSON"), _line("ANNA<MARIA"), _line("L898902C3")]
+    assert compare_lines(mrz, [*names, _line("15<AUG<2012")])["birth_date"].found is None
+    assert compare_lines(mrz, [*names, _line("12<AUG<1975"), _line("15<APR<2012")])["birth_date"].found is False
+
+
 def test_two_contradicted_fields_need_only_two_found() -> None:
     """A forger who changed two fields leaves three to find; two agreeing fields and two confident
     contradictions are compared, one contradiction needs three agreeing fields."""

@@ -712,13 +712,22 @@ def explained_dates(birth: dt.date | None, expiry: dt.date | None) -> set[DayMon
     return out
 
 
-def date_match(lines: Sequence[ReadLine], date: dt.date | None, explained: set[DayMonthYear]) -> FieldMatch:
+def date_match(
+    lines: Sequence[ReadLine],
+    date: dt.date | None,
+    explained: set[DayMonthYear],
+    *,
+    mrz_dates: Sequence[DayMonthYear] = (),
+) -> FieldMatch:
     """Where ``date`` is printed: each date-like run of each line rewritten as ``date`` and scored.
 
     Found when a run reads as ``date`` or is within :data:`SLIP_NATS` of it. Contradicted only by a run
-    that reads as one definite other date sharing :data:`MIN_SHARED` parts with ``date`` and not one of
-    ``explained`` (the MRZ's other date, a date of issue): a garbled run, or another date the page is
-    expected to carry, is no evidence."""
+    that reads as one definite other date sharing :data:`MIN_SHARED` parts with ``date``, not one of
+    ``explained`` (the MRZ's other date, a date of issue) and not one part away from another of ``mrz_dates``
+    (the MRZ's dates, as (day, month, year)): a garbled run, another date the page is expected to carry, or the
+    MRZ's other date misread in one part (``12 JUL 2029`` read ``12 YOV 2029``, taken for November), is no
+    evidence. (On the calibration split that rule removed one false mismatch on a genuine visual zone, and one
+    detection of an altered expiry date that had come from the printed birth date.)"""
     if date is None:
         return FieldMatch(None, float("inf"))
     near = [(line, wanted, read) for line in lines for wanted, read in date_targets(line.text, date)]
@@ -726,6 +735,7 @@ def date_match(lines: Sequence[ReadLine], date: dt.date | None, explained: set[D
     for line, wanted, read in near:
         if wanted == line.text or read == want:
             return FieldMatch(True, 0.0, line.box, line.angle)
+    others = [d for d in mrz_dates if d != want]
     return _scored(
         [
             (
@@ -733,12 +743,18 @@ def date_match(lines: Sequence[ReadLine], date: dt.date | None, explained: set[D
                 wanted,
                 read is not None
                 and read not in explained
-                and sum(a == b for a, b in zip(read, want, strict=True)) >= MIN_SHARED
-                and not _lost_digit(read, want),
+                and _shared(read, want) >= MIN_SHARED
+                and not _lost_digit(read, want)
+                and not any(_shared(read, other) == 2 for other in others),
             )
             for line, wanted, read in near
         ]
     )
+
+
+def _shared(a: DayMonthYear, b: DayMonthYear) -> int:
+    """How many parts (day, month, year) two dates share."""
+    return sum(x == y for x, y in zip(a, b, strict=True))
 
 
 def number_targets(number: str) -> list[str]:
@@ -771,8 +787,9 @@ def compare_lines(mrz: MRZResult, lines: Sequence[ReadLine]) -> dict[str, FieldM
         out["document_number"] = FieldMatch(None, float("inf"))
     explained = explained_dates(f.birth_date, f.expiry_date)
     rows = [*lines, *row_runs(lines)]  # dates only: joined runs would give numbers and names near misses
-    out["birth_date"] = date_match(rows, f.birth_date, explained)
-    out["expiry_date"] = date_match(rows, f.expiry_date, explained)
+    mrz_dates = [_dmy(d) for d in (f.birth_date, f.expiry_date) if d is not None]
+    out["birth_date"] = date_match(rows, f.birth_date, explained, mrz_dates=mrz_dates)
+    out["expiry_date"] = date_match(rows, f.expiry_date, explained, mrz_dates=mrz_dates)
     return out
 
 
