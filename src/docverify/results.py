@@ -29,9 +29,10 @@ visa in the 2 × 36 layout, as a cut 2 × 44 line reads): the verdict is then ``
 
 
 UNRELIABLE = "mrz.read.unreliable"
-"""Finding code of an image's reading whose every error that could show an alteration (a failing check digit) lies
-on a character the recognizer was unsure of (or that the repair changed from what it read), its other errors
-being of the kinds a misreading makes: they may be misreadings, so they prove nothing about the document and
+"""Finding code of an image's reading whose errors may all be misreadings: every error that could show an
+alteration (a failing check digit) lies on a character the recognizer was unsure of (or that the repair changed
+from what it read), its other errors being of the kinds a misreading makes; or its only errors are ambiguous
+repairs; or it is garbled (impossible values in several fields at once). They prove nothing about the document:
 the verdict is ``inconclusive`` (``review`` when a forgery cue warns, such as the typeface); the text report says
 why first when it is inconclusive."""
 UNJUDGED_ERRORS = (CUT_OFF, UNRELIABLE)

@@ -26,7 +26,17 @@ from docverify.mrz.repair import (
     normalize_characters,
     repair,
 )
-from docverify.mrz.spec import ALPHABET, CHARSETS, CLEAN_LINE, FILLER, LAYOUTS, SUPPORTED_SHAPES, Layout, detect_format
+from docverify.mrz.spec import (
+    ALPHABET,
+    CHARSETS,
+    CLEAN_LINE,
+    FILLER,
+    LAYOUTS,
+    SUPPORTED_SHAPES,
+    FieldSpec,
+    Layout,
+    detect_format,
+)
 from docverify.mrz.validate import validate
 from docverify.results import (
     UNRELIABLE,
@@ -380,16 +390,17 @@ def _doubt(ch: str, options: Sequence[tuple[str, float]], allowed: frozenset[str
     return None
 
 
-MISREAD_SHAPED = re.compile(
-    r"mrz\.(?:field\.\w+\.charset|sex\.invalid|date\.\w+\.invalid|country\.\w+\.unknown|repair\.ambiguous)"
-)
+_IMPOSSIBLE = r"field\.\w+\.charset|sex\.invalid|date\.\w+\.invalid|country\.\w+\.unknown"
+"""Code tails (after ``mrz.``) of the errors that say a field's value is impossible."""
+
+MISREAD_SHAPED = re.compile(rf"mrz\.(?:{_IMPOSSIBLE}|repair\.ambiguous)")
 """Error codes of the kinds a misreading makes on its own — a character outside its field's alphabet, an
 impossible date or sex, an unknown state code, two repairs equally likely — and that say nothing of an
 alteration (a forger prints valid-looking values): :func:`_unreliable` neither needs doubt on them nor
 lets them alone make a reading unreliable — unless they are only ambiguous repairs (:func:`_undecided`) or
 put impossible values in several fields at once (:func:`_garbled`)."""
 
-GARBLED = re.compile(r"mrz\.(?:field\.\w+\.charset|sex\.invalid|date\.\w+\.invalid|country\.\w+\.unknown)")
+GARBLED = re.compile(rf"mrz\.(?:{_IMPOSSIBLE})")
 """The :data:`MISREAD_SHAPED` codes that say a field's value is impossible (not an ambiguous repair)."""
 
 GARBLED_FIELDS = 3
@@ -398,14 +409,14 @@ calibration split (2026-11-24): the genuine MRZs read so, mostly a line read shi
 had 3–5 such fields; the forgeries at most 1 (a digit copied over the sex, an altered date)."""
 
 
-def _garbled(layout: Layout, findings: Sequence[Finding]) -> list[str]:
-    """The fields (names, in layout order) holding values no genuine MRZ prints — a character outside the
+def _garbled(layout: Layout, findings: Sequence[Finding]) -> list[FieldSpec]:
+    """The fields (in layout order) holding values no genuine MRZ prints — a character outside the
     field's alphabet, a date that is not a calendar date, an impossible sex, an unknown state code — by the
     spans of :data:`GARBLED` findings; empty when fewer than :data:`GARBLED_FIELDS`. A forger alters a value or
     two and keeps them plausible; a reading with many impossible values at once was misaligned or misread."""
     spans = [s for f in findings if GARBLED.fullmatch(f.code) for s in f.spans]
     cells = {(s.line, col) for s in spans for col in range(s.start, s.end)}
-    hit = [f.name for f in layout.fields if any((f.line, col) in cells for col in range(f.start, f.end))]
+    hit = [f for f in layout.fields if any((f.line, col) in cells for col in range(f.start, f.end))]
     return hit if len(hit) >= GARBLED_FIELDS else []
 
 
@@ -437,7 +448,7 @@ def _unreliable(
         return _undecided(findings)
     garbled = _garbled(layout, findings)
     if garbled:
-        named = ", ".join(name.replace("_", " ") for name in garbled)
+        named = ", ".join(f.name.replace("_", " ") for f in garbled)
         return [
             Finding(
                 UNRELIABLE,
@@ -451,7 +462,7 @@ def _unreliable(
                 "whole MRZ, sharp, close enough, square on); if a sharp image gives the same, examine the MRZ "
                 "itself.",
                 STAGE,
-                tuple(f.span for f in layout.fields if f.name in garbled),
+                tuple(f.span for f in garbled),
             )
         ]
     if not fits_shape(alternatives, lines):

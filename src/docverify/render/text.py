@@ -109,9 +109,12 @@ def mrz_renderable(result: MRZResult, *, mask_personal_data: bool = False) -> Gr
         parts.append(Text(""))
         parts.append(Text("Findings", style="bold"))
         parts.extend(
-            finding_line(finding, mask_message(finding.message, secrets, located=bool(finding.spans)))
-            if mask_personal_data
-            else finding_line(finding, finding.message)
+            finding_line(
+                finding,
+                mask_message(finding.message, secrets, located=bool(finding.spans))
+                if mask_personal_data
+                else finding.message,
+            )
             for finding in result.findings
         )
     return Group(*parts)
