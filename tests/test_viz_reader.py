@@ -4,6 +4,7 @@ on them (:func:`docverify.viz.compare_lines`)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 
 import cv2
@@ -129,7 +130,14 @@ def test_date_targets_keep_the_printed_format() -> None:
     assert date_targets("2O<JUN<19B1", d)[0][1] == (20, 6, 81)  # digit-like letters read as digits
 
 
-def _line(text: str, box: tuple[int, int, int, int] = (0, 0, 10, 10), sure: float = 1 - 1e-8) -> ReadLine:
+_ROWS = itertools.count()
+
+
+def _line(text: str, box: tuple[int, int, int, int] | None = None, sure: float = 1 - 1e-8) -> ReadLine:
+    """A read line of ``text``; without ``box``, on a printed row of its own (below the last one made)."""
+    if box is None:
+        y = 30 * next(_ROWS)
+        box = (0, y, 100, y + 20)
     lp = _log_probs(text, sure=sure)
     return ReadLine(box, lp, greedy_text(lp))
 
@@ -166,6 +174,42 @@ def test_the_other_mrz_date_misread_in_one_part_is_no_evidence() -> None:
     names = [_line("ERIKSSON"), _line("ANNA<MARIA"), _line("L898902C3")]
     assert compare_lines(mrz, [*names, _line("15<AUG<2012")])["birth_date"].found is None
     assert compare_lines(mrz, [*names, _line("12<AUG<1975"), _line("15<APR<2012")])["birth_date"].found is False
+
+
+def _torn(text: str, rivals: dict[int, str]) -> ReadLine:
+    """A line read as ``text`` whose characters at ``rivals``' positions were nearly read as the rival."""
+    lp = np.exp(_log_probs(text).astype(np.float64))
+    for i, ch in rivals.items():
+        p = np.full(BLANK + 1, 0.05 / (BLANK - 1))
+        p[LABELS.index(text[i])], p[LABELS.index(ch)] = 0.5, 0.45
+        lp[3 * i + 1] = p
+    return ReadLine(_line(text).box, np.log(lp).astype(np.float32), text)
+
+
+def test_the_line_that_prints_one_mrz_date_is_no_evidence_against_the_other() -> None:
+    """The birth date's line unread; the expiry date ``15 APR 2012`` read ``12 APR 2019`` but with ``15`` and
+    ``2012`` nearly as likely: that line is where the expiry date is printed (an OCR slip), so its day, the
+    birth date's, is no evidence of another birth date. A birth date printed with another year still
+    contradicts."""
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    names = [_line("ERIKSSON"), _line("ANNA<MARIA"), _line("L898902C3")]
+    expiry = _torn("12<APR<2019", {1: "5", 10: "2"})
+    matches = compare_lines(mrz, [*names, expiry])
+    assert matches["expiry_date"].found is True and matches["expiry_date"].nats > 0
+    assert matches["birth_date"].found is None
+    other = compare_lines(mrz, [*names, _line("12<AUG<1975"), expiry])
+    assert other["birth_date"].found is False and other["expiry_date"].found is True
+
+
+def test_a_name_cut_short_by_the_line_is_not_contradicted() -> None:
+    """``ANNA<MAR`` (the line finder stopped before ``IA``) and ``NA<MARIA`` (it missed ``AN``) are the given
+    names cut short, not other names; ``ANNA<KOVELO`` (a word replaced) still contradicts them."""
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    rest = [_line("ERIKSSON"), _line("L898902C3"), _line("12<AUG<1974"), _line("15<APR<2012")]
+    for cut in ("ANNA<MAR", "NA<MARIA"):
+        assert compare_lines(mrz, [*rest, _line(cut)])["given_names"].found is None, cut
+    assert compare_lines(mrz, [*rest, _line("ANNA<KOVELO")])["given_names"].found is False
+    assert compare_lines(mrz, [*rest, _line("ANNA<MARIE")])["given_names"].found is False
 
 
 def test_two_contradicted_fields_need_only_two_found() -> None:

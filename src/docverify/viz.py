@@ -496,13 +496,27 @@ def _anchored(target: str, text: str) -> bool:
     return any(len(w) >= 3 and w in words for w in target.split("<")) and len(target.split("<")) > 1
 
 
+def _cut_short(target: str, text: str, a: int, b: int) -> bool:
+    """Whether the run ``text[a:b]``, shorter than ``target``, is the target cut short by the line's end or
+    start (the rest on another line, or unread): the line ends where the run ends and the run is the
+    target's beginning, or the line starts where it starts and it is the target's end, within one edit."""
+    run = text[a:b]
+    n = len(run)
+    if not run or n >= len(target) - 1:
+        return False
+    at_end = b == len(text) and substring_edits(target[:n], run)[0] <= 1
+    at_start = a == 0 and substring_edits(target[-n:], run)[0] <= 1
+    return at_end or at_start
+
+
 def _near(lines: Sequence[ReadLine], targets: Sequence[str], allowed: float, *, anchors: bool = False) -> FieldMatch:
     """The best place of any of ``targets`` (label text) in ``lines``: found as read, an OCR slip
     (the image supports the target within :data:`SLIP_NATS`) or a near miss that the line contradicts.
     Only a printed run about as long as the target (of :data:`MIN_CONTRADICT` characters or more) may
     contradict it: a shorter one is a line cut short (or split by the line finder), not another value.
     With ``anchors`` (names), a run that prints one of the target's words as it is counts as its place
-    however much the other words differ (a word replaced)."""
+    however much the other words differ (a word replaced), unless it is the target cut short at the line's
+    end or start (:func:`_cut_short`: ``ZARCO<VAGACH`` for ``ZARCO<VAGACHEFLO``, the rest found apart)."""
     near: list[tuple[ReadLine, str, bool]] = []
     for line in lines:
         for t in targets:
@@ -514,7 +528,8 @@ def _near(lines: Sequence[ReadLine], targets: Sequence[str], allowed: float, *, 
             anchored = anchors and _anchored(t, line.text)
             if edits <= allowed or (anchored and edits <= 0.75 * len(t)):
                 whole = len(t) >= MIN_CONTRADICT and b - a >= len(t) - 1
-                near.append((line, line.text[:a] + t + line.text[b:], whole or (anchored and b - a >= 0.75 * len(t))))
+                replaced = anchored and b - a >= 0.75 * len(t) and not _cut_short(t, line.text, a, b)
+                near.append((line, line.text[:a] + t + line.text[b:], whole or replaced))
     return _scored(near)
 
 
@@ -718,6 +733,7 @@ def date_match(
     explained: set[DayMonthYear],
     *,
     mrz_dates: Sequence[DayMonthYear] = (),
+    taken: tuple[int, int, int, int] | None = None,
 ) -> FieldMatch:
     """Where ``date`` is printed: each date-like run of each line rewritten as ``date`` and scored.
 
@@ -727,7 +743,8 @@ def date_match(
     (the MRZ's dates, as (day, month, year)): a garbled run, another date the page is expected to carry, or the
     MRZ's other date misread in one part (``12 JUL 2029`` read ``12 YOV 2029``, taken for November), is no
     evidence. (On the calibration split that rule removed one false mismatch on a genuine visual zone, and one
-    detection of an altered expiry date that had come from the printed birth date.)"""
+    detection of an altered expiry date that had come from the printed birth date.) Nor is a run on the line
+    ``taken`` (page pixels), where the MRZ's other date was found: one printed date is not two."""
     if date is None:
         return FieldMatch(None, float("inf"))
     near = [(line, wanted, read) for line in lines for wanted, read in date_targets(line.text, date)]
@@ -745,11 +762,20 @@ def date_match(
                 and read not in explained
                 and _shared(read, want) >= MIN_SHARED
                 and not _lost_digit(read, want)
-                and not any(_shared(read, other) == 2 for other in others),
+                and not any(_shared(read, other) == 2 for other in others)
+                and not (taken is not None and _same_place(line.box, taken)),
             )
             for line, wanted, read in near
         ]
     )
+
+
+def _same_place(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Whether two line boxes (x0, y0, x1, y1) cover each other by half of the smaller one or more."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return w > 0 and h > 0 and w * h >= 0.5 * smaller
 
 
 def _shared(a: DayMonthYear, b: DayMonthYear) -> int:
@@ -788,8 +814,12 @@ def compare_lines(mrz: MRZResult, lines: Sequence[ReadLine]) -> dict[str, FieldM
     explained = explained_dates(f.birth_date, f.expiry_date)
     rows = [*lines, *row_runs(lines)]  # dates only: joined runs would give numbers and names near misses
     mrz_dates = [_dmy(d) for d in (f.birth_date, f.expiry_date) if d is not None]
-    out["birth_date"] = date_match(rows, f.birth_date, explained, mrz_dates=mrz_dates)
-    out["expiry_date"] = date_match(rows, f.expiry_date, explained, mrz_dates=mrz_dates)
+    dates = {"birth_date": f.birth_date, "expiry_date": f.expiry_date}
+    for key, date in dates.items():
+        out[key] = date_match(rows, date, explained, mrz_dates=mrz_dates)
+    for key, other in (("birth_date", "expiry_date"), ("expiry_date", "birth_date")):
+        if out[key].found is False and out[other].found and out[other].box is not None:
+            out[key] = date_match(rows, dates[key], explained, mrz_dates=mrz_dates, taken=out[other].box)
     return out
 
 
