@@ -261,7 +261,7 @@ def report_exit_code(report: Report) -> ExitCode:
 @click.option(
     "--viz",
     is_flag=True,
-    help="Also compare the MRZ with the printed visual zone (names, document number, dates; about 40 ms): "
+    help="Also compare the MRZ with the printed visual zone (names, document number, dates; about 25 ms): "
     "catches most MRZs changed with recomputed check digits and retyped printed fields on scans, fewer on "
     "phone photos, with some false alarms (see the README).",
 )

@@ -138,18 +138,21 @@ def fold(text: str) -> str:
     return "".join(out)
 
 
+_FOLDED_MONTHS: tuple[tuple[int, str], ...] = tuple(
+    dict.fromkeys((m, fold(n)) for m, names in _MONTHS.items() for n in names)
+)
+"""Every (month, name) of :data:`_MONTHS`, folded once."""
+
+
 def _months(token: str) -> set[int]:
     """The months a word may name: exactly, or (3–5 letters) with one letter misread (``JUT``: June or
     July)."""
     token = fold(token)
-    exact = {m for m, names in _MONTHS.items() if any(fold(n) == token for n in names)}
+    exact = {m for m, n in _FOLDED_MONTHS if n == token}
     if exact or not 3 <= len(token) <= 5:
         return exact
     return {
-        m
-        for m, names in _MONTHS.items()
-        for n in names
-        if len(fold(n)) == len(token) and sum(a != b for a, b in zip(fold(n), token, strict=True)) == 1
+        m for m, n in _FOLDED_MONTHS if len(n) == len(token) and sum(a != b for a, b in zip(n, token, strict=True)) == 1
     }
 
 
