@@ -201,6 +201,24 @@ def test_the_line_that_prints_one_mrz_date_is_no_evidence_against_the_other() ->
     assert other["birth_date"].found is False and other["expiry_date"].found is True
 
 
+def test_a_date_under_its_label_contradicts_even_when_every_part_changed() -> None:
+    """``03 MAR 1981`` shares no part with the MRZ's birth date ``12 AUG 1974``: unlabelled, it may be another
+    date the page carries; under a label reading ``DATE<OF<BIRTH`` (or the French ``NAISSANCE``, one letter
+    misread) it is the birth date's place and contradicts it. A label naming the expiry date does not make it
+    the birth date's."""
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    rest = [_line("ERIKSSON"), _line("ANNA<MARIA"), _line("L898902C3"), _line("15<APR<2012")]
+    date = _line("03<MAR<1981", box=(300, 520, 460, 540))
+    assert compare_lines(mrz, [*rest, date])["birth_date"].found is None
+    for label in ("DATE<OF<BIRTH", "DATE<DE<NAISSANGE"):
+        labelled = [*rest, _line(label, box=(302, 500, 420, 512)), date]
+        assert compare_lines(mrz, labelled)["birth_date"].found is False, label
+    elsewhere = [*rest, _line("DATE<OF<BIRTH", box=(40, 500, 160, 512)), date]  # another column's label
+    assert compare_lines(mrz, elsewhere)["birth_date"].found is None
+    expiry = [*rest, _line("DATE<OF<EXPIRY", box=(302, 500, 420, 512)), date]
+    assert compare_lines(mrz, expiry)["birth_date"].found is None
+
+
 def test_a_name_cut_short_by_the_line_is_not_contradicted() -> None:
     """``ANNA<MAR`` (the line finder stopped before ``IA``) and ``NA<MARIA`` (it missed ``AN``) are the given
     names cut short, not other names; ``ANNA<KOVELO`` (a word replaced) still contradicts them."""

@@ -737,6 +737,7 @@ def date_match(
     *,
     mrz_dates: Sequence[DayMonthYear] = (),
     taken: tuple[int, int, int, int] | None = None,
+    labels: Sequence[str] = (),
 ) -> FieldMatch:
     """Where ``date`` is printed: each date-like run of each line rewritten as ``date`` and scored.
 
@@ -747,7 +748,9 @@ def date_match(
     MRZ's other date misread in one part (``12 JUL 2029`` read ``12 YOV 2029``, taken for November), is no
     evidence. (On the calibration split that rule removed one false mismatch on a genuine visual zone, and one
     detection of an altered expiry date that had come from the printed birth date.) Nor is a run on the line
-    ``taken`` (page pixels), where the MRZ's other date was found: one printed date is not two."""
+    ``taken`` (page pixels), where the MRZ's other date was found: one printed date is not two. A run whose
+    label (:func:`_labelled`) holds one of ``labels`` is the field's place, so it contradicts sharing no part
+    with ``date`` too (a birth date changed in day, month and year)."""
     if date is None:
         return FieldMatch(None, float("inf"))
     near = [(line, wanted, read) for line in lines for wanted, read in date_targets(line.text, date)]
@@ -763,7 +766,7 @@ def date_match(
                 wanted,
                 read is not None
                 and read not in explained
-                and _shared(read, want) >= MIN_SHARED
+                and (_shared(read, want) >= MIN_SHARED or _labelled(line, lines, labels))
                 and not _lost_digit(read, want)
                 and not any(_shared(read, other) == 2 for other in others)
                 and not (taken is not None and _same_place(line.box, taken)),
@@ -771,6 +774,30 @@ def date_match(
             for line, wanted, read in near
         ]
     )
+
+
+BIRTH_LABELS = ("BIRTH", "NAISSANCE", "NACIMIENTO")
+"""Words of a birth date's label in the languages ICAO 9303 asks every passport and card to label in besides its
+own (English, French, Spanish: *date of birth / de naissance / de nacimiento*)."""
+EXPIRY_LABELS = ("EXPIRY", "EXPIRATION", "CADUCIDAD", "VENCIMIENTO", "UNTIL", "JUSQU")
+"""The same for an expiry date (*date of expiry / d'expiration / de caducidad*; a visa's *valid until / jusqu'au*)."""
+
+
+def _labelled(line: ReadLine, lines: Sequence[ReadLine], words: Sequence[str]) -> bool:
+    """Whether the label of ``line`` holds one of ``words`` (one letter may be misread in words of five or
+    more): the lines just above it (their bottom within 1.5 of its heights over its top, starting within a
+    height of its start) and its own text (a label printed before the value on the same row)."""
+    if not words:
+        return False
+    x0, y0, x1, y1 = line.box
+    h = y1 - y0
+    texts = [line.text]
+    for other in lines:
+        bx0, by1 = other.box[0], other.box[3]
+        if other is not line and y0 - 1.5 * h <= by1 <= y0 + 0.3 * h and x0 - h <= bx0 <= x0 + max(h, 0.6 * (x1 - x0)):
+            texts.append(other.text)
+    text = "<".join(texts)
+    return any(w in text or (len(w) >= 5 and substring_edits(w, text)[0] <= 1) for w in words)
 
 
 def _same_place(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
@@ -817,12 +844,13 @@ def compare_lines(mrz: MRZResult, lines: Sequence[ReadLine]) -> dict[str, FieldM
     explained = explained_dates(f.birth_date, f.expiry_date)
     rows = [*lines, *row_runs(lines)]  # dates only: joined runs would give numbers and names near misses
     mrz_dates = [_dmy(d) for d in (f.birth_date, f.expiry_date) if d is not None]
-    dates = {"birth_date": f.birth_date, "expiry_date": f.expiry_date}
-    for key, date in dates.items():
-        out[key] = date_match(rows, date, explained, mrz_dates=mrz_dates)
+    dates = {"birth_date": (f.birth_date, BIRTH_LABELS), "expiry_date": (f.expiry_date, EXPIRY_LABELS)}
+    for key, (date, labels) in dates.items():
+        out[key] = date_match(rows, date, explained, mrz_dates=mrz_dates, labels=labels)
     for key, other in (("birth_date", "expiry_date"), ("expiry_date", "birth_date")):
         if out[key].found is False and out[other].found and out[other].box is not None:
-            out[key] = date_match(rows, dates[key], explained, mrz_dates=mrz_dates, taken=out[other].box)
+            date, labels = dates[key]
+            out[key] = date_match(rows, date, explained, mrz_dates=mrz_dates, taken=out[other].box, labels=labels)
     return out
 
 
