@@ -219,6 +219,22 @@ def test_a_date_under_its_label_contradicts_even_when_every_part_changed() -> No
     assert compare_lines(mrz, expiry)["birth_date"].found is None
 
 
+def test_a_name_replaced_entirely_is_contradicted_under_its_label() -> None:
+    """``PETROV`` is nothing like ``ERIKSSON``, so on its own it cannot be told apart from any other text; under
+    a label reading ``SURNAME<NOM`` it is what the page prints as the surname and contradicts the MRZ. A label
+    naming the surname and the given names together, or the given names alone, says nothing of the surname."""
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    rest = [_line("ANNA<MARIA"), _line("L898902C3"), _line("12<AUG<1974"), _line("15<APR<2012")]
+    run = _line("PETROV", box=(300, 520, 400, 540))
+    assert compare_lines(mrz, [*rest, run])["surname"].found is None
+    label = _line("SURNAME<NOM", box=(302, 500, 400, 512))
+    match = compare_lines(mrz, [*rest, label, run])["surname"]
+    assert match.found is False and match.box == run.box
+    for other in ("SURNAME<GIVEN<NAMES", "GIVEN<NAMES<PRENOMS", "DOCUMENT<NO"):
+        labelled = [*rest, _line(other, box=(302, 500, 400, 512)), run]
+        assert compare_lines(mrz, labelled)["surname"].found is None, other
+
+
 def test_a_name_cut_short_by_the_line_is_not_contradicted() -> None:
     """``ANNA<MAR`` (the line finder stopped before ``IA``) and ``NA<MARIA`` (it missed ``AN``) are the given
     names cut short, not other names; ``ANNA<KOVELO`` (a word replaced) still contradicts them."""
@@ -306,6 +322,24 @@ def test_light_print_on_a_dark_band_is_read_before_a_number_counts_as_contradict
     matches = zone_matches(page, mrz)
     assert matches["document_number"].found is True
     assert all(m.found for m in matches.values()), matches
+
+
+def test_a_short_name_is_not_looked_for_on_the_negative_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The surname ``LI`` under its label reads ``XU``: contradicted. The negative page's noise (gaps between
+    strokes read as strokes) spells two- and three-letter runs, so ``LI`` found there is no evidence; a name of
+    four letters or more is looked for there as before."""
+    rest = [_line("ANNA<MARIA"), _line("L898902C3"), _line("12<AUG<1974"), _line("15<APR<2012")]
+    label = _line("SURNAME<NOM", box=(302, 500, 400, 512))
+    for surname, printed, rescued in (("LI", "XU", False), ("LIND", "XUAN", True)):
+        mrz = read_mrz([f"P<UTO{surname}<<ANNA<MARIA".ljust(44, "<"), TD3[1]], reference_date=dt.date(2010, 1, 1))
+        dark = [*rest, label, _line(printed, box=(300, 520, 400, 540))]
+        noise = [_line(surname, box=(600, 40, 640, 60))]
+        monkeypatch.setattr("docverify.viz.find_lines", lambda page: [])
+        read = lambda page, found, d=dark, n=noise: d if page[0, 0] > 128 else n  # noqa: E731 - the negative is dark
+        monkeypatch.setattr("docverify.viz.read_lines", read)
+        page = np.full((10, 10), 200, np.uint8)
+        assert compare_lines(mrz, dark)["surname"].found is False, surname
+        assert zone_matches(page, mrz)["surname"].found is rescued, surname
 
 
 def _page_with(text_rows: list[str]) -> np.ndarray:

@@ -783,21 +783,63 @@ EXPIRY_LABELS = ("EXPIRY", "EXPIRATION", "CADUCIDAD", "VENCIMIENTO", "UNTIL", "J
 """The same for an expiry date (*date of expiry / d'expiration / de caducidad*; a visa's *valid until / jusqu'au*)."""
 
 
-def _labelled(line: ReadLine, lines: Sequence[ReadLine], words: Sequence[str]) -> bool:
-    """Whether the label of ``line`` holds one of ``words`` (one letter may be misread in words of five or
-    more): the lines just above it (their bottom within 1.5 of its heights over its top, starting within a
-    height of its start) and its own text (a label printed before the value on the same row)."""
-    if not words:
-        return False
+SURNAME_LABELS = ("SURNAME", "APELLIDO", "<NOM<")
+"""The same for a surname (*surname / nom / apellidos*; ``NOM`` as a word of its own, not in *prénoms*)."""
+GIVEN_LABELS = ("GIVEN", "PRENOM", "NOMBRE")
+"""The same for given names (*given names / prénoms / nombres*)."""
+
+
+def _label_above(line: ReadLine, lines: Sequence[ReadLine]) -> str:
+    """The text of the lines just above ``line`` (their bottom within 1.5 of its heights over its top, starting
+    within a height of its start), joined with ``<``: where a field's label is printed."""
     x0, y0, x1, y1 = line.box
     h = y1 - y0
-    texts = [line.text]
-    for other in lines:
-        bx0, by1 = other.box[0], other.box[3]
-        if other is not line and y0 - 1.5 * h <= by1 <= y0 + 0.3 * h and x0 - h <= bx0 <= x0 + max(h, 0.6 * (x1 - x0)):
-            texts.append(other.text)
-    text = "<".join(texts)
-    return any(w in text or (len(w) >= 5 and substring_edits(w, text)[0] <= 1) for w in words)
+    return "<".join(
+        other.text
+        for other in lines
+        if other is not line
+        and y0 - 1.5 * h <= other.box[3] <= y0 + 0.3 * h
+        and x0 - h <= other.box[0] <= x0 + max(h, 0.6 * (x1 - x0))
+    )
+
+
+def _names(text: str, words: Sequence[str]) -> bool:
+    """Whether ``text`` holds one of the label ``words`` (one letter may be misread in words of five or more)."""
+    text = f"<{text}<"
+    return any(w in text or (len(w.strip("<")) >= 5 and substring_edits(w, text)[0] <= 1) for w in words)
+
+
+def _labelled(line: ReadLine, lines: Sequence[ReadLine], words: Sequence[str]) -> bool:
+    """Whether the label of ``line`` holds one of ``words``: the lines just above it (:func:`_label_above`) or
+    its own text (a label printed before the value on the same row)."""
+    return bool(words) and _names(f"{_label_above(line, lines)}<{line.text}", words)
+
+
+def labelled_name(
+    lines: Sequence[ReadLine], targets: Sequence[str], own: Sequence[str], other: Sequence[str]
+) -> FieldMatch:
+    """A name looked for where its label says it is printed: the runs (two letters or more, no label words
+    themselves) under a label holding one of ``own`` and none of ``other`` (a label *surname, given names*
+    names both), each scored against ``targets`` as a whole. Found within :data:`SLIP_NATS`, else
+    contradicted by the closest run; not told without such a run or when no target fits one."""
+    runs = [
+        line
+        for line in lines
+        if sum(c.isalpha() for c in line.text) >= 2
+        and not _names(line.text, (*own, *other))
+        and _names(above := _label_above(line, lines), own)
+        and not _names(above, other)
+    ]
+    scored = [
+        (best_score(line.log_probs) - forced_score(line.log_probs, t, alike=True), line)
+        for line in runs
+        for t in targets
+    ]
+    scored = [x for x in scored if math.isfinite(x[0])]
+    if not scored:
+        return FieldMatch(None, float("inf"))
+    nats, line = min(scored, key=lambda x: x[0])
+    return FieldMatch(nats <= SLIP_NATS, nats, line.box, line.angle)
 
 
 def _same_place(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
@@ -831,6 +873,9 @@ def compare_lines(mrz: MRZResult, lines: Sequence[ReadLine]) -> dict[str, FieldM
             if targets
             else FieldMatch(None, float("inf"))
         )
+        if targets and out[key].found is None:  # nothing like it: what is printed under its label?
+            own, rival = (SURNAME_LABELS, GIVEN_LABELS) if key == "surname" else (GIVEN_LABELS, SURNAME_LABELS)
+            out[key] = labelled_name(lines, targets, own, rival)
     number = f.document_number
     if number and len(number) >= 4:
         compact = [line for line in lines if number in line.text.replace("<", "")]
@@ -938,10 +983,17 @@ def zone_matches(page: npt.NDArray[np.uint8], mrz: MRZResult) -> dict[str, Field
     """:func:`compare_lines` on the lines of the upright data page (H×W uint8 gray, :func:`upright_page`). A
     name or number (:data:`NEGATIVE_FIELDS`) that the dark print contradicts is looked for in the light print
     on dark grounds too — a number in a coloured band, which the line finder, looking for dark strokes, does
-    not see — by reading the negative page; found there, it is found. Nothing else changes."""
+    not see — by reading the negative page; found there, it is found. Nothing else changes. A value shorter than
+    :data:`MIN_CONTRADICT` characters is not looked for there: the negative page's noise spells such runs."""
     lines = read_lines(page, find_lines(page))
     matches = compare_lines(mrz, lines)
-    again = [k for k in NEGATIVE_FIELDS if matches[k].found is False]
+    f = mrz.fields
+    values = {"surname": f.surname, "given_names": f.given_names, "document_number": f.document_number}
+    again = [
+        k
+        for k in NEGATIVE_FIELDS
+        if matches[k].found is False and len(values[k].replace(" ", "")) >= MIN_CONTRADICT  # short: noise spells it
+    ]
     if again:
         negative = cv2.bitwise_not(page)
         more = compare_lines(mrz, [*lines, *read_lines(negative, find_lines(negative))])
