@@ -194,9 +194,10 @@ CATALOGUE: tuple[Explanation, ...] = (
         "viz.mismatch.*",
         "The MRZ and the printed visual zone disagree",
         "The printed data page shows a different value of this field from the MRZ's (read with confidence at "
-        "the place that matches it best), while other fields agree: one of the two zones may have been "
-        "altered (e.g. MRZ data changed with recomputed check digits, or a printed field painted over and "
-        "retyped). The box marks the printed value (with the tesseract reader: the MRZ characters).",
+        "the place that matches it best, or under the field's label), while other fields agree: one of the two "
+        "zones may have been altered (e.g. MRZ data changed with recomputed check digits, or a printed field "
+        "painted over and retyped). The box marks the printed value (with the tesseract reader: the MRZ "
+        "characters).",
         "Compare the field in both zones by eye; look at the printed field for a different font, spacing, "
         "baseline or background around it.",
         "OCR of the visual zone can fail, so a mismatch can be a false alarm (rates in RESULTS.md); a "
