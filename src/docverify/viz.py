@@ -826,9 +826,10 @@ def labelled_name(
         line
         for line in lines
         if sum(c.isalpha() for c in line.text) >= 2
-        and not _names(line.text, (*own, *other))
-        and _names(above := _label_above(line, lines), own)
+        and (above := _label_above(line, lines))
+        and _names(above, own)
         and not _names(above, other)
+        and not _names(line.text, (*own, *other))
     ]
     scored = [
         (best_score(line.log_probs) - forced_score(line.log_probs, t, alike=True), line)
