@@ -233,6 +233,10 @@ def test_a_name_replaced_entirely_is_contradicted_under_its_label() -> None:
     for other in ("SURNAME<GIVEN<NAMES", "GIVEN<NAMES<PRENOMS", "DOCUMENT<NO"):
         labelled = [*rest, _line(other, box=(302, 500, 400, 512)), run]
         assert compare_lines(mrz, labelled)["surname"].found is None, other
+    # a visa's number of entries (French "nombre d'entrees") is not a given names' label
+    label, multiple = _line("NOMBRE<D<ENTREES", box=(302, 500, 420, 512)), _line("MULTIPLE", box=(300, 520, 420, 540))
+    entries = [_line("ERIKSSON"), *rest[1:], label, multiple]
+    assert compare_lines(mrz, entries)["given_names"].found is None
 
 
 def test_a_name_cut_short_by_the_line_is_not_contradicted() -> None:

@@ -785,8 +785,9 @@ EXPIRY_LABELS = ("EXPIRY", "EXPIRATION", "CADUCIDAD", "VENCIMIENTO", "UNTIL", "J
 
 SURNAME_LABELS = ("SURNAME", "APELLIDO", "<NOM<")
 """The same for a surname (*surname / nom / apellidos*; ``NOM`` as a word of its own, not in *prénoms*)."""
-GIVEN_LABELS = ("GIVEN", "PRENOM", "NOMBRE")
-"""The same for given names (*given names / prénoms / nombres*)."""
+GIVEN_LABELS = ("GIVEN", "PRENOM")
+"""The same for given names (*given names / prénoms*; not the Spanish *nombre*, which is French for "number": a
+visa's *nombre d'entrées* labels its number of entries)."""
 
 
 def _label_above(line: ReadLine, lines: Sequence[ReadLine]) -> str:
