@@ -230,7 +230,7 @@ def test_a_name_replaced_entirely_is_contradicted_under_its_label() -> None:
     label = _line("SURNAME<NOM", box=(302, 500, 400, 512))
     match = compare_lines(mrz, [*rest, label, run])["surname"]
     assert match.found is False and match.box == run.box
-    for other in ("SURNAME<GIVEN<NAMES", "GIVEN<NAMES<PRENOMS", "DOCUMENT<NO"):
+    for other in ("SURNAME<GIVEN<NAMES", "GIVEN<NAMES<PRENOMS", "DOCUMENT<NO", "NOM<D<USAGE<USUAL<NAME"):
         labelled = [*rest, _line(other, box=(302, 500, 400, 512)), run]
         assert compare_lines(mrz, labelled)["surname"].found is None, other
     # a visa's number of entries (French "nombre d'entrees") is not a given names' label

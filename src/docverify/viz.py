@@ -790,6 +790,11 @@ GIVEN_LABELS = ("GIVEN", "PRENOM")
 visa's *nombre d'entrées* labels its number of entries)."""
 
 
+OTHER_NAME_LABELS = ("USAGE",)
+"""Words of labels of other names printed under a name's label word (a French card's *nom d'usage*, the name in
+use, beside its *nom*)."""
+
+
 def _label_above(line: ReadLine, lines: Sequence[ReadLine]) -> str:
     """The text of the lines just above ``line`` (their bottom within 1.5 of its heights over its top, starting
     within a height of its start), joined with ``<``: where a field's label is printed."""
@@ -877,7 +882,7 @@ def compare_lines(mrz: MRZResult, lines: Sequence[ReadLine]) -> dict[str, FieldM
         )
         if targets and out[key].found is None:  # nothing like it: what is printed under its label?
             own, rival = (SURNAME_LABELS, GIVEN_LABELS) if key == "surname" else (GIVEN_LABELS, SURNAME_LABELS)
-            out[key] = labelled_name(lines, targets, own, rival)
+            out[key] = labelled_name(lines, targets, own, (*rival, *OTHER_NAME_LABELS))
     number = f.document_number
     if number and len(number) >= 4:
         compact = [line for line in lines if number in line.text.replace("<", "")]
