@@ -826,8 +826,9 @@ def labelled_name(
 ) -> FieldMatch:
     """A name looked for where its label says it is printed: the runs (two letters or more, no label words
     themselves) under a label holding one of ``own`` and none of ``other`` (a label *surname, given names*
-    names both), each scored against ``targets`` as a whole. Found within :data:`SLIP_NATS`, else
-    contradicted by the closest run; not told without such a run or when no target fits one."""
+    names both), each scored against ``targets`` as a whole (:func:`_scored`, every run may contradict): found
+    within :data:`SLIP_NATS`, else contradicted by the closest run; not told without such a run or when no
+    target fits one."""
     runs = [
         line
         for line in lines
@@ -837,16 +838,7 @@ def labelled_name(
         and not _names(above, other)
         and not _names(line.text, (*own, *other))
     ]
-    scored = [
-        (best_score(line.log_probs) - forced_score(line.log_probs, t, alike=True), line)
-        for line in runs
-        for t in targets
-    ]
-    scored = [x for x in scored if math.isfinite(x[0])]
-    if not scored:
-        return FieldMatch(None, float("inf"))
-    nats, line = min(scored, key=lambda x: x[0])
-    return FieldMatch(nats <= SLIP_NATS, nats, line.box, line.angle)
+    return _scored([(line, t, True) for line in runs for t in targets])
 
 
 def _same_place(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
