@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from docverify import read_mrz
 from docverify.viz import (
+    NEIGHBOUR_NATS,
     SLIP_NATS,
     compare_lines,
     compared,
@@ -217,6 +218,37 @@ def test_a_date_under_its_label_contradicts_even_when_every_part_changed() -> No
     assert compare_lines(mrz, elsewhere)["birth_date"].found is None
     expiry = [*rest, _line("DATE<OF<EXPIRY", box=(302, 500, 420, 512)), date]
     assert compare_lines(mrz, expiry)["birth_date"].found is None
+
+
+def test_a_name_replaced_entirely_is_contradicted_beside_the_other_name() -> None:
+    """Labels unread: ``PETROV`` printed just above the given names, in their column, is where ICAO 9303 puts
+    the surname, and contradicts ``ERIKSSON``; so does ``KOVELO<IVA`` just below the surname for the given
+    names ``ANNA MARIA``. A run elsewhere (another column, far below, a label-sized line) is not the name's
+    place, a label is no name, and the name cut short by its line's end (``ANNA<MA``) does not contradict."""
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    rest = [_line("L898902C3", (300, 300, 400, 320)), _line("12<AUG<1974", (300, 340, 420, 360))]
+    given = _line("ANNA<MARIA", box=(300, 100, 420, 120))
+    for box, expected in (
+        ((302, 40, 380, 60), False),  # the value row above, a label row between them
+        ((302, 75, 380, 85), None),  # label-sized
+        ((520, 40, 600, 60), None),  # another column
+        ((302, 10, 380, 30), None),  # too far above
+        ((302, 140, 380, 160), None),  # below the given names
+    ):
+        match = compare_lines(mrz, [*rest, given, _line("PETROV", box=box)])["surname"]
+        assert match.found is expected, box
+        if expected is False:
+            assert match.box == box
+    assert compare_lines(mrz, [*rest, given, _line("SURNAME<NOM", (302, 40, 380, 60))])["surname"].found is None
+    surname = _line("ERIKSSON", box=(300, 40, 400, 60))
+    assert compare_lines(mrz, [*rest, surname, _line("KOVELO<IVA", (301, 100, 420, 120))])["given_names"].found is False
+    assert compare_lines(mrz, [*rest, surname, _line("ANNA<MA", (301, 100, 380, 120))])["given_names"].found is None
+    # the name as printed, read right, beside the other: found
+    assert compare_lines(mrz, [*rest, surname, given])["given_names"].found is True
+    # the surname misread in five places with some doubt (about 35 nats): at its place alone, not told
+    misread = _line("FPIKZBOM", box=(302, 40, 380, 60), sure=0.97)
+    match = compare_lines(mrz, [*rest, given, misread])["surname"]
+    assert match.found is None and SLIP_NATS < match.nats < NEIGHBOUR_NATS, match
 
 
 def test_a_name_replaced_entirely_is_contradicted_under_its_label() -> None:

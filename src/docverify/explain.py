@@ -194,7 +194,8 @@ CATALOGUE: tuple[Explanation, ...] = (
         "viz.mismatch.*",
         "The MRZ and the printed visual zone disagree",
         "The printed data page shows a different value of this field from the MRZ's (read with confidence at "
-        "the place that matches it best, or under the field's label), while other fields agree: one of the two "
+        "the place that matches it best, under the field's label, or for a name where it is printed beside the "
+        "other name), while other fields agree: one of the two "
         "zones may have been altered (e.g. MRZ data changed with recomputed check digits, or a printed field "
         "painted over and retyped). The box marks the printed value (with the tesseract reader: the MRZ "
         "characters).",

@@ -841,6 +841,63 @@ def labelled_name(
     return _scored([(line, t, True) for line in runs for t in targets])
 
 
+NAME_ROWS = 3.5
+"""How far (in the found name's line heights, top to top) the other name's line may lie from it: the next
+value printed in its column, a row of labels between them."""
+NAME_HEIGHTS = (0.7, 1.6)
+"""The other name's line is this many times as tall as the found name's: a retyped name may be smaller or
+larger, a label (about 0.6 of a value's height) is left out."""
+NEIGHBOUR_NATS = 60.0
+"""A name's line found by its place alone contradicts the MRZ only beyond this many nats (three times
+:data:`SLIP_NATS`): nothing in its text says it is the name, so a genuine name misread on a phone photo must
+not be taken for another one. Chosen on the calibration split with ``--viz``: the genuine names misread so
+scored up to 46 nats there, the names retyped or recomputed 64 and more."""
+
+
+def neighbour_name(
+    lines: Sequence[ReadLine],
+    targets: Sequence[str],
+    found: tuple[int, int, int, int],
+    *,
+    below: bool,
+    taken: Sequence[tuple[int, int, int, int]] = (),
+) -> FieldMatch:
+    """A name looked for where ICAO 9303 prints it beside the other name, which was found at ``found`` (a line
+    box): the surname is the value printed just above the given names, the given names the one just below the
+    surname (``below``), in the same column. The nearest line so placed — starting within a line height of
+    ``found``'s start, as tall as :data:`NAME_HEIGHTS` allows, within :data:`NAME_ROWS` heights, mostly
+    letters, holding no label word and not where another field was found (``taken``: line boxes) — is scored
+    against ``targets`` (:func:`_scored`): found within :data:`SLIP_NATS`; contradicted beyond
+    :data:`NEIGHBOUR_NATS` when the line holds three quarters of a target's characters or more and is not the
+    name cut short by its line's end or start (:func:`_cut_short`; a shorter run is the name cut or misread in
+    part); else not told, as without such a line."""
+    x0, y0, _, y1 = found
+    h = y1 - y0
+    words = (*SURNAME_LABELS, *GIVEN_LABELS, *OTHER_NAME_LABELS, *BIRTH_LABELS, *EXPIRY_LABELS)
+    best: tuple[float, ReadLine] | None = None
+    for line in lines:
+        bx0, by0, _, by1 = line.box
+        rise = by0 - y0 if below else y0 - by0
+        if (
+            line.box == found
+            or line.box in taken
+            or not 0.5 * h <= rise <= NAME_ROWS * h
+            or abs(bx0 - x0) > h
+            or not NAME_HEIGHTS[0] * h <= by1 - by0 <= NAME_HEIGHTS[1] * h
+            or sum(c.isalpha() for c in line.text) < max(2, 0.5 * len(line.text.replace("<", "")))
+            or _names(line.text, words)
+        ):
+            continue
+        if best is None or rise < best[0]:
+            best = (rise, line)
+    if best is None:
+        return FieldMatch(None, float("inf"))
+    line = best[1]
+    text = line.text
+    match = _scored([(line, t, len(text) >= 0.75 * len(t) and not _cut_short(t, text, 0, len(text))) for t in targets])
+    return match if match.found is not False or match.nats > NEIGHBOUR_NATS else FieldMatch(None, match.nats)
+
+
 def _same_place(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     """Whether two line boxes (x0, y0, x1, y1) cover each other by half of the smaller one or more."""
     w = min(a[2], b[2]) - max(a[0], b[0])
@@ -895,6 +952,13 @@ def compare_lines(mrz: MRZResult, lines: Sequence[ReadLine]) -> dict[str, FieldM
         if out[key].found is False and out[other].found and out[other].box is not None:
             date, labels = dates[key]
             out[key] = date_match(rows, date, explained, mrz_dates=mrz_dates, taken=out[other].box, labels=labels)
+    taken = [m.box for m in out.values() if m.found and m.box is not None]
+    for key, other, below in (("surname", "given_names", False), ("given_names", "surname", True)):
+        name = f.surname if key == "surname" else f.given_names
+        targets = name_targets(name) if len(name.replace(" ", "")) >= 2 else []
+        found = out[other]
+        if targets and out[key].found is None and found.found and found.box is not None:
+            out[key] = neighbour_name(lines, targets, found.box, below=below, taken=taken)
     return out
 
 
