@@ -922,8 +922,9 @@ def compare_lines(mrz: MRZResult, lines: Sequence[ReadLine]) -> dict[str, FieldM
     """Each field of :data:`CHECKED_FIELDS` compared with the lines of the visual zone."""
     f = mrz.fields
     out: dict[str, FieldMatch] = {}
+    names: dict[str, list[str]] = {}
     for key, name in (("surname", f.surname), ("given_names", f.given_names)):
-        targets = name_targets(name) if len(name.replace(" ", "")) >= 2 else []
+        targets = names[key] = name_targets(name) if len(name.replace(" ", "")) >= 2 else []
         out[key] = (
             _near(lines, targets, max(1.0, 0.4 * len(targets[0])), anchors=True)
             if targets
@@ -954,11 +955,9 @@ def compare_lines(mrz: MRZResult, lines: Sequence[ReadLine]) -> dict[str, FieldM
             out[key] = date_match(rows, date, explained, mrz_dates=mrz_dates, taken=out[other].box, labels=labels)
     taken = [m.box for m in out.values() if m.found and m.box is not None]
     for key, other, below in (("surname", "given_names", False), ("given_names", "surname", True)):
-        name = f.surname if key == "surname" else f.given_names
-        targets = name_targets(name) if len(name.replace(" ", "")) >= 2 else []
         found = out[other]
-        if targets and out[key].found is None and found.found and found.box is not None:
-            out[key] = neighbour_name(lines, targets, found.box, below=below, taken=taken)
+        if names[key] and out[key].found is None and found.found and found.box is not None:
+            out[key] = neighbour_name(lines, names[key], found.box, below=below, taken=taken)
     return out
 
 
