@@ -220,11 +220,38 @@ def test_a_date_under_its_label_contradicts_even_when_every_part_changed() -> No
     assert compare_lines(mrz, expiry)["birth_date"].found is None
 
 
+def test_a_long_label_split_by_the_line_finder_still_labels_its_date() -> None:
+    """A bilingual label is longer than its value and may be read in pieces: ``DATE<OF`` over the value's start,
+    ``NAISSANCE`` starting past two thirds of the value's width. The piece is still the value's label, so a
+    birth date sharing nothing with the MRZ's contradicts it; a label piece beyond the value's reach does not."""
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    rest = [_line("ERIKSSON"), _line("ANNA<MARIA"), _line("L898902C3"), _line("15<APR<2012")]
+    date = _line("03<MAR<1981", box=(300, 520, 460, 540))
+    start = _line("DATE<OF", box=(302, 500, 360, 512))
+    for x, expected in ((470, False), (560, None)):
+        piece = _line("NAISSANCE", box=(x, 500, x + 70, 512))
+        assert compare_lines(mrz, [*rest, start, piece, date])["birth_date"].found is expected, x
+
+
+def test_a_month_name_read_with_a_digit_for_a_letter_is_a_month() -> None:
+    """``0CT`` (a zero for the O) and ``N0V`` are October and November: the date is read, so a birth date
+    changed in its month only (``12 OCT 1974`` for the MRZ's ``12 AUG 1974``) contradicts, and ``AU8`` is found as
+    August; a month token of digits alone (``12<000<1974``) is no month name."""
+    assert date_targets("22<0CT<1983", dt.date(1983, 10, 22))[0][1] == (22, 10, 83)
+    assert date_targets("1<N0V<2031", dt.date(2031, 11, 1))[0][1] == (1, 11, 31)
+    assert all(read is None for _, read in date_targets("12<000<1974", dt.date(1974, 8, 12)))
+    mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
+    rest = [_line("ERIKSSON"), _line("ANNA<MARIA"), _line("L898902C3"), _line("15<APR<2012")]
+    assert compare_lines(mrz, [*rest, _line("12<0CT<1974")])["birth_date"].found is False
+    assert compare_lines(mrz, [*rest, _line("12<AU8<1974")])["birth_date"].found is True  # AUB: August, one letter off
+
+
 def test_a_name_replaced_entirely_is_contradicted_beside_the_other_name() -> None:
     """Labels unread: ``PETROV`` printed just above the given names, in their column, is where ICAO 9303 puts
     the surname, and contradicts ``ERIKSSON``; so does ``KOVELO<IVA`` just below the surname for the given
     names ``ANNA MARIA``. A run elsewhere (another column, far below, a label-sized line) is not the name's
-    place, a label is no name, and the name cut short by its line's end (``ANNA<MA``) does not contradict."""
+    place, a label is no name, and a line read with digits or the name cut short by its line's end
+    (``ANNA<MA``) does not contradict."""
     mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
     rest = [_line("L898902C3", (300, 300, 400, 320)), _line("12<AUG<1974", (300, 340, 420, 360))]
     given = _line("ANNA<MARIA", box=(300, 100, 420, 120))
@@ -240,6 +267,8 @@ def test_a_name_replaced_entirely_is_contradicted_beside_the_other_name() -> Non
         if expected is False:
             assert match.box == box
     assert compare_lines(mrz, [*rest, given, _line("SURNAME<NOM", (302, 40, 380, 60))])["surname"].found is None
+    # read with a digit, the line is misread (a name holds none): no evidence
+    assert compare_lines(mrz, [*rest, given, _line("PE7ROV4", (302, 40, 380, 60))])["surname"].found is None
     surname = _line("ERIKSSON", box=(300, 40, 400, 60))
     assert compare_lines(mrz, [*rest, surname, _line("KOVELO<IVA", (301, 100, 420, 120))])["given_names"].found is False
     assert compare_lines(mrz, [*rest, surname, _line("ANNA<MA", (301, 100, 380, 120))])["given_names"].found is None
@@ -262,6 +291,9 @@ def test_a_name_replaced_entirely_is_contradicted_under_its_label() -> None:
     label = _line("SURNAME<NOM", box=(302, 500, 400, 512))
     match = compare_lines(mrz, [*rest, label, run])["surname"]
     assert match.found is False and match.box == run.box
+    # read with digits, the run under the label is misread (a name holds none): no evidence
+    garbled = _line("EH0KS5", box=(300, 520, 400, 540))
+    assert compare_lines(mrz, [*rest, label, garbled])["surname"].found is None
     for other in ("SURNAME<GIVEN<NAMES", "GIVEN<NAMES<PRENOMS", "DOCUMENT<NO", "NOM<D<USAGE<USUAL<NAME"):
         labelled = [*rest, _line(other, box=(302, 500, 400, 512)), run]
         assert compare_lines(mrz, labelled)["surname"].found is None, other

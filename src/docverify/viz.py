@@ -586,8 +586,11 @@ _DIGITISH_LETTERS = {**_DIGIT_LETTERS, "T": "7", "A": "4"}
 """With the line model's own slips on digits (a ``7`` read ``T``, a ``4`` read ``A``)."""
 _DIGITISH = str.maketrans(_DIGITISH_LETTERS)
 _DATE_TOKEN = "[0-9" + "".join(_DIGITISH_LETTERS) + "]"
+_MONTH_TOKEN = "[A-Z0158]"
+"""A month name's characters as read: letters, or digits read for a look-alike letter (``0CT``, ``N0V``)."""
 _NAMED = re.compile(
-    rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,2}})(<?)([A-Z]{{3,9}})(?:<([A-Z]{{3,9}}))?(<?)({_DATE_TOKEN}{{2,4}})(?![0-9A-Z])"
+    rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,2}})(<?)({_MONTH_TOKEN}{{3,9}})(?:<({_MONTH_TOKEN}{{3,9}}))?(<?)"
+    rf"({_DATE_TOKEN}{{2,4}})(?![0-9A-Z])"
 )
 _NUMERIC = re.compile(rf"(?<![0-9A-Z])({_DATE_TOKEN}{{1,4}})<({_DATE_TOKEN}{{1,2}})<({_DATE_TOKEN}{{2,4}})(?![0-9A-Z])")
 
@@ -648,8 +651,9 @@ def date_targets(text: str, date: dt.date) -> list[tuple[str, DayMonthYear | Non
     out: list[tuple[str, DayMonthYear | None]] = []
     for m in _NAMED.finditer(text):
         day, sep1, mon, mon2, sep2, year = m.groups()
-        if not _date_like(day, year):
+        if not _date_like(day, year) or any(sum(c.isalpha() for c in t) < 2 for t in (mon, mon2 or "AA")):
             continue
+        mon, mon2 = mon.translate(_LETTER_LIKE), mon2.translate(_LETTER_LIKE) if mon2 else mon2
         named = _months(mon)
         split = _split_months(mon) if not mon2 and not named else None
         if split is not None:
@@ -805,7 +809,7 @@ def _label_above(line: ReadLine, lines: Sequence[ReadLine]) -> str:
         for other in lines
         if other is not line
         and y0 - 1.5 * h <= other.box[3] <= y0 + 0.3 * h
-        and x0 - h <= other.box[0] <= x0 + max(h, 0.6 * (x1 - x0))
+        and x0 - h <= other.box[0] <= x0 + max(h, 1.2 * (x1 - x0))
     )
 
 
@@ -826,9 +830,9 @@ def labelled_name(
 ) -> FieldMatch:
     """A name looked for where its label says it is printed: the runs (two letters or more, no label words
     themselves) under a label holding one of ``own`` and none of ``other`` (a label *surname, given names*
-    names both), each scored against ``targets`` as a whole (:func:`_scored`, every run may contradict): found
-    within :data:`SLIP_NATS`, else contradicted by the closest run; not told without such a run or when no
-    target fits one."""
+    names both), each scored against ``targets`` as a whole (:func:`_scored`; a run may contradict unless it
+    was read with a digit, which no name holds: such a line is misread): found within :data:`SLIP_NATS`, else
+    contradicted by the closest run that may; not told without one or when no target fits one."""
     runs = [
         line
         for line in lines
@@ -838,7 +842,12 @@ def labelled_name(
         and not _names(above, other)
         and not _names(line.text, (*own, *other))
     ]
-    return _scored([(line, t, True) for line in runs for t in targets])
+    return _scored([(line, t, not _has_digit(line.text)) for line in runs for t in targets])
+
+
+def _has_digit(text: str) -> bool:
+    """Whether a line was read with a digit: at a name's place, then, it is misread (names hold none)."""
+    return any(c.isdigit() for c in text)
 
 
 NAME_ROWS = 3.5
@@ -868,9 +877,10 @@ def neighbour_name(
     ``found``'s start, as tall as :data:`NAME_HEIGHTS` allows, within :data:`NAME_ROWS` heights, mostly
     letters, holding no label word and not where another field was found (``taken``: line boxes) — is scored
     against ``targets`` (:func:`_scored`): found within :data:`SLIP_NATS`; contradicted beyond
-    :data:`NEIGHBOUR_NATS` when the line holds three quarters of a target's characters or more and is not the
-    name cut short by its line's end or start (:func:`_cut_short`; a shorter run is the name cut or misread in
-    part); else not told, as without such a line."""
+    :data:`NEIGHBOUR_NATS` when the line holds three quarters of a target's characters or more, no digit (a name
+    has none: read with one, the line is misread) and is not the name cut short by its line's end or start
+    (:func:`_cut_short`; a shorter run is the name cut or misread in part); else not told, as without such a
+    line."""
     x0, y0, _, y1 = found
     h = y1 - y0
     words = (*SURNAME_LABELS, *GIVEN_LABELS, *OTHER_NAME_LABELS, *BIRTH_LABELS, *EXPIRY_LABELS)
@@ -894,7 +904,9 @@ def neighbour_name(
         return FieldMatch(None, float("inf"))
     line = best[1]
     text = line.text
-    match = _scored([(line, t, len(text) >= 0.75 * len(t) and not _cut_short(t, text, 0, len(text))) for t in targets])
+    may = not _has_digit(text)
+    near = [(line, t, may and len(text) >= 0.75 * len(t) and not _cut_short(t, text, 0, len(text))) for t in targets]
+    match = _scored(near)
     return match if match.found is not False or match.nats > NEIGHBOUR_NATS else FieldMatch(None, match.nats)
 
 
