@@ -801,7 +801,8 @@ use, beside its *nom*)."""
 
 def _label_above(line: ReadLine, lines: Sequence[ReadLine]) -> str:
     """The text of the lines just above ``line`` (their bottom within 1.5 of its heights over its top, starting
-    within a height of its start), joined with ``<``: where a field's label is printed."""
+    from a height left of its start to 1.2 of its widths right of it: a label, often longer than its value, may
+    be read in pieces), joined with ``<``: where a field's label is printed."""
     x0, y0, x1, y1 = line.box
     h = y1 - y0
     return "<".join(
