@@ -651,8 +651,9 @@ def date_targets(text: str, date: dt.date) -> list[tuple[str, DayMonthYear | Non
     out: list[tuple[str, DayMonthYear | None]] = []
     for m in _NAMED.finditer(text):
         day, sep1, mon, mon2, sep2, year = m.groups()
-        if not _date_like(day, year) or any(sum(c.isalpha() for c in t) < 2 for t in (mon, mon2 or "AA")):
-            continue
+        months_read = [mon, mon2] if mon2 else [mon]
+        if not _date_like(day, year) or any(sum(c.isalpha() for c in t) < 2 for t in months_read):
+            continue  # not a date, or a month token of digits (two letters at least make a month name)
         mon, mon2 = mon.translate(_LETTER_LIKE), mon2.translate(_LETTER_LIKE) if mon2 else mon2
         named = _months(mon)
         split = _split_months(mon) if not mon2 and not named else None
