@@ -443,3 +443,59 @@ def test_a_doubt_that_cannot_explain_the_failing_check_digit_excuses_nothing() -
     alts[1][43] = [("5", 0.7), ("0", 0.3)]
     r = read_mrz(lines, reference_date=REF, alternatives=alts)
     assert r.valid or _unreliable_in(lines, alts)  # repaired with the runner-up, or left failing as a doubt
+
+
+def _td3_with_name(surname: str, given: str) -> tuple[str, ...]:
+    data = MRZData(MRZFormat.TD3, "P", "UTO", surname, given, "L898902C3", "UTO", "740812", "F", "120415", "ZE184226B")
+    return build_mrz(data)
+
+
+@pytest.mark.parametrize(
+    ("surname", "given", "col", "digit"),
+    [
+        ("ADAMS", "JOHN", 6, "0"),  # A0A: ADA far more often than AOA
+        ("DAVIS", "ANNA", 5, "0"),  # <0A: a name starts with DA far more often than with OA
+        ("HOLT", "DANIEL", 16, "1"),  # E1<: a name ends in EL far more often than in EI
+        ("SMITH", "JOHN", 13, "0"),  # J0H: the O stays O
+    ],
+)
+def test_a_digit_in_a_name_is_read_as_the_letter_its_neighbours_make_likely(
+    surname: str, given: str, col: int, digit: str
+) -> None:
+    lines = _td3_with_name(surname, given)
+    noisy = (sub(lines[0], col, digit), lines[1])
+    r = read_mrz(noisy, reference_date=REF)
+    assert r.lines == lines
+    fix = next(c for c in r.corrections if (c.line, c.column) == (0, col))
+    assert fix.original == digit and not fix.verified  # no check digit covers a passport's name
+    assert any(f.code == "mrz.repair.corrected" and f.severity is Severity.WARNING for f in r.findings)
+
+
+def test_a_check_digit_over_a_name_outweighs_the_neighbours_letter_statistics() -> None:
+    # A French ID card's composite covers the surname: of O, D and Q only Q satisfies it. The neighbours
+    # (O_U) make D likelier, but a likelier letter plus one more change must never beat the letter the check
+    # digits single out (the letter costs stay within the classic confusions' spread).
+    fields = ("ID", "FRA", "STETOQU COFLOJO", "LUVATONE", "2105196227209", "FRA", "951028", "F", "", "KA<LUV")
+    lines = build_mrz(MRZData(MRZFormat.FRA_ID, *fields))
+    assert lines[0][10] == "Q"
+    r = read_mrz((sub(lines[0], 10, "0"), lines[1]), reference_date=REF)
+    assert r.lines == lines and r.valid
+
+
+@pytest.mark.parametrize(("line", "col"), [(1, 18), (0, 15)])
+def test_a_filler_read_as_x_at_the_start_of_an_empty_field_is_restored_not_doubled(line: int, col: int) -> None:
+    # 'UTOX<<<…': the X breaks the check digits; 'XX' also satisfies them (33·(7+3) ≡ 0 mod 10), but a letter
+    # that lengthens the data into the filler is less likely than one misread '<'.
+    noisy = list(TD1)
+    noisy[line] = sub(TD1[line], col, "X")
+    r = read_mrz(tuple(noisy), reference_date=REF)
+    assert r.lines == TD1 and r.valid
+
+
+def test_a_french_card_number_starts_with_digits() -> None:
+    # The card number starts with the issue year and month; 'L' for '1' there leaves every check digit
+    # satisfied (L = 21 ≡ 1 mod 10), but YYMM holds digits only.
+    lines = ("IDFRASI<ANSITRUVEL<<<<<<<<<<<<048064", "1710042944707PRAULEL<DRI<<<7412213F1")
+    r = read_mrz((lines[0], sub(lines[1], 0, "L")), reference_date=REF)
+    assert r.lines == lines and r.valid
+    assert [(c.line, c.column, c.original, c.corrected) for c in r.corrections] == [(1, 0, "L", "1")]

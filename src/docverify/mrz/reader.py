@@ -553,8 +553,10 @@ def _merge(first: list[Correction], second: Sequence[Correction]) -> list[Correc
 
 
 def _needs_repair(checks: Sequence[CheckDigit], findings: Sequence[Finding]) -> bool:
-    """Does anything a repair could fix look wrong (a check digit, a charset, the name's filler)?"""
+    """Does anything a repair could fix look wrong (a check digit, a charset, the name's filler, the French card
+    number's issue month)?"""
     return not all(c.ok for c in checks) or any(
-        f.code.endswith((".charset", ".filler", ".unknown")) or f.code in ("mrz.charset.illegal", "mrz.name.syntax")
+        f.code.endswith((".charset", ".filler", ".unknown"))
+        or f.code in ("mrz.charset.illegal", "mrz.name.syntax", "mrz.date.issue_date.invalid")
         for f in findings
     )

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from docverify.mrz import checkdigit, countries
+from docverify.mrz.name_letters import letter_costs
 from docverify.mrz.parse import find_long_number, parse
 from docverify.mrz.spec import ALPHABET, CHARSETS, CLEAN_LINE, DIGITS, FILLER, CheckSpec, FieldKind, FieldSpec, Layout
 from docverify.results import Category, Correction, Finding, MRZFormat, Severity, Span
@@ -193,15 +194,56 @@ def _candidates_from_text(
         if in_filler and ch == FILLER:
             # ... and a '<' there is very unlikely to be a misread letter.
             confusions = [(alt, cost + 4.0) for alt, cost in confusions]
-        elif layout.kind_at(li, col) is FieldKind.ALNUM:
+        elif layout.kind_at(li, col) in (FieldKind.ALNUM, FieldKind.NAME):
             field = _field_at(layout, pos)
             text = lines[li][field.start : field.end]
-            confusions = [(alt, cost + _run_prior(text, col - field.start, alt)) for alt, cost in confusions]
+            if ch == FILLER and set(text[col - field.start + 1 :]) <= {FILLER}:
+                # A '<' with only '<' after it in its field: a letter there would lengthen the data into the
+                # filler, which is less likely than the letter before it being a misread '<' (fillers are
+                # common, K and X in data rare).
+                confusions = [(alt, cost + _FILLER_END_COST) for alt, cost in confusions]
+            elif ch != FILLER and layout.kind_at(li, col) is FieldKind.ALNUM:
+                confusions = [
+                    (alt, cost + (_run_prior(text, col - field.start, alt) if alt != FILLER else 0.0))
+                    for alt, cost in confusions
+                ]
         return [(ch, 0.0), *confusions]
     alts = [(alt, cost) for alt, cost in CONFUSIONS.get(ch, ()) if alt in charset]
+    if len(alts) > 1 and layout.kind_at(li, col) is FieldKind.NAME:
+        return _name_letters(layout, lines, pos, alts)
     if alts:
         return alts
     return [(c, config.unknown_cost) for c in sorted(charset)]
+
+
+_NAME_LETTER_SPREAD = 0.5
+"""Most a less likely letter costs over the likeliest in :func:`_name_letters`: the spread of the classic
+confusion costs (``O`` 1.0, ``D`` 1.5), under the 1.0 of any further change."""
+
+
+def _name_letters(
+    layout: Layout, lines: tuple[str, ...], pos: Pos, alts: list[tuple[str, float]]
+) -> list[tuple[str, float]]:
+    """The letters a digit read in a name may be (``0``: ``O``, ``D``, ``Q``), costed by the letters beside it
+    (:func:`docverify.mrz.name_letters.letter_costs`) instead of by how common each letter is overall: the
+    likeliest there costs what the cheapest classic confusion costs, each other one its log-odds more, up to
+    :data:`_NAME_LETTER_SPREAD` more: where a check digit covers the name (the French ID card's composite), a
+    letter the check digits single out must still cost less than a likelier letter plus one more change."""
+    li, col = pos
+    field = _field_at(layout, pos)
+    line = lines[li]
+    left = line[col - 1] if col > field.start else FILLER
+    right = line[col + 1] if col + 1 < field.end else FILLER
+    costs = letter_costs(line[col], left, right)
+    if costs is None or any(a not in costs for a, _ in alts):
+        return alts
+    base = min(cost for _, cost in alts)
+    best = min(costs[a] for a, _ in alts)
+    return sorted(((a, base + min(costs[a] - best, _NAME_LETTER_SPREAD)) for a, _ in alts), key=lambda ac: ac[1])
+
+
+_FILLER_END_COST = 0.5
+"""Extra cost of reading a letter for a '<' that only '<' follows in its field (a number, optional data, a name)."""
 
 
 def _run_prior(text: str, i: int, alt: str) -> float:
@@ -498,6 +540,8 @@ def _repair_core(
                 charset = DIGITS
             if pos == (0, 0):
                 charset = frozenset(DOCUMENT_CODE_FIRST[layout.format])
+            elif layout.format is MRZFormat.FRA_ID and li == 1 and col < 4:
+                charset = DIGITS  # the French card number starts with the issue year and month (YYMM)
             if alternatives is not None:
                 cands[pos] = _candidates_from_alternatives(alternatives[li][col], ch, charset, cfg)
             else:
