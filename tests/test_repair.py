@@ -457,6 +457,7 @@ def _td3_with_name(surname: str, given: str) -> tuple[str, ...]:
         ("DAVIS", "ANNA", 5, "0"),  # <0A: a name starts with DA far more often than with OA
         ("HOLT", "DANIEL", 16, "1"),  # E1<: a name ends in EL far more often than in EI
         ("SMITH", "JOHN", 13, "0"),  # J0H: the O stays O
+        ("NOUR", "ALI", 6, "0"),  # N0U: NDU is likelier than NOU by the letters, not by 15 to 1 as a misread
     ],
 )
 def test_a_digit_in_a_name_is_read_as_the_letter_its_neighbours_make_likely(
