@@ -469,6 +469,7 @@ def test_a_digit_in_a_name_is_read_as_the_letter_its_neighbours_make_likely(
     assert r.lines == lines
     fix = next(c for c in r.corrections if (c.line, c.column) == (0, col))
     assert fix.original == digit and not fix.verified  # no check digit covers a passport's name
+    assert "likeliest between the letters beside it" in fix.reason
     assert any(f.code == "mrz.repair.corrected" and f.severity is Severity.WARNING for f in r.findings)
 
 

@@ -628,7 +628,7 @@ def _repair_core(
         if ch == original:
             continue
         ok = (li, col) in verified and (li, col) not in unconfirmable
-        reason = _reason(layout, lines, (li, col), original, checked=ok)
+        reason = _reason(layout, lines, (li, col), original, checked=ok, plain=alternatives is None)
         forced = (li, col) not in legal or (
             alternatives is not None and sum(p for c, p in alternatives[li][col] if c == ch) >= cfg.evidence_probability
         )
@@ -719,12 +719,18 @@ def _country_reading(
     return dict(zip(positions, top[0][1], strict=True))
 
 
-def _reason(layout: Layout, lines: tuple[str, ...], pos: Pos, original: str, *, checked: bool) -> str:
+def _reason(
+    layout: Layout, lines: tuple[str, ...], pos: Pos, original: str, *, checked: bool, plain: bool = False
+) -> str:
+    """Why a character was changed, in words (``plain``: without recognizer probabilities)."""
     kind = layout.kind_at(*pos)
     allowed = CHARSETS[kind]
     if checked:
         return "check-digit repair"
     if original not in allowed:
+        letters = [a for a, _ in CONFUSIONS.get(original, ()) if a in allowed]
+        if plain and kind is FieldKind.NAME and len(letters) > 1:
+            return f"not allowed in a name field; of {', '.join(letters)} the likeliest between the letters beside it"
         return f"not allowed in a {kind.value} field"
     if _in_trailing_filler(layout, lines, pos):
         return "letter inside the name's trailing filler"
