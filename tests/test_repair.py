@@ -501,3 +501,13 @@ def test_a_french_card_number_starts_with_digits() -> None:
     r = read_mrz((lines[0], sub(lines[1], 0, "L")), reference_date=REF)
     assert r.lines == lines and r.valid
     assert [(c.line, c.column, c.original, c.corrected) for c in r.corrections] == [(1, 0, "L", "1")]
+
+
+def test_the_filler_after_a_long_numbers_check_digit_read_as_x_is_restored() -> None:
+    # TD1 long number UW3130862VQ410, check digit 7, then '<' (read 'X'), then optional data: read as is, the
+    # continuation seems to run on to the next '<' and every check digit fails.
+    lines = ("ACSWEUW3130862<VQ4107<41102<<<", "1405288F3401055SWE<<<<<<<<<<<4", "GRI<<XAQUKA<<<<<<<<<<<<<<<<<<<")
+    r = read_mrz((sub(lines[0], 21, "X"), lines[1], lines[2]), reference_date=REF)
+    assert r.lines == lines and r.valid
+    fix = next(c for c in r.corrections if (c.line, c.column) == (0, 21))
+    assert fix.reason == "long document number marker"

@@ -483,16 +483,22 @@ def repair(
     if alternatives is not None:
         _check_alternatives_shape(alternatives, lines)
     outcome = _repair_core(layout, lines, alternatives, cfg)
-    marker = _long_number_marker(layout, lines)
-    if marker is None or (outcome.solved and outcome.cost == 0.0):
+    if outcome.solved and outcome.cost == 0.0:
         return outcome
-    # The '<' that marks a long document number may have been read as K or X: try that structure too.
-    li, col = marker
-    variant = list(lines)
-    variant[li] = lines[li][:col] + FILLER + lines[li][col + 1 :]
-    alt = _repair_core(layout, tuple(variant), alternatives, cfg)
+    # A '<' of a long document number's structure may have been read as K or X: try that structure too.
     marker_cost = 1.0
-    if not alt.solved or (outcome.solved and outcome.cost <= alt.cost + marker_cost):
+    tried: list[tuple[float, Pos, RepairOutcome]] = []
+    for li, col in _long_number_markers(layout, lines):
+        variant = list(lines)
+        variant[li] = lines[li][:col] + FILLER + lines[li][col + 1 :]
+        alt = _repair_core(layout, tuple(variant), alternatives, cfg)
+        if alt.solved:
+            tried.append((alt.cost + marker_cost, (li, col), alt))
+    tried.sort(key=lambda t: t[0])
+    if not tried or (len(tried) > 1 and tried[1][0] - tried[0][0] < cfg.tie_margin):
+        return outcome  # none fits, or two structures fit equally well: nothing is guessed
+    cost, (li, col), alt = tried[0]
+    if outcome.solved and outcome.cost <= cost:
         return outcome
     fix = Correction(li, col, lines[li][col], FILLER, "long document number marker", verified=True, forced=True)
     return RepairOutcome(
@@ -500,21 +506,35 @@ def repair(
         (fix, *alt.corrections),
         (correction_finding(fix), *alt.findings),
         alt.ambiguous,
-        alt.cost + marker_cost,
+        cost,
         alt.solved,
     )
 
 
-def _long_number_marker(layout: Layout, lines: tuple[str, ...]) -> Pos | None:
-    """Where a long-number '<' may have been misread: K or X in the document-number check digit's
-    place, with the optional data starting with characters."""
+def _long_number_markers(layout: Layout, lines: tuple[str, ...]) -> list[Pos]:
+    """Where a long-number '<' may have been misread as K or X: in the document-number check digit's place,
+    with the optional data starting with characters; or, where that place holds '<' (a long number), just
+    after the continuation's check digit — any K or X in the optional data's first run from its third
+    character on (the continuation has one character or more, then its check digit)."""
     if not layout.long_number:
-        return None
+        return []
     check = layout.check("document_number")
     optional = layout.field("optional_data")
-    if lines[check.line][check.column] in "KX" and lines[optional.line][optional.start] != FILLER:
-        return (check.line, check.column)
-    return None
+    line = lines[optional.line]
+    if line[optional.start] == FILLER:
+        return []
+    place = lines[check.line][check.column]
+    if place in "KX":
+        return [(check.line, check.column)]
+    if place != FILLER:
+        return []
+    out: list[Pos] = []
+    for col in range(optional.start + 2, optional.end):
+        if line[col] == FILLER:
+            break
+        if line[col] in "KX":
+            out.append((optional.line, col))
+    return out
 
 
 def _repair_core(
