@@ -1,8 +1,8 @@
 """Which letter a digit read inside an MRZ name most likely is, from the letters around it.
 
 Names hold no digits, so a ``0`` read in a name is a misread letter — ``O``, ``D`` or ``Q`` — and a ``1`` is
-``I`` or ``L``. No check digit covers most names; the neighbours decide (``A0A`` is ``ADA`` more often than
-``AOA``, ``<1` more often ``L`` than ``I``…). The costs come from a table of letter-trigram statistics of
+``I`` or ``L``. No check digit covers most names; the neighbours help decide (``A0A`` is ``ADA`` far more often
+than ``AOA``, ``E1<`` is ``EL<`` rather than ``EI<``). The costs come from a table of letter-trigram statistics of
 given names and surnames of many countries (``data/name_letters.json``, built and documented by
 ``models/name_letters/build.py`` and its card).
 """
