@@ -144,7 +144,9 @@ CATALOGUE: tuple[Explanation, ...] = (
         "character the recognizer was sure of (99 % or more) is not changed into a look-alike it did not "
         "propose at all: the check digit fails as printed. Where no "
         "check digit reaches (names), a character that is not allowed there (a 0 in a name) replaced by the "
-        "recognizer's clear choice is info; any other change there is a warning. When another reading "
+        "recognizer's clear choice is info; any other change there is a warning (in text given without a "
+        "recognizer, a digit in a name becomes the letter its neighbours and its looks make likeliest, from "
+        "letter statistics of names of 63 countries: a 0 between two A is read D). When another reading "
         "satisfies the same check digits nearly as well (under 100 times less likely), only the recognizer's "
         "confidence chose between them, and a recognizer can be confidently wrong on a poor image: that "
         "change is a warning too. Two equally good readings are left unrepaired.",
