@@ -7,6 +7,8 @@ import dataclasses
 import datetime as dt
 import functools
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import cv2
 import numpy as np
@@ -519,3 +521,26 @@ def test_worst_run_finds_a_shifted_run_and_nothing_on_a_line_without_residuals()
     assert run.chi2 > 100
     assert conformity.worst_run(np.full(30, np.nan), 0.05, 0) is None  # every glyph unreliable: no run at all
     assert conformity.worst_run(np.zeros(2), 0.05, 0) is None  # shorter than the shortest run
+
+
+def test_baselines_are_fitted_on_all_lines_at_once() -> None:
+    # Two lines bent alike (a curved page: 5.8 px at the ends, cap height 30 px), 200 px apart; ten glyphs of
+    # the first line reprinted 3 px (0.1 cap height) low. The shared bend leaves the second line flat and keeps
+    # most of the run's departure, more than a quadratic of the first line alone does.
+    n = 44
+    x = 10.0 + 20.0 * np.arange(n)
+    rng = np.random.default_rng(3)
+    measures, crops = [], []
+    for i, dy in enumerate((0.0, 200.0)):
+        baseline = 50 + 0.00003 * (x - 440.0) ** 2 + rng.normal(0, 0.3, n)
+        if i == 0:
+            baseline[15:25] += 3.0
+        fields = {"x": x, "baseline": baseline, "cap": np.full(n, 30.0), "pitch": np.full(n, 20.0)}
+        measures.append(cast(conformity.LineMeasure, SimpleNamespace(**fields)))
+        crops.append(LineCrop(np.zeros((8, 8), np.uint8), 0.0, 900.0, np.array([[1.0, 0.0, 0.0], [0.0, 1.0, dy]])))
+    uses = [np.ones(n, bool), np.ones(n, bool)]
+    joint = conformity.joint_baselines(measures, crops, uses)
+    alone = conformity.residuals(measures[0], uses[0])[1]
+    assert float(np.abs(joint[1]).max()) < 0.05
+    assert float(joint[0][15:25].mean()) > 0.06
+    assert float(joint[0][15:25].mean()) > float(alone[15:25].mean())
