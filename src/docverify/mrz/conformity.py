@@ -853,7 +853,8 @@ def residuals(m: LineMeasure, use: npt.NDArray[np.bool_] | None = None) -> tuple
     A curved page or a wide-angle lens bends the row of centres beyond a projective map — on real phone
     photos of open passports by up to half a pitch over the first ten characters — smoothly, where a run
     reprinted at another pitch departs abruptly at its ends. Vertically: a quadratic in x (a straight line
-    stays straight in a photo, a curved page bends it); no cubic here, it would absorb a shifted run."""
+    stays straight in a photo, a curved page bends it); no cubic here, it would absorb a shifted run. The print
+    stage takes the vertical residuals of all lines fitted at once instead (:func:`joint_baselines`)."""
     n = len(m.x)
     k = np.arange(n, dtype=np.float64)
     use = _fitted(np.ones(n, bool) if use is None else use)
