@@ -843,18 +843,14 @@ def _huber_smooth(t: Floats, y: Floats, use: npt.NDArray[np.bool_], degree: int 
     return np.asarray(r, dtype=np.float64)
 
 
-def residuals(m: LineMeasure, use: npt.NDArray[np.bool_] | None = None) -> tuple[Floats, Floats]:
-    """Horizontal residuals of the glyph centres (fraction of the local pitch) and vertical residuals of
-    their baselines (fraction of the cap height), both fitted robustly on the glyphs ``use`` (default:
-    all) so that a reprinted run keeps its departure.
-
-    Horizontally: a projective map of the index (``x = (a·k + b) / (c·k + 1)``: evenly pitched characters
-    on a straight line seen at an angle), then a smooth cubic in the index on what is left (Huber weights).
-    A curved page or a wide-angle lens bends the row of centres beyond a projective map — on real phone
-    photos of open passports by up to half a pitch over the first ten characters — smoothly, where a run
-    reprinted at another pitch departs abruptly at its ends. Vertically: a quadratic in x (a straight line
-    stays straight in a photo, a curved page bends it); no cubic here, it would absorb a shifted run. The print
-    stage takes the vertical residuals of all lines fitted at once instead (:func:`joint_baselines`)."""
+def pitch_residuals(m: LineMeasure, use: npt.NDArray[np.bool_] | None = None) -> Floats:
+    """Horizontal residuals of the glyph centres (fraction of the local pitch), fitted robustly on the glyphs
+    ``use`` (default: all) so that a reprinted run keeps its departure: a projective map of the index
+    (``x = (a·k + b) / (c·k + 1)``: evenly pitched characters on a straight line seen at an angle), then a
+    smooth cubic in the index on what is left (Huber weights). A curved page or a wide-angle lens bends the row
+    of centres beyond a projective map — on real phone photos of open passports by up to half a pitch over the
+    first ten characters — smoothly, where a run reprinted at another pitch departs abruptly at its ends. The
+    baselines are fitted on all lines at once (:func:`joint_baselines`)."""
     n = len(m.x)
     k = np.arange(n, dtype=np.float64)
     use = _fitted(np.ones(n, bool) if use is None else use)
@@ -867,11 +863,7 @@ def residuals(m: LineMeasure, use: npt.NDArray[np.bool_] | None = None) -> tuple
     along = np.interp(k, idx, np.unwrap(rx[idx], period=1.0))
     rx = rx + np.round(along - rx)
     rx = _huber_smooth((k - k.mean()) / max(k[-1] - k.mean(), 1.0), rx, use)
-    rx = rx - np.round(rx)
-    xs = (m.x - m.x.mean()) / (np.ptp(m.x) + 1e-9)
-    design = np.stack([np.ones(n), xs, xs * xs], axis=1)
-    ry = _robust_residuals(design, m.baseline, _lmeds_line(xs, m.baseline, use), use) / m.cap
-    return rx, ry
+    return np.asarray(rx - np.round(rx), dtype=np.float64)
 
 
 def joint_baselines(
@@ -884,9 +876,10 @@ def joint_baselines(
     along the lines) shared by all; started from each line's best straight line (:func:`_lmeds_line`) and fitted
     with the biweight (:func:`_robust_residuals`) on the glyphs ``uses`` (per line, as :func:`_fitted`). A run
     reprinted off its line departs from what the other lines show there, where a per-line curve could bend
-    towards it (one line's quadratic is what :func:`residuals` fits). Since 2026-11-25 (twenty-first session), with
-    the levels of :class:`Thresholds` unchanged: on the calibration split pitch/baseline anomalies found on 126 → 132
-    of 150 photos and 135 → 134 scans, genuine photos with a print warning 2 → 3 of 600 (benchmarks/RESULTS.md)."""
+    towards it (a quadratic per line was fitted before). No cubic: it would absorb a shifted run. Since
+    2026-11-25 (twenty-first session), with the levels of :class:`Thresholds` unchanged: on the calibration split
+    pitch/baseline anomalies found on 126 → 132 of 150 photos and 135 → 134 scans, genuine photos with a print
+    warning 2 → 3 of 600 (benchmarks/RESULTS.md)."""
     points, caps, fitted = [], [], []
     for m, crop, use in zip(ms, crops, uses, strict=True):
         to_image = crop.to_original
@@ -1085,8 +1078,7 @@ def assess(
     ms = tuple(m for m in measures if m is not None)
     ok = tuple(reliable(m) for m in ms)
     judged = tuple(_judged(u) for u in ok)
-    resid = [residuals(m, u) for m, u in zip(ms, ok, strict=True)]
-    rx = [np.where(u, r[0], np.nan) for r, u in zip(resid, judged, strict=True)]
+    rx = [np.where(u, pitch_residuals(m, f), np.nan) for m, f, u in zip(ms, ok, judged, strict=True)]
     ry = [np.where(u, r, np.nan) for r, u in zip(joint_baselines(ms, crops, ok), judged, strict=True)]
     sx, sy = _noise(rx), _noise(ry)
     runs_x = [worst_run(r, sx, i) for i, r in enumerate(rx)]
