@@ -151,12 +151,8 @@ def main() -> int:
     train_words = set().union(*(by_locale[k] for k in locales if k not in held))
     test_words = set().union(*(by_locale[k] for k in held)) - train_words
     train_counts = count(train_words)
-    base_right = sum(
-        s == next(ls for ls in ambiguous_digits().values() if s in ls)[0]
-        for w in test_words
-        for s in w
-        if any(s in ls for ls in ambiguous_digits().values())
-    )
+    first_of = {c: letters[0] for letters in ambiguous_digits().values() for c in letters}
+    base_right = sum(first_of[c] == c for w in test_words for c in w if c in first_of)
     scores = {beta: accuracy(train_counts, test_words, beta) for beta in BETAS}
     beta = max(BETAS, key=lambda b: scores[b][0])
     right, total = scores[beta]

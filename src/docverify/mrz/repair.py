@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from docverify.mrz import checkdigit, countries
-from docverify.mrz.name_letters import letter_costs
+from docverify.mrz.name_letters import ambiguous_digits, letter_costs
 from docverify.mrz.parse import find_long_number, parse
 from docverify.mrz.spec import ALPHABET, CHARSETS, CLEAN_LINE, DIGITS, FILLER, CheckSpec, FieldKind, FieldSpec, Layout
 from docverify.results import Category, Correction, Finding, MRZFormat, Severity, Span
@@ -183,7 +183,8 @@ def _candidates_from_text(
 ) -> list[tuple[str, float]]:
     li, col = pos
     ch = lines[li][col]
-    if ch != FILLER and layout.kind_at(li, col) is FieldKind.DATE:
+    kind = layout.kind_at(li, col)
+    if ch != FILLER and kind is FieldKind.DATE:
         charset = charset - {FILLER}  # '<' in a date is a rare "unknown part", never a repair
     in_filler = _in_trailing_filler(layout, lines, pos)
     if ch in charset:
@@ -194,7 +195,7 @@ def _candidates_from_text(
         if in_filler and ch == FILLER:
             # ... and a '<' there is very unlikely to be a misread letter.
             confusions = [(alt, cost + 4.0) for alt, cost in confusions]
-        elif layout.kind_at(li, col) in (FieldKind.ALNUM, FieldKind.NAME):
+        elif kind in (FieldKind.ALNUM, FieldKind.NAME):
             field = _field_at(layout, pos)
             text = lines[li][field.start : field.end]
             if ch == FILLER and set(text[col - field.start + 1 :]) <= {FILLER}:
@@ -202,14 +203,14 @@ def _candidates_from_text(
                 # filler, which is less likely than the letter before it being a misread '<' (fillers are
                 # common, K and X in data rare).
                 confusions = [(alt, cost + _FILLER_END_COST) for alt, cost in confusions]
-            elif ch != FILLER and layout.kind_at(li, col) is FieldKind.ALNUM:
+            elif ch != FILLER and kind is FieldKind.ALNUM:
                 confusions = [
                     (alt, cost + (_run_prior(text, col - field.start, alt) if alt != FILLER else 0.0))
                     for alt, cost in confusions
                 ]
         return [(ch, 0.0), *confusions]
     alts = [(alt, cost) for alt, cost in CONFUSIONS.get(ch, ()) if alt in charset]
-    if len(alts) > 1 and layout.kind_at(li, col) is FieldKind.NAME:
+    if len(alts) > 1 and kind is FieldKind.NAME:
         return _name_letters(layout, lines, pos, alts)
     if alts:
         return alts
@@ -748,8 +749,8 @@ def _reason(
     if checked:
         return "check-digit repair"
     if original not in allowed:
-        letters = [a for a, _ in CONFUSIONS.get(original, ()) if a in allowed]
-        if plain and kind is FieldKind.NAME and len(letters) > 1:
+        letters = ambiguous_digits().get(original)
+        if plain and kind is FieldKind.NAME and letters:
             return f"not allowed in a name field; of {', '.join(letters)} the likeliest between the letters beside it"
         return f"not allowed in a {kind.value} field"
     if _in_trailing_filler(layout, lines, pos):
