@@ -614,6 +614,21 @@ def test_avif_exif_orientation_is_undone() -> None:
     assert close_to(page.image[4, 15], RED, 40)
 
 
+def test_av1_image_under_the_generic_heif_brands_alone_is_read_as_avif() -> None:
+    """An AV1-coded image whose ``ftyp`` names only the generic brands (``mif1``, ``miaf``), as some encoders
+    write it: its ``av1C`` property says AV1, so it is read as AVIF (libavif itself refuses such a file, and
+    the HEIF decoder has no AV1), not refused as a corrupt HEIC. The seed AVIF with its brands rewritten."""
+    data = (CORPUS / "seed.avif").read_bytes()
+    n = int.from_bytes(data[:4], "big")
+    ftyp = data[:8] + b"mif1" + data[12:16] + data[16:n].replace(b"avif", b"mif1").replace(b"avis", b"msf1")
+    assert b"avif" not in ftyp and b"avis" not in ftyp
+    page = load_page(ftyp + data[n:])
+    reference = load_page(CORPUS / "seed.avif")
+    assert np.array_equal(page.image, reference.image)
+    hevc = (CORPUS / "seed.heic").read_bytes()  # an HEVC image keeps going to the HEIF decoder
+    assert docverify_io._sniff(hevc) == "HEIC/HEIF"
+
+
 def test_missing_heif_decoder_is_a_dependency_error(monkeypatch: pytest.MonkeyPatch) -> None:
     blocked = "import sys\nsys.modules['pi_heif'] = None\n" + docverify_io._HEIF_CHILD  # the import fails
     monkeypatch.setattr(docverify_io, "_HEIF_CHILD", blocked)

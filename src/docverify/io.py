@@ -252,7 +252,7 @@ def _sniff(data: bytes) -> str | None:
     if brands & _AVIF_BRANDS:
         return _AVIF
     if brands & _HEIF_BRANDS:
-        return _HEIF
+        return _AVIF if _heif_header(data).codecs == {b"av1C"} else _HEIF
     if b"%PDF-" in data[:_PDF_HEADER_WINDOW]:
         return _PDF
     return None
@@ -494,6 +494,8 @@ _EXIF_ORIENTATION: Final = 0x0112
 def _load_raster(data: bytes, fmt: str, display: str, limits: Limits) -> tuple[Page, ...]:
     if fmt == _AVIF:
         _check_bmff_sizes(_heif_header(data), fmt, display, limits)
+        if not _ftyp_brands(data) & _AVIF_BRANDS:  # AV1 images under the generic HEIF brands alone
+            data = data[:8] + b"avif" + data[12:]  # libavif reads only files that name an AVIF brand
     cls = _raster_class(fmt)
     errors = _AVIF_ERRORS if fmt == _AVIF else _PIL_ERRORS
     try:
@@ -542,6 +544,8 @@ class _HeifHeader:
     orientation: int
     """The EXIF orientation (1–8) that the primary image's ``irot`` and ``imir`` properties amount to: the
     turn and mirror a HEIF decoder applies itself."""
+    codecs: frozenset[bytes] = frozenset()
+    """The decoder configurations among the properties: ``av1C`` (AV1, i.e. AVIF) and ``hvcC`` (HEVC)."""
 
 
 def _heif_header(data: bytes) -> _HeifHeader:
@@ -574,7 +578,8 @@ def _heif_header(data: bytes) -> _HeifHeader:
             kind, s, e = properties[index - 1]
             if kind in (b"irot", b"imir") and e > s:
                 steps.append((kind, data[s]))
-    return _HeifHeader(sizes, _orientation_of(steps))
+    codecs = frozenset(kind for kind, _, _ in properties if kind in (b"av1C", b"hvcC"))
+    return _HeifHeader(sizes, _orientation_of(steps), codecs)
 
 
 def _heif_associations(data: bytes, start: int, end: int) -> dict[int, list[int]]:
