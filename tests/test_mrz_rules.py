@@ -127,6 +127,36 @@ def test_td2_long_document_number() -> None:
     assert r.fields.document_number == number
 
 
+def test_long_number_syntax_is_checked() -> None:
+    """ICAO9303.md, TD1 long number: "the remaining characters start at 16, followed by the CD (somewhere in
+    17–29) and a '<'". A '<' in the number's check-digit place with nothing continuing the number, and a check
+    digit that ends the optional data, are warnings; the well-formed long number is an info finding alone."""
+
+    def td1(line1: str) -> tuple[str, ...]:
+        line2 = "7408122F3404159BEL<<<<<<<<<<<0"
+        comp = checkdigit.compute(line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29])
+        return line1, line2[:29] + str(comp), "ERIKSSON<<ANNA<MARIA<<<<<<<<<<"
+
+    def warned(r: object) -> bool:
+        return any(
+            f.code == "mrz.document_number.long_syntax" and f.severity is Severity.WARNING
+            for f in r.findings  # type: ignore[attr-defined]
+        )
+
+    good = td1("I<BELABC123456<DEF" + str(checkdigit.compute("ABC123456DEF")) + "<<<<<<<<<<<")
+    r = read_mrz(good, reference_date=REF, repair_text=False)
+    assert r.valid and r.fields.document_number == "ABC123456DEF"
+    assert "mrz.document_number.long" in codes(r) and not warned(r)
+    to_the_end = "ABC123456DEFGHIJKLMNOPQ"
+    r = read_mrz(td1("I<BEL" + to_the_end[:9] + "<" + to_the_end[9:] + str(checkdigit.compute(to_the_end))),
+                 reference_date=REF, repair_text=False)  # fmt: skip
+    assert r.fields.document_number == to_the_end and warned(r)
+    nothing = td1("I<BELABC123456<" + str(checkdigit.compute("ABC123456")) + "<<<<<<<<<<<<<<")
+    r = read_mrz(nothing, reference_date=REF, repair_text=False)
+    assert warned(r) and "mrz.document_number.long" not in codes(r)
+    assert not any("positions beyond the ninth" in f.message for f in r.findings)
+
+
 def test_belgian_long_number_deviation_is_info_not_error() -> None:
     lines = ("IDBEL000590240<6013<<<<<<<<<<<", "8512017F1311048BEL851201002007", "REINARTZ<<ULRIKE<KATIA<E<<<<<<")
     r = read_mrz(lines, reference_date=REF)
@@ -203,6 +233,20 @@ def test_unknown_birth_date_parts() -> None:
     assert r.valid and r.fields.birth_date is None
 
 
+@pytest.mark.parametrize(
+    ("birth", "ok"),
+    [("7413<<", False), ("74<<32", False), ("<<0230", False), ("7402<<", True), ("<<0229", True),
+     ("7<0812", False), ("74<<31", True), ("<<<<<<", True), ("<<<<30", True), ("7302<<", True)],
+)  # fmt: skip
+def test_known_parts_of_a_partly_unknown_birth_date_are_calendar_checked(birth: str, ok: bool) -> None:
+    """ICAO9303.md: "Unknown parts of a birth date are '<' … Validate the calendar": the parts given must be a
+    month 01–12 and a day that month can have; a part half '<' is no date part."""
+    r = read_mrz(_td3_with(birth=birth), reference_date=REF, repair_text=False)
+    assert ("mrz.date.birth_date.unknown_parts" in codes(r)) is ok
+    assert ("mrz.date.birth_date.invalid" in codes(r)) is not ok
+    assert r.valid is ok
+
+
 def test_implausible_age_and_expiry_before_birth() -> None:
     r = read_mrz(_td3_with(birth="000101"), reference_date=dt.date(2026, 1, 1))
     assert r.fields.birth_date == dt.date(2000, 1, 1)
@@ -257,9 +301,12 @@ def test_country_codes(state: str, code: str | None) -> None:
 def test_document_code_rules() -> None:
     bad = ("X" + TD3[0][1:], TD3[1])
     assert "mrz.document_code.invalid" in codes(read_mrz(bad, reference_date=REF, repair_text=False))
-    v_in_td1 = ("IV" + TD1[0][2:], *TD1[1:])
-    r = read_mrz(v_in_td1, reference_date=REF, repair_text=False)
-    assert any(f.code == "mrz.document_code.invalid" and f.severity is Severity.WARNING for f in r.findings)
+    # ICAO9303.md: "TD1/TD2 second character: not V; after A not C (except crew member certificates) and not I"
+    for code in ("IV", "AV", "CV", "AI"):
+        for doc in (TD1, TD2):
+            r = read_mrz((code + doc[0][2:], *doc[1:]), reference_date=REF, repair_text=False)
+            assert any(f.code == "mrz.document_code.invalid" and f.severity is Severity.ERROR for f in r.findings)
+            assert not r.valid, code
     crew = ("AC" + TD1[0][2:], *TD1[1:])
     assert "mrz.document_code.crew_member" in codes(read_mrz(crew, reference_date=REF))
 

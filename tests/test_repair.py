@@ -169,6 +169,16 @@ def test_whitespace_and_extra_lines() -> None:
     assert {"mrz.input.whitespace", "mrz.input.extra_lines"} <= found
 
 
+def test_invisible_characters_are_removed_with_a_note() -> None:
+    """A zero-width space or a soft hyphen pasted into a line is not MRZ text; it is removed, and said so."""
+    for invisible in ("\u200b", "\u00ad", "\u202e"):
+        text = (TD3[0][:10] + invisible + TD3[0][10:], TD3[1])
+        r = read_mrz(text, reference_date=REF, repair_text=False)
+        assert r.lines == TD3 and r.input_lines == TD3
+        assert "mrz.input.whitespace" in {f.code for f in r.findings}
+    assert "mrz.input.whitespace" not in {f.code for f in read_mrz(TD3, reference_date=REF).findings}
+
+
 def test_missing_filler_is_restored_when_check_digits_confirm() -> None:
     short = (TD3[0], TD3[1][:38] + TD3[1][39:])  # one '<' of the optional data's filler lost
     r = read_mrz(short, reference_date=REF)

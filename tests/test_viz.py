@@ -49,6 +49,21 @@ def test_name_rules() -> None:
     assert name_found("", letters) is None
 
 
+def test_either_allowed_transliteration_matches_the_printed_name() -> None:
+    """ICAO9303.md: Ü → UE or U (and Ä, Ö alike); "the VIZ/MRZ comparison must accept any of the allowed
+    spellings": an MRZ that writes MÜLLER as MULLER or as MUELLER agrees with the printed MÜLLER."""
+    for surname in ("MULLER", "MUELLER"):
+        line1 = f"P<UTO{surname}<<ANNA<MARIA".ljust(44, "<")
+        mrz = read_mrz([line1, TD3[1]], reference_date=dt.date(2010, 1, 1))
+        printed = words("PASSPORT UTOPIA MÜLLER ANNA MARIA 12 AUG 1974 15 APR 2012 L898902C3")
+        assert compare(mrz, printed)["surname"] is True, surname
+        assert findings_for(compare(mrz, printed), {}) == ()
+    mrz = read_mrz(["P<UTOSCHONBACHLER<<ANNA".ljust(44, "<"), TD3[1]], reference_date=dt.date(2010, 1, 1))
+    assert compare(mrz, words("SCHÖNBÄCHLER ANNA 12 AUG 1974 15 APR 2012 L898902C3"))["surname"] is True
+    mrz = read_mrz(["P<UTOMALLER<<ANNA".ljust(44, "<"), TD3[1]], reference_date=dt.date(2010, 1, 1))
+    assert compare(mrz, words("MÜLLER ANNA 12 AUG 1974 15 APR 2012 L898902C3"))["surname"] is False
+
+
 def test_compare_and_findings() -> None:
     mrz = read_mrz(TD3, reference_date=dt.date(2010, 1, 1))
     same = words("PASSPORT UTOPIA ERIKSSON ANNA MARIA 12 AUG 1974 15 APR 2012 L898902C3")

@@ -115,9 +115,10 @@ CATALOGUE: tuple[Explanation, ...] = (
         "mrz.document_number.*",
         "A long document number continues in the optional data",
         "TD1 and TD2 documents with numbers longer than 9 characters continue them in the optional data, "
-        "as ICAO describes.",
+        "as ICAO describes: '<' in the number's check-digit place, the rest of the number, its check digit and "
+        "a '<'. A warning (long_syntax) when nothing continues the number or the check digit ends the field.",
         "Compare with the number printed in the visual zone.",
-        "It is a layout note, not a cue.",
+        "It is a layout note, not a cue; a layout that breaks the syntax is a misprint or a retyped MRZ.",
     ),
     Explanation(
         "mrz.specimen",

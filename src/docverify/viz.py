@@ -22,6 +22,7 @@ altered, or that OCR failed on that field: examiners compare the two by eye.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 import unicodedata
@@ -126,10 +127,18 @@ _MONTHS = {
 }
 
 
-def fold(text: str) -> str:
-    """Upper case, ICAO transliterations (Ä → AE …), other accents dropped: how names appear in an MRZ."""
+_SHORT_TRANSLIT = {"Ä": "A", "Ö": "O", "Ü": "U"}
+"""The other spelling ICAO 9303 Part 3 allows for these letters (Ä → AE or A …)."""
+
+
+def fold(text: str, *, short: bool = False) -> str:
+    """Upper case, ICAO transliterations (Ä → AE …; with ``short``, the other allowed spelling Ä → A, Ö → O,
+    Ü → U), other accents dropped: how names appear in an MRZ."""
     out = []
     for ch in text.upper():
+        if short and ch in _SHORT_TRANSLIT:
+            out.append(_SHORT_TRANSLIT[ch])
+            continue
         if ch in _TRANSLIT:
             out.append(_TRANSLIT[ch])
             continue
@@ -348,6 +357,9 @@ def compare(mrz: MRZResult, words: Sequence[Word]) -> dict[str, bool | None]:
     lines = " ".join(folded)
     compact = "".join(re.sub(r"[^A-Z0-9]", NOISE, fold(w.text)) for w in words)
     letters = _joined([(re.sub(r"[^A-Z]", "", fold(w.text).translate(_LETTER_LIKE)), w.confidence) for w in words])
+    seen = set(letters)  # ... and in the other allowed spelling (MULLER for MÜLLER as well as MUELLER)
+    short = [(re.sub(r"[^A-Z]", "", fold(w.text, short=True).translate(_LETTER_LIKE)), w.confidence) for w in words]
+    letters += [entry for entry in _joined(short) if entry not in seen]
     alnum = [(re.sub(r"[^A-Z0-9]", "", t), w.confidence) for t, w in zip(folded, words, strict=True)]
     dates = dates_in(lines)
     sure = " ".join(t if w.confidence >= SURE else "|" for t, w in zip(folded, words, strict=True))
@@ -569,17 +581,32 @@ def _scored(near: Sequence[tuple[ReadLine, str, bool]]) -> FieldMatch:
 
 
 _REVERSE_TRANSLIT = (("AE", "A"), ("OE", "O"), ("UE", "U"), ("AA", "A"))
+_TRANSLITERATED = re.compile("|".join(long for long, _ in _REVERSE_TRANSLIT))
+MAX_UNDONE = 3
+"""Most transliterations undone in every combination (2³ targets); beyond, each kind is undone everywhere at once."""
 
 
 def name_targets(name: str) -> list[str]:
-    """A name of the MRZ (words separated by spaces) as the visual zone may print it, in reader labels:
-    as is, and with each ICAO transliteration undone (``MUELLER`` for ``MÜLLER`` read as ``MULLER``)."""
+    """A name of the MRZ (words separated by spaces) as the visual zone may print it, in reader labels (which
+    drop accents): as is, and with ICAO transliterations undone in every combination (``MUELLER`` for
+    ``MÜLLER`` read as ``MULLER``; ``OESTERGAARD`` for ``ØSTERGÅRD`` read as ``OSTERGARD``)."""
     base = "<".join(name.split())
-    out = [base]
-    for long, short in _REVERSE_TRANSLIT:
-        if long in base:
-            out.append(base.replace(long, short))
-    return out
+    short = dict(_REVERSE_TRANSLIT)
+    found = list(_TRANSLITERATED.finditer(base))
+    if len(found) > MAX_UNDONE:
+        kinds = [base.replace(long, s) for long, s in _REVERSE_TRANSLIT if long in base]
+        every = base
+        for long, s in _REVERSE_TRANSLIT:
+            every = every.replace(long, s)
+        return list(dict.fromkeys([base, *kinds, every]))
+    out = []
+    for undo in itertools.product((False, True), repeat=len(found)):
+        parts, last = [], 0
+        for m, u in zip(found, undo, strict=True):
+            parts += [base[last : m.start()], short[m.group()] if u else m.group()]
+            last = m.end()
+        out.append("".join([*parts, base[last:]]))
+    return list(dict.fromkeys(out))
 
 
 _DIGITISH_LETTERS = {**_DIGIT_LETTERS, "T": "7", "A": "4"}

@@ -76,7 +76,8 @@ class _Prepared:
 
 
 def split_text(text: str | Sequence[str], *, max_chars: int = MAX_TEXT_CHARS) -> tuple[tuple[str, ...], bool]:
-    """Non-empty lines of ``text`` with all white space removed, and whether any was removed inside a line.
+    """Non-empty lines of ``text`` with all white space and invisible characters (:data:`_INVISIBLE`) removed,
+    and whether any white space was removed inside a line or any invisible character anywhere in one.
 
     ``text`` is one string (lines separated by newlines) or a sequence of strings (one or more lines
     each). Raises :class:`InputTooLargeError` beyond ``max_chars`` characters and :class:`InputError`
@@ -96,11 +97,12 @@ def split_text(text: str | Sequence[str], *, max_chars: int = MAX_TEXT_CHARS) ->
             lines.append(part)
             continue
         for raw in part.splitlines():
-            stripped = raw.translate(_INVISIBLE).strip()
+            visible = raw.translate(_INVISIBLE)
+            stripped = visible.strip()
             if not stripped:
                 continue
             cleaned = "".join(stripped.split())
-            inner_ws |= cleaned != stripped
+            inner_ws |= cleaned != stripped or visible != raw
             lines.append(cleaned)
     if not lines:
         raise InputError("no MRZ text given (the input is empty or only white space)")
@@ -195,7 +197,12 @@ def _prepare(text: str | Sequence[str], *, do_repair: bool, reference: dt.date, 
     findings: list[Finding] = []
     if inner_ws:
         findings.append(
-            _note("mrz.input.whitespace", Severity.INFO, Category.QUALITY, "Spaces inside the lines were removed.")
+            _note(
+                "mrz.input.whitespace",
+                Severity.INFO,
+                Category.QUALITY,
+                "Spaces or invisible characters (zero-width, soft hyphens, direction marks) in the lines were removed.",
+            )
         )
     fmt = detect_format(lines)
     if fmt is None:

@@ -6,6 +6,7 @@ order. Finding codes are stable and documented in the README's catalogue.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import json
@@ -328,8 +329,8 @@ def _document_code_rule(lay: Layout, raw: str) -> Iterator[Finding]:
         if second == "V":
             yield _finding(
                 "mrz.document_code.invalid",
-                Severity.WARNING,
-                Category.VALIDITY,
+                Severity.ERROR,
+                Category.INTEGRITY,
                 "The second character of a TD1/TD2 document code must not be V (reserved for visas).",
                 [span],
             )
@@ -344,8 +345,8 @@ def _document_code_rule(lay: Layout, raw: str) -> Iterator[Finding]:
         elif first == "A" and second == "I":
             yield _finding(
                 "mrz.document_code.invalid",
-                Severity.WARNING,
-                Category.VALIDITY,
+                Severity.ERROR,
+                Category.INTEGRITY,
                 "Document code AI is not allowed: I must not follow A in a TD1/TD2 document code.",
                 [span],
             )
@@ -397,6 +398,27 @@ def _country_rule(spec: FieldSpec, raw: str) -> Iterator[Finding]:
         )
 
 
+def _known_parts_valid(raw: str) -> bool:
+    """Whether a birth date with unknown parts (``YYMMDD``, a whole part printed ``<<``) is a calendar date in
+    the parts it gives: a month 01–12, a day that month can have (29 February when the year is unknown or
+    could be a leap year; 31 when the month is unknown). A part that is half ``<`` is not a date."""
+    parts = (raw[0:2], raw[2:4], raw[4:6])
+    if any(FILLER in p and p != FILLER * 2 for p in parts):
+        return False
+    yy, mm, dd = (None if p == FILLER * 2 else int(p) for p in parts)
+    if mm is not None and not 1 <= mm <= 12:
+        return False
+    if dd is None:
+        return True
+    if mm is None:
+        most = 31
+    elif mm == 2:
+        most = 29 if yy is None or yy % 4 == 0 else 28  # 00: 2000 was a leap year
+    else:
+        most = calendar.monthrange(2001, mm)[1]
+    return 1 <= dd <= most
+
+
 def rule_dates(ctx: Context) -> Iterator[Finding]:
     lay = ctx.parsed.layout
     fields = ctx.fields
@@ -409,7 +431,12 @@ def rule_dates(ctx: Context) -> Iterator[Finding]:
         value = fields.birth_date if name == "birth_date" else fields.expiry_date
         if value is not None:
             continue
-        if name == "birth_date" and FILLER in raw and all(c.isdigit() or c == FILLER for c in raw):
+        if (
+            name == "birth_date"
+            and FILLER in raw
+            and all(c.isdigit() or c == FILLER for c in raw)
+            and _known_parts_valid(raw)
+        ):
             yield _finding(
                 "mrz.date.birth_date.unknown_parts",
                 Severity.INFO,
@@ -630,12 +657,27 @@ def rule_filler(ctx: Context) -> Iterator[Finding]:
 
 
 def rule_long_number(ctx: Context) -> Iterator[Finding]:
+    """A TD1/TD2 document number longer than 9 characters (``<`` in its check-digit place, the rest at the start
+    of the optional data, then its check digit and a ``<``): an info finding, and a warning where the layout
+    breaks that syntax — nothing continues the number (a 9-character number's check digit belongs in its own
+    place), or the check digit ends the optional data with no ``<`` after it."""
     ln = ctx.parsed.long_number
     if ln is None:
         return
-    lines = ctx.parsed.lines
-    after = ln.check.column + 1
-    opt = ctx.parsed.layout.field("optional_data")
+    lay = ctx.parsed.layout
+    opt = lay.field("optional_data")
+    own = lay.check("document_number")
+    if ln.continuation.end == ln.continuation.start:
+        yield _finding(
+            "mrz.document_number.long_syntax",
+            Severity.WARNING,
+            Category.INTEGRITY,
+            f"The document number's check-digit place ({own.position.human()}) holds '<', which marks a number "
+            f"longer than 9 characters, but nothing continues it: the check digit stands at "
+            f"{ln.check.position.human()} instead. A 9-character number has its check digit in its own place.",
+            [own.position, ln.check.position],
+        )
+        return
     yield _finding(
         "mrz.document_number.long",
         Severity.INFO,
@@ -643,15 +685,16 @@ def rule_long_number(ctx: Context) -> Iterator[Finding]:
         f"The document number has {len(ctx.fields.document_number)} characters; positions beyond the "
         f"ninth continue in the optional data ({ln.continuation.human()}), with the check digit at "
         f"{ln.check.position.human()}.",
-        [ctx.parsed.layout.field("document_number").span, ln.continuation, ln.check.position],
+        [lay.field("document_number").span, ln.continuation, ln.check.position],
     )
-    if after < opt.end and lines[opt.line][after] != FILLER:
+    if ln.check.column == opt.end - 1:
         yield _finding(
             "mrz.document_number.long_syntax",
             Severity.WARNING,
             Category.INTEGRITY,
-            "The check digit of a long document number must be followed by '<'.",
-            [Span(opt.line, after, after + 1)],
+            "The check digit of a long document number must be followed by '<', but it ends the optional data "
+            f"({ln.check.position.human()}).",
+            [ln.check.position],
         )
 
 
