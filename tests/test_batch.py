@@ -103,6 +103,10 @@ def test_globs_and_usage_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "matches no file" in result.output
     result = CliRunner().invoke(main, ["batch", str(tmp_path / "absent"), "--jsonl", str(tmp_path / "o")])
     assert result.exit_code == 2 and "no such file" in result.output
+    for address in ("garbage", "tcp://", "http://host:80"):  # refused at once, not tried for tens of seconds
+        args = ["batch", str(tmp_path / GOOD[0]), "--jsonl", str(tmp_path / "o"), "--scheduler", address]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and "not a scheduler address" in result.output, address
 
 
 def test_resume_skips_done_inputs_and_repairs_a_cut_line(tmp_path: Path) -> None:
@@ -120,6 +124,35 @@ def test_resume_skips_done_inputs_and_repairs_a_cut_line(tmp_path: Path) -> None
     assert rows[0] == first  # kept, not re-checked
     assert "2 checked" in result.stdout and "1 already done" in result.stdout
     assert completed_sources(out) == {str(tmp_path / n) for n in GOOD}
+
+
+def test_resume_refuses_a_file_that_is_not_a_batch_output(tmp_path: Path) -> None:
+    """A line before the last that is not a row: truncating there would lose the rows after it (or a whole
+    file that was never a batch's output), so --resume refuses and leaves the file as it is."""
+    shutil.copy(SAMPLES / GOOD[0], tmp_path / GOOD[0])
+    row = json.dumps({"schema_version": "1.0", "source": "elsewhere.jpg", "verdict": "pass"}) + "\n"
+    for content in (row + "garbage\n" + row, bytes(range(256)) * 4):
+        out = tmp_path / "out.jsonl"
+        out.write_bytes(content.encode() if isinstance(content, str) else content)
+        before = out.read_bytes()
+        result = CliRunner().invoke(
+            main, ["batch", str(tmp_path / GOOD[0]), "--jsonl", str(out), "--resume", "--workers", "1"]
+        )
+        assert result.exit_code == 2 and "cannot be resumed" in result.output
+        assert out.read_bytes() == before
+
+
+def test_outputs_that_would_overwrite_an_input_are_refused(tmp_path: Path) -> None:
+    for name in GOOD:
+        shutil.copy(SAMPLES / name, tmp_path / name)
+    before = {name: (tmp_path / name).read_bytes() for name in GOOD}
+    for extra in (
+        ["--jsonl", str(tmp_path / GOOD[0])],
+        ["--jsonl", str(tmp_path / "o.jsonl"), "--report", str(tmp_path / GOOD[1])],
+    ):
+        result = CliRunner().invoke(main, ["batch", str(tmp_path), *extra, "--workers", "1"])
+        assert result.exit_code == 2 and "is one of the inputs" in result.output
+    assert {name: (tmp_path / name).read_bytes() for name in GOOD} == before
 
 
 def crash_on_marked(item: BatchInput, options: BatchOptions) -> Any:

@@ -56,6 +56,34 @@ def test_check_text_output_and_annotation(tmp_path: Path) -> None:
     assert img is not None and img.shape[0] > cv2.imread(str(TD3)).shape[0]  # legend appended
 
 
+def test_annotate_never_overwrites_an_input_and_gives_each_image_its_own_file(tmp_path: Path) -> None:
+    """--annotate onto an input (the same file, or the input's own name in the output folder) is refused before
+    anything is checked; a target that is no PNG path or empty is a usage error, not an internal one; images
+    whose names share a stem get distinct files; an existing folder works for one image too."""
+    doc = tmp_path / "doc.png"
+    doc.write_bytes(cv2.imencode(".png", cv2.imread(str(TD3)))[1].tobytes())
+    before = doc.read_bytes()
+    for args in (
+        ("--annotate", str(doc), str(doc)),
+        ("--annotate", str(tmp_path), str(doc), str(TD3)),
+        ("--annotate", str(tmp_path / "out.txt"), str(TD3)),
+        ("--annotate", "", str(TD3)),
+    ):
+        code, _, _ = run("check", *args)
+        assert code == ExitCode.USAGE, args
+    assert doc.read_bytes() == before
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for sub in ("a", "b"):
+        (tmp_path / sub / "scan.jpg").write_bytes(TD3.read_bytes())
+    code, _, _ = run("check", "--annotate", str(tmp_path / "out"), str(tmp_path / "a" / "scan.jpg"),
+                     str(tmp_path / "b" / "scan.jpg"))  # fmt: skip
+    assert code in (ExitCode.OK, ExitCode.REVIEW)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["scan-2.png", "scan.png"]
+    code, _, _ = run("check", "--annotate", str(tmp_path / "out"), str(TD3))
+    assert (tmp_path / "out" / "td3_flatbed.png").exists()
+
+
 def test_text_output_lists_the_documents_own_findings_under_the_findings_heading(tmp_path: Path) -> None:
     """Findings that are not the MRZ's (here: no MRZ at all) get the same heading and marks as the MRZ's."""
     blank = tmp_path / "blank.png"

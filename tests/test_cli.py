@@ -552,6 +552,26 @@ def test_whitespace_inside_lines_is_removed_with_a_note() -> None:
     assert "mrz.input.whitespace" in codes(doc)
 
 
+def test_text_that_looks_like_markup_is_printed_as_it_is() -> None:
+    """The readable table is drawn with rich, whose markup ('[red]', '[/]') must not apply to document text:
+    '[/]' in a name raised rich's MarkupError (a traceback) and '[red]' coloured the rest."""
+    for odd in ("[/]", "[red]", "[bold"):
+        line1 = (ICAO_L1[:5] + odd + ICAO_L1[5 + len(odd) :])[:44]
+        result = mrz("--no-repair", "--reference-date", BEFORE_EXPIRY, line1, ICAO_L2)
+        assert result.exit_code == ExitCode.INVALID, result.output
+        assert odd + ICAO_L1[5 + len(odd) : 13] in result.output
+
+
+def test_bytes_that_are_not_utf8_give_valid_json() -> None:
+    """A byte of the command line that is not UTF-8 reaches Python as half a surrogate pair; it is read as
+    U+FFFD, reported as an illegal character, and the JSON written is valid UTF-8."""
+    proc = run_real(["mrz", "--json", "--reference-date", BEFORE_EXPIRY, ICAO_L1[:5] + "\udcff" + ICAO_L1[6:], ICAO_L2])
+    doc = json.loads(proc.stdout.decode("utf-8"))  # strict: raises on bytes that are not UTF-8
+    assert proc.returncode == ExitCode.INVALID and doc["valid"] is False
+    assert doc["input_lines"][0][5] == "\ufffd"
+    assert "mrz.charset.illegal" in codes(doc)
+
+
 def test_extra_lines_are_ignored_with_a_note() -> None:
     code, doc = mrz_json("--reference-date", BEFORE_EXPIRY, stdin="Passport scan, page 2\n" + "\n".join(ICAO))
     assert code == ExitCode.REVIEW

@@ -320,6 +320,11 @@ def test_mrz_text_json_and_malformed(server: Subprocess) -> None:
     noisy = (REPO / "samples" / "mrz" / "td3_ocr_noisy.txt").read_text()
     strict = call(server.port, "POST", "/v1/mrz?repair=false&reference_date=2024-01-01", noisy.encode(), AUTH)
     assert strict.json() == docverify.read_mrz(noisy, reference_date=ref, repair_text=False).to_dict()
+    # half a UTF-16 pair, escaped in JSON, is no character: read as U+FFFD and reported, never a server error
+    half = json.dumps({"lines": [lines[0][:5] + "\ud800" + lines[0][6:], lines[1]]}).encode()
+    answer = call(server.port, "POST", "/v1/mrz?reference_date=2024-01-01", half, as_json)
+    assert answer.status == 200 and answer.json()["valid"] is False
+    assert "mrz.charset.illegal" in {f["code"] for f in answer.json()["findings"]}
     for body, headers in (
         (b"not an mrz", AUTH),
         (b"", AUTH),

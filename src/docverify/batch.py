@@ -364,24 +364,29 @@ def run_dask(inputs: Sequence[BatchInput], options: BatchOptions, *, scheduler: 
 
 def completed_sources(jsonl: Path) -> set[str]:
     """The sources that already have a row in ``jsonl`` (for ``--resume``). A last line cut short by an
-    interrupted run is dropped from the file, so the rows that follow start on a line of their own."""
+    interrupted run is dropped from the file, so the rows that follow start on a line of their own. Raises
+    :class:`ValueError` (nothing changed) when a line before the last is not a row: the file is not a batch's
+    output, or was damaged, and truncating it there would lose every row after it."""
     if not jsonl.exists():
         return set()
     data = jsonl.read_bytes()
     done: set[str] = set()
     good = 0
-    pos = 0
-    for raw in data.splitlines(keepends=True):
-        pos += len(raw)
-        if not raw.endswith(b"\n"):
-            break
+    lines = data.splitlines(keepends=True)
+    for number, raw in enumerate(lines, 1):
         try:
-            row = json.loads(raw)
+            row = json.loads(raw) if raw.endswith(b"\n") else None
         except ValueError:
-            break
-        if isinstance(row, dict) and isinstance(row.get("source"), str):
-            done.add(row["source"])
-        good = pos
+            row = None
+        if not (isinstance(row, dict) and isinstance(row.get("source"), str)):
+            if number < len(lines):
+                raise ValueError(
+                    f"{display_name(str(jsonl))}: line {number} is not a docverify batch row, so the file cannot be "
+                    "resumed (it was left as it is); write to a new file, or drop --resume to overwrite it"
+                )
+            break  # the last line, cut short by an interrupted run
+        done.add(row["source"])
+        good += len(raw)
     if good < len(data):
         with jsonl.open("r+b") as fh:
             fh.truncate(good)

@@ -11,6 +11,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import signal
 import sys
 import time
@@ -316,9 +317,9 @@ def check_command(
     verifier = Verifier(ocr=engine, config=config)
     console = Console(highlight=False, soft_wrap=True)
     codes: list[ExitCode] = []
-    many = len(images) > 1
-    if annotate_to and many:
-        Path(annotate_to).mkdir(parents=True, exist_ok=True)
+    targets = _annotation_targets(images, annotate_to) if annotate_to is not None else {}
+    if targets and len(set(targets.values())) > 1:
+        next(iter(targets.values())).parent.mkdir(parents=True, exist_ok=True)
     for path in images:
         row_written = False
         try:
@@ -329,9 +330,8 @@ def check_command(
             else:
                 print_report(report, console, mask_personal_data=mask)
             row_written = True
-            if annotate_to:
-                out = Path(annotate_to) / f"{Path(path).stem}.png" if many else Path(annotate_to)
-                write_png(out, annotate(image, report))
+            if path in targets:
+                write_png(targets[path], annotate(image, report))
         except DependencyError as exc:
             _fail(str(exc), ExitCode.ERROR, as_json=as_json)
         except DocverifyError as exc:
@@ -347,6 +347,57 @@ def check_command(
                 click.echo(json.dumps(_error_row(display_name(path), "internal", message), ensure_ascii=False))
             click.echo(f"docverify: error: {message}", err=True)
     sys.exit(int(worst(codes)))
+
+
+_SCHEDULER = re.compile(r"(tcp|tls|ucx|ws|wss)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?")
+
+
+def _scheduler_address(value: str | None) -> str | None:
+    """``--scheduler``: a dask.distributed address (``tcp://HOST:PORT``); anything else is a usage error at once
+    (the client would try to reach it for tens of seconds)."""
+    if value is not None and not _SCHEDULER.fullmatch(value.strip()):
+        raise click.BadParameter(f"{value!r} is not a scheduler address such as tcp://10.0.0.5:8786")
+    return value.strip() if value is not None else None
+
+
+def _annotation_targets(images: Sequence[str], target: str) -> dict[str, Path]:
+    """Where ``check --annotate`` writes each image's annotated PNG: ``target`` itself for one image (a path
+    ending in ``.png``), else one ``<stem>.png`` per image in the folder ``target`` (also for one image when
+    ``target`` is an existing folder), made unique where stems repeat. Raises :class:`click.UsageError`
+    before anything is checked for a target that cannot be written or would overwrite an input."""
+    if not target.strip():
+        raise click.UsageError("--annotate needs a PNG path or a folder")
+    folder = Path(target)
+    if len(images) == 1 and not folder.is_dir():
+        if folder.suffix.lower() != ".png":
+            raise click.UsageError(f"--annotate {target}: the annotated image is a PNG; give a path ending in .png")
+        out = {images[0]: folder}
+    else:
+        if folder.exists() and not folder.is_dir():
+            raise click.UsageError(f"--annotate {target}: for several images it must be a folder, not a file")
+        out, used = {}, set()
+        for path in images:
+            stem, n = Path(path).stem or "image", 1
+            name = f"{stem}.png"
+            while name.lower() in used:
+                n += 1
+                name = f"{stem}-{n}.png"
+            used.add(name.lower())
+            out[path] = folder / name
+    inputs = {_resolved(p) for p in images}
+    for dest in out.values():
+        if _resolved(str(dest)) in inputs:
+            raise click.UsageError(
+                f"--annotate would overwrite the input {dest}; write the annotated images somewhere else"
+            )
+    return out
+
+
+def _resolved(path: str) -> str:
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):  # a link loop
+        return path
 
 
 def _error_row(source: str, kind: str, message: str) -> dict[str, object]:
@@ -372,6 +423,7 @@ def _error_row(source: str, kind: str, message: str) -> dict[str, object]:
     "--scheduler",
     metavar="tcp://HOST:PORT",
     default=None,
+    callback=lambda _ctx, _param, value: _scheduler_address(value),
     help="Run on this dask.distributed cluster instead of local processes (pip install 'docverify[cluster]'). "
     "Its workers must see the same paths.",
 )
@@ -415,7 +467,8 @@ def batch_command(
     INPUTS are files, folders (searched recursively for JPEG, PNG, TIFF, BMP, WebP, GIF, HEIC/HEIF, AVIF,
     JPEG 2000 and PDF files) or quoted glob patterns. Every input gets exactly one row in OUT.jsonl, in
     the form of `docverify check --json` (an unreadable file gets an error row). Rows are written as they finish, so
-    an interrupted run leaves a valid file; run the same command with --resume to finish it.
+    an interrupted run leaves a valid file; run the same command with --resume to finish it. An argument that
+    names nothing (a missing path, a pattern without matches) is a usage error before any input is checked.
 
     \b
     Examples:
@@ -436,8 +489,17 @@ def batch_command(
     out_path = Path(jsonl)
     if report_to and Path(report_to).resolve() == out_path.resolve():
         raise click.UsageError("--report and --jsonl must be different files")
+    sources = {_resolved(item.path) for item in items}
+    for option, target in (("--jsonl", jsonl), ("--report", report_to)):
+        if target and _resolved(target) in sources:
+            raise click.UsageError(f"{option} {target} is one of the inputs; write the output somewhere else")
     try:
         done = batch.completed_sources(out_path) if resume else set()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        _fail(f"{jsonl}: cannot read ({exc.strerror or exc})", ExitCode.ERROR, as_json=False)
+    try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out = out_path.open("a" if resume else "w", encoding="utf-8")
     except OSError as exc:
@@ -485,7 +547,8 @@ def batch_command(
         written = sum(counts.values())
         err.print(
             f"docverify: interrupted: {written} of {len(todo)} rows written to {jsonl}; "
-            "run the same command with --resume to finish"
+            "run the same command with --resume to finish",
+            markup=False,
         )
         # The output file is closed and the workers are stopped. Leave at once: the process pool's own
         # exit handlers would wake a manager thread through a pipe the interrupted shutdown may have
@@ -583,7 +646,8 @@ def _print_summary(
         f"{checked} checked in {elapsed:.1f} s ({rate:.1f}/s)"
         + (f", {resumed} already done" if resumed else "")
         + f"; rows: {jsonl}"
-        + (f"; report: {report_to}" if report_to else "")
+        + (f"; report: {report_to}" if report_to else ""),
+        markup=False,
     )
 
 
@@ -600,6 +664,8 @@ def explain_command(code: str | None) -> None:
       docverify explain viz.mismatch.surname
       docverify explain
     """
+    from rich.markup import escape  # noqa: PLC0415
+
     from docverify.explain import CATALOGUE, NOT_CHECKED, explain  # noqa: PLC0415
 
     console = Console(highlight=False, soft_wrap=True)
@@ -612,7 +678,7 @@ def explain_command(code: str | None) -> None:
     if entry is None:
         click.echo(f"docverify: error: unknown finding code {code!r}; `docverify explain` lists them", err=True)
         sys.exit(int(ExitCode.USAGE))
-    console.print(f"[bold]{code}[/bold]: {entry.title}")
+    console.print(f"[bold]{escape(code)}[/bold]: {entry.title}")
     console.print(f"\n[bold]What it means[/bold]\n{entry.meaning}")
     console.print(f"\n[bold]How to confirm it[/bold]\n{entry.confirm}")
     console.print(f"\n[bold]What it cannot prove[/bold]\n{entry.cannot_prove}")

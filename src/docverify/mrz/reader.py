@@ -62,6 +62,9 @@ _INVISIBLE = dict.fromkeys(
 )
 """Byte-order mark, zero-width characters, soft hyphens and bidirectional marks (as pasted from a
 right-to-left page): invisible, never part of an MRZ."""
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half a UTF-16 pair, or a byte that was not UTF-8 (Python decodes command-line bytes to these): not text.
+Each is read as U+FFFD, so that it is reported as an illegal character and every output stays valid UTF-8."""
 _SHAPES = sorted({(lay.line_count, lay.line_length) for lay in LAYOUTS.values()})
 
 
@@ -96,7 +99,7 @@ def split_text(text: str | Sequence[str], *, max_chars: int = MAX_TEXT_CHARS) ->
         if part and CLEAN_LINE.fullmatch(part):  # the common case: one clean line per item
             lines.append(part)
             continue
-        for raw in part.splitlines():
+        for raw in _LONE_SURROGATE.sub("\ufffd", part).splitlines():
             visible = raw.translate(_INVISIBLE)
             stripped = visible.strip()
             if not stripped:

@@ -88,8 +88,8 @@ def mrz_renderable(result: MRZResult, *, mask_personal_data: bool = False) -> Gr
         *((k.replace("_", " ").capitalize(), v) for k, v in f.extra),
     ]
     for name, value in rows:
-        if value is not None:
-            fields.add_row(name, hide(value) if value else "—")
+        if value is not None:  # Text, not str: a cell's string would be read as rich markup ('[/]' in a name)
+            fields.add_row(name, Text(hide(value) if value else "—"))
 
     checks = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     checks.add_column("Check digit")
@@ -99,8 +99,8 @@ def mrz_renderable(result: MRZResult, *, mask_personal_data: bool = False) -> Gr
     for c in result.check_digits:
         checks.add_row(
             label(c.name).capitalize(),
-            digit(c.printed),
-            digit(c.computed),
+            Text(digit(c.printed)),
+            Text(digit(c.computed)),
             Text("ok", style="green") if c.ok else Text("MISMATCH", style="bold red"),
         )
 
