@@ -1020,6 +1020,21 @@ def test_write_failure_on_stdout_is_reported() -> None:
     assert proc.returncode == ExitCode.ERROR
 
 
+def test_a_closed_standard_output_is_an_error_not_a_verdict() -> None:
+    """Started with standard output closed (`>&-`), every answer would be lost while the exit code said
+    `pass`: docverify says so on stderr and exits 5 instead."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "docverify", "mrz", "--reference-date", BEFORE_EXPIRY, *ICAO],
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: os.close(1),  # the child closes its own standard output before it starts
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == ExitCode.ERROR
+    assert b"standard output is closed" in proc.stderr and b"Traceback" not in proc.stderr
+
+
 def test_birth_century_before_2000() -> None:
     _, doc = mrz_json("--reference-date", "1970-01-01", *ICAO)
     assert doc["fields"]["birth_date"] == "1874-08-12"

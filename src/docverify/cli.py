@@ -410,7 +410,12 @@ def _error_row(source: str, kind: str, message: str) -> dict[str, object]:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--jsonl", "jsonl", metavar="OUT.jsonl", required=True, help="Write one JSON row per input here.")
 @click.option(
-    "--report", "report_to", metavar="OUT.html", default=None, help="Also write a self-contained HTML report."
+    "--report",
+    "report_to",
+    metavar="OUT.html",
+    default=None,
+    help="Also write a self-contained HTML report; its images (the documents themselves, even with "
+    "--mask-personal-data) are kept in OUT.jsonl.evidence/ for --resume: delete it when done.",
 )
 @click.option(
     "--workers",
@@ -687,6 +692,8 @@ def explain_command(code: str | None) -> None:
 
 def run() -> None:
     """Console-script entry point: :func:`main`, plus a clean exit when output cannot be written."""
+    if sys.stdout is None:  # started with standard output closed (`>&-`): every answer would be lost
+        _cannot_write("standard output is closed")
     try:
         main(prog_name="docverify")
     except SystemExit as exc:
