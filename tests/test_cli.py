@@ -1035,6 +1035,21 @@ def test_a_closed_standard_output_is_an_error_not_a_verdict() -> None:
     assert b"standard output is closed" in proc.stderr and b"Traceback" not in proc.stderr
 
 
+def test_empty_names_and_binary_files_get_clear_messages(tmp_path: Path) -> None:
+    """An empty file name, an empty output name and an image given to `mrz --file` each get a message that
+    says so (they said ' does not exist', 'cannot write (Is a directory)', 'too large for MRZ text')."""
+    result = invoke(["check", ""])
+    assert result.exit_code == ExitCode.UNREADABLE and "empty file name" in result.stderr
+    result = invoke(["batch", str(REPO / "samples" / "images" / "td3_flatbed.jpg"), "--jsonl", ""])
+    assert result.exit_code == ExitCode.USAGE and "--jsonl needs a file name" in result.output
+    result = mrz("--file", str(REPO / "samples" / "images" / "td3_flatbed.jpg"))
+    assert result.exit_code == ExitCode.UNREADABLE and "not a text file" in result.stderr
+    utf16 = tmp_path / "mrz.txt"
+    utf16.write_bytes("\n".join(ICAO).encode("utf-16"))
+    result = mrz("--file", str(utf16))
+    assert result.exit_code == ExitCode.UNREADABLE and "not UTF-8 text" in result.stderr
+
+
 def test_birth_century_before_2000() -> None:
     _, doc = mrz_json("--reference-date", "1970-01-01", *ICAO)
     assert doc["fields"]["birth_date"] == "1874-08-12"

@@ -134,6 +134,8 @@ def _read_file(path: str, limit: int) -> str:
         raise InputError(f"{path}: is a directory, not a text file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if b"\0" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):  # binary (UTF-16: below)
+        raise InputError(f"{path}: not a text file (binary data); `docverify check` reads images")
     if len(data) > limit * 4:
         raise InputError(f"{path}: too large for MRZ text (limit {limit:,} characters)")
     try:
@@ -491,6 +493,9 @@ def batch_command(
         items = batch.find_inputs(inputs)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    for option, target in (("--jsonl", jsonl), ("--report", report_to)):
+        if target is not None and not target.strip():
+            raise click.UsageError(f"{option} needs a file name")
     out_path = Path(jsonl)
     if report_to and Path(report_to).resolve() == out_path.resolve():
         raise click.UsageError("--report and --jsonl must be different files")

@@ -169,6 +169,8 @@ _OPEN_FLAGS: Final = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O
 
 def _read_file(path: str, display: str, limits: Limits) -> bytes:
     """The content of the regular file at ``path``, at most ``limits.max_bytes`` of it, or an InputError."""
+    if not path:
+        raise InputError("an empty file name was given")
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
