@@ -497,7 +497,7 @@ def batch_command(
         if target is not None and not target.strip():
             raise click.UsageError(f"{option} needs a file name")
     out_path = Path(jsonl)
-    if report_to and Path(report_to).resolve() == out_path.resolve():
+    if report_to and _resolved(report_to) == _resolved(jsonl):
         raise click.UsageError("--report and --jsonl must be different files")
     sources = {_resolved(item.path) for item in items}
     for option, target in (("--jsonl", jsonl), ("--report", report_to)):

@@ -254,7 +254,7 @@ def _sniff(data: bytes) -> str | None:
     if brands & _AVIF_BRANDS:
         return _AVIF
     if brands & _HEIF_BRANDS:
-        return _AVIF if _heif_header(data).codecs == {b"av1C"} else _HEIF
+        return _HEIF
     if b"%PDF-" in data[:_PDF_HEADER_WINDOW]:
         return _PDF
     return None
@@ -295,7 +295,11 @@ def _load_data(data: bytes, display: str, limits: Limits) -> tuple[Page, ...]:
     if fmt == _PDF:
         return _load_pdf(data, display, limits)
     if fmt == _HEIF:
-        return _load_heif_isolated(data, display, limits)
+        header = _heif_header(data)
+        if header.codecs == {b"av1C"}:  # AV1 under the generic HEIF brands alone (mif1, miaf): an AVIF,
+            data = data[:8] + b"avif" + data[12:]  # shown with the brand libavif requires to read it
+            return _load_raster(data, _AVIF, display, limits, header)
+        return _load_heif_isolated(data, display, limits, header)
     return _load_raster(data, fmt, display, limits)
 
 
@@ -357,12 +361,12 @@ space capped at four times the largest allowed image plus 1 GiB. It reads the fi
 length, a JSON header and the decoded pixels in the image's own mode."""
 
 
-def _load_heif_isolated(data: bytes, display: str, limits: Limits) -> tuple[Page, ...]:
+def _load_heif_isolated(data: bytes, display: str, limits: Limits, header: _HeifHeader) -> tuple[Page, ...]:
     """Decode a HEIF file in a child process, so that a crash of libheif or of its Python binding on a
     malformed file (fuzzing found a segmentation fault in pi-heif's metadata reading) ends that process,
     not this one: the caller gets an :class:`InputError`. Costs a Python start (about 0.1 s) and one copy
-    of the pixels through a pipe; the limits, messages and colour conversion stay on this side."""
-    header = _heif_header(data)
+    of the pixels through a pipe; the limits, messages and colour conversion stay on this side. ``header``:
+    the file's :func:`_heif_header`."""
     _check_bmff_sizes(header, _HEIF, display, limits)
     if not sys.executable:
         raise DependencyError("cannot decode HEIC/HEIF images: no Python interpreter to start (sys.executable)")
@@ -493,11 +497,12 @@ _TRANSPOSE: Final = {
 _EXIF_ORIENTATION: Final = 0x0112
 
 
-def _load_raster(data: bytes, fmt: str, display: str, limits: Limits) -> tuple[Page, ...]:
+def _load_raster(
+    data: bytes, fmt: str, display: str, limits: Limits, header: _HeifHeader | None = None
+) -> tuple[Page, ...]:
+    """Decode a raster image with Pillow. ``header``: an AVIF file's :func:`_heif_header`, when already parsed."""
     if fmt == _AVIF:
-        _check_bmff_sizes(_heif_header(data), fmt, display, limits)
-        if not _ftyp_brands(data) & _AVIF_BRANDS:  # AV1 images under the generic HEIF brands alone
-            data = data[:8] + b"avif" + data[12:]  # libavif reads only files that name an AVIF brand
+        _check_bmff_sizes(header or _heif_header(data), fmt, display, limits)
     cls = _raster_class(fmt)
     errors = _AVIF_ERRORS if fmt == _AVIF else _PIL_ERRORS
     try:
