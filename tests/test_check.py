@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -45,6 +46,77 @@ def test_check_reads_the_bundled_passport_sample() -> None:
     )
     assert {"load", "mrz", "total"} <= set(doc["timings_ms"])
     assert code == (ExitCode.OK if doc["verdict"] == "pass" else ExitCode.REVIEW)
+
+
+def test_check_reads_an_image_piped_to_standard_input(tmp_path: Path) -> None:
+    """`docverify check -` judges the bytes on standard input as it would the file; '-' at most once, never from
+    a terminal; an empty or oversized input is an unreadable one (exit 3, an error row)."""
+    data = TD3.read_bytes()
+    piped = CliRunner().invoke(main, ["check", "--json", "--reference-date", "2026-01-01", "-"], input=data)
+    _, from_file, _ = run("check", "--json", "--reference-date", "2026-01-01", str(TD3))
+    doc, expected = json.loads(piped.stdout), json.loads(from_file)
+    assert doc["source"] == "stdin"
+    assert doc["mrz"] == expected["mrz"] and doc["verdict"] == expected["verdict"]
+    assert piped.exit_code == (ExitCode.OK if doc["verdict"] == "pass" else ExitCode.REVIEW)
+    out = tmp_path / "evidence"
+    both = CliRunner().invoke(main, ["check", "--annotate", str(out), "-", str(TD3)], input=data)
+    assert both.exit_code in (ExitCode.OK, ExitCode.REVIEW) and both.stdout.count("Not checked") == 2
+    assert sorted(p.name for p in out.iterdir()) == ["stdin.png", "td3_flatbed.png"]
+    empty = CliRunner().invoke(main, ["check", "--json", "-"], input=b"")
+    assert empty.exit_code == ExitCode.UNREADABLE
+    assert json.loads(empty.stdout)["source"] == "stdin" and "empty" in json.loads(empty.stdout)["error"]["message"]
+    huge = CliRunner().invoke(main, ["check", "--json", "-"], input=b"\xff\xd8" + bytes(60 * 2**20))
+    assert huge.exit_code == ExitCode.UNREADABLE and "stdin is over the limit" in huge.stderr
+    twice = CliRunner().invoke(main, ["check", "-", "-"], input=data)
+    assert twice.exit_code == ExitCode.USAGE and "once" in twice.stderr
+
+
+def test_a_multipage_file_is_named_alike_by_check_and_batch(tmp_path: Path) -> None:
+    """A document on the second page of a TIFF: ``source`` is the file's name in `check --json` and in `batch`
+    alike (the page judged is in ``page``), and the readable output says which page."""
+    from PIL import Image
+
+    doc = Image.open(TD3).convert("RGB")
+    tiff = tmp_path / "scan.tif"
+    Image.new("RGB", doc.size, "white").save(tiff, save_all=True, append_images=[doc], compression="tiff_deflate")
+    _, out, _ = run("check", "--json", "--reference-date", "2026-01-01", str(tiff))
+    row = json.loads(out)
+    assert (row["source"], row["page"], row["pages_total"]) == (str(tiff), 1, 2)
+    assert row["mrz"]["lines"] == TRUTH["td3_flatbed.jpg"]["mrz_lines"]
+    _, text, _ = run("check", "--reference-date", "2026-01-01", str(tiff))
+    assert f"{tiff}, page 2 of 2" in text
+    rows = tmp_path / "rows.jsonl"
+    run("batch", str(tiff), "--jsonl", str(rows), "--workers", "1", "--no-progress", "--reference-date", "2026-01-01")
+    batch_row = json.loads(rows.read_text())
+    assert (batch_row["source"], batch_row["page"]) == (row["source"], row["page"])
+
+
+@pytest.mark.parametrize("orientation", [2, 5])
+def test_a_mirrored_image_is_read_flipped_back(orientation: int) -> None:
+    """A file whose EXIF orientation mirrors it (2: left–right; 5: transposed) shows the MRZ backwards: it is read
+    from the image flipped back, says so (info), and its boxes lie where the MRZ is in the image as given —
+    the mirror image of where they lie on the upright file. The MRZ-only check reads it the same."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    Image.open(TD3).save(buf, "JPEG", quality=92, exif=exif.tobytes())
+    ref = dt.date(2026, 1, 1)
+    upright = Verifier(config=VerifierConfig(reference_date=ref)).verify(TD3)
+    assert "image.mirrored" not in {f.code for f in upright.findings}
+    for config in (VerifierConfig(reference_date=ref), VerifierConfig(reference_date=ref, mrz_only=True)):
+        report = Verifier(config=config).verify(buf.getvalue(), name="mirrored.jpg")
+        assert report.mrz is not None and report.mrz.valid
+        assert list(report.mrz.lines) == TRUTH["td3_flatbed.jpg"]["mrz_lines"]
+        assert report.verdict is upright.verdict
+        assert "image.mirrored" in {f.code for f in report.findings}
+        w, h = report.image_size
+        if orientation == 2:  # the same picture mirrored: x ↦ w − x
+            expected = np.array([(w - x, y) for x, y in upright.mrz_polygon])
+        else:  # transposed: (x, y) ↦ (y, x)
+            expected = np.array([(y, x) for x, y in upright.mrz_polygon])
+        assert np.abs(np.array(report.mrz_polygon) - expected).max() < 0.02 * max(w, h)
 
 
 def test_check_text_output_and_annotation(tmp_path: Path) -> None:

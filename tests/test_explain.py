@@ -12,13 +12,14 @@ from click.testing import CliRunner
 
 from docverify import MRZFormat, MRZFormatError, read_mrz
 from docverify.cli import main
-from docverify.explain import CATALOGUE, Explanation, explain
+from docverify.explain import CATALOGUE, VIZ_FIELDS, Explanation, explain, known_codes
 from docverify.mrz.generate import build_mrz, random_mrz_data
 
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "mrz-vectors" / "mrz_vectors.json"
 PIPELINE_CODES = [
     "image.mrz.not_found",
     "image.mrz.cut_off",
+    "image.mirrored",
     "mrz.read.unreliable",
     "image.time_limit",
     "viz.not_compared",
@@ -65,6 +66,22 @@ def test_every_emitted_code_is_explained() -> None:
     assert explain("no.such.code") is None
     assert _entry("print.reprint.not_assessed").title != _entry("print.reprint").title
     assert _entry("portrait.substitution.not_assessed").title != _entry("portrait.substitution").title
+
+
+def test_only_emitted_codes_are_explained() -> None:
+    """A code that matches a pattern but that docverify never emits is unknown, not explained by analogy."""
+    from docverify.viz import CHECKED_FIELDS
+
+    assert VIZ_FIELDS == CHECKED_FIELDS
+    assert emitted_codes() | set(PIPELINE_CODES) <= known_codes()
+    for made_up in ("mrz.date.[/x]", "mrz.date.foo", "viz.mismatch.bogus", "mrz.check_digit.name", "print.mrz.x"):
+        assert explain(made_up) is None, made_up
+    for real in ("mrz.date.expiry_date.invalid", "mrz.field.optional_data_2.charset", "mrz.name.surname.empty"):
+        assert explain(real) is not None, real
+    assert explain("mrz.check_digit.optional_data.unused") is not None
+    assert explain("mrz.check_digit.composite.unused") is None  # the composite is never '<'
+    answer = CliRunner().invoke(main, ["explain", "mrz.date.[/x]"])
+    assert answer.exit_code == 2 and "unknown finding code" in answer.stderr
 
 
 def _entry(code: str) -> Explanation:

@@ -306,6 +306,10 @@ MODES = [
     ("CMYK", lambda: Image.new("CMYK", (4, 4), (0, 255, 255, 0)), "TIFF", (1, 1), RED),
     ("I;16", lambda: Image.fromarray(np.full((4, 4), 25700, np.uint16)), "PNG", (1, 1), (100, 100, 100)),
     ("I;16 max", lambda: Image.fromarray(np.full((4, 4), 65535, np.uint16)), "PNG", (1, 1), (255, 255, 255)),
+    ("F 0-1", lambda: Image.fromarray(np.full((4, 4), 100 / 255, np.float32)), "TIFF", (1, 1), (100, 100, 100)),
+    ("F 0-255", lambda: Image.fromarray(np.full((4, 4), 100.0, np.float32)), "TIFF", (1, 1), (100, 100, 100)),
+    ("F 0-65535", lambda: Image.fromarray(np.full((4, 4), 25700.0, np.float32)), "TIFF", (1, 1), (100, 100, 100)),
+    ("F NaN", lambda: Image.fromarray(np.full((4, 4), np.nan, np.float32)), "TIFF", (1, 1), (0, 0, 0)),
     ("1", lambda: Image.new("1", (4, 4), 1), "PNG", (1, 1), (255, 255, 255)),
     ("1 black", lambda: Image.new("1", (4, 4), 0), "BMP", (1, 1), (0, 0, 0)),
 ]

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -261,7 +262,8 @@ def test_openapi_describes_both_request_bodies(server: Subprocess) -> None:
         "mrz_only",
     }
     assert {"200", "413", "422", "503", "504"} <= set(check["responses"])
-    assert {"text/plain", "application/json"} <= set(spec["paths"]["/v1/mrz"]["post"]["requestBody"]["content"])
+    mrz_content = set(spec["paths"]["/v1/mrz"]["post"]["requestBody"]["content"])
+    assert {"text/plain", "application/json", "multipart/form-data", "application/x-www-form-urlencoded"} <= mrz_content
 
 
 def test_check_multipart_and_raw_give_the_report_of_verify(server: Subprocess) -> None:
@@ -335,6 +337,59 @@ def test_mrz_text_json_and_malformed(server: Subprocess) -> None:
         bad = call(server.port, "POST", "/v1/mrz", body, headers)
         assert bad.status == 422, body
         assert bad.json()["error"]["kind"] == "input" and bad.json()["schema_version"] == "1.0"
+
+
+def _form_part(disposition: str, data: bytes, boundary: str = "docverify-test-boundary-4d1c") -> bytes:
+    return f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + data + b"\r\n"
+
+
+def test_mrz_as_a_form(server: Subprocess) -> None:
+    """A form posts the MRZ as the field ``text`` (URL-encoded or multipart) or as a text file ``file``; what is
+    judged is the field, not the form's framing."""
+    ref = dt.date(2024, 1, 1)
+    expected = docverify.read_mrz(MRZ_TEXT, reference_date=ref).to_dict()
+    url = "/v1/mrz?reference_date=2024-01-01"
+    urlencoded = {**AUTH, "Content-Type": "application/x-www-form-urlencoded"}
+    answer = call(server.port, "POST", url, urllib.parse.urlencode({"text": MRZ_TEXT}).encode(), urlencoded)
+    assert answer.status == 200 and answer.json() == expected
+    plain = call(server.port, "POST", url, MRZ_TEXT.encode(), urlencoded)  # `curl -d @mrz.txt`: the text itself
+    assert plain.status == 200 and plain.json() == expected
+    other = call(server.port, "POST", url, b"lines=P%3CUTO", urlencoded)
+    assert other.status == 422 and "'text'" in other.json()["error"]["message"]
+    boundary = "docverify-test-boundary-4d1c"
+    form = {**AUTH, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    end = f"--{boundary}--\r\n".encode()
+    for disposition in ('form-data; name="text"', 'form-data; name="file"; filename="mrz.txt"'):
+        body = _form_part('form-data; name="note"', b"ignored") + _form_part(disposition, MRZ_TEXT.encode()) + end
+        answer = call(server.port, "POST", url, body, form)
+        assert answer.status == 200 and answer.json() == expected, disposition
+    twice = _form_part('form-data; name="text"', b"A") + _form_part('form-data; name="file"', b"B") + end
+    for body, words in ((twice, "more than one"), (_form_part('form-data; name="mrz"', b"A") + end, "no field")):
+        answer = call(server.port, "POST", url, body, form)
+        assert answer.status == 422 and words in answer.json()["error"]["message"]
+
+
+def test_upload_file_names_as_clients_send_them(server: Subprocess) -> None:
+    """The report's ``source`` is the name the user gave the file: browsers, httpx and urllib3 send ``"`` as
+    ``%22``, curl as ``\\"``; older clients send a non-ASCII name as RFC 5987's ``filename*``."""
+    data = TD3.read_bytes()
+    boundary = "docverify-test-boundary-4d1c"
+    form = {**AUTH, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    end = f"--{boundary}--\r\n".encode()
+    for disposition, name in (
+        ('form-data; name="file"; filename="say %22cheese%22.jpg"', 'say "cheese".jpg'),
+        ('form-data; name="file"; filename="say \\"cheese\\".jpg"', 'say "cheese".jpg'),
+        ("form-data; name=\"file\"; filename*=UTF-8''P%C3%A9rez%20Ca%C3%B1o.jpg", "Pérez Caño.jpg"),
+        ('form-data; name="file"; filename="Pérez.jpg"', "Pérez.jpg"),
+        ('form-data; name="file"', "upload"),
+    ):
+        body = _form_part(disposition, data) + end
+        answer = call(server.port, "POST", f"/v1/check?reference_date={REF}&mrz_only=true", body, form)
+        assert answer.status == 200, (disposition, answer.body)
+        assert answer.json()["source"] == name, disposition
+    long_name = _form_part(f'form-data; name="file"; filename="{"x" * 5000}.jpg"', data) + end
+    answer = call(server.port, "POST", "/v1/check", long_name, form)
+    assert answer.status == 422 and "header line is longer than" in answer.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(

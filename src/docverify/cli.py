@@ -17,14 +17,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, Final, NoReturn
 
 import click
 from rich.console import Console
 
 from docverify._version import __version__
 from docverify.config import usable_cores
-from docverify.errors import DependencyError, DocverifyError, InputError
+from docverify.errors import DependencyError, DocverifyError, InputError, InputTooLargeError
 from docverify.exitcodes import ExitCode, worst
 from docverify.mrz.reader import MAX_TEXT_CHARS, read_mrz
 from docverify.render.text import print_mrz, print_report
@@ -294,20 +294,21 @@ def check_command(
 ) -> None:
     """Check document images: find and read the MRZ at any rotation, validate it, give a verdict.
 
-    IMAGES are JPEG, PNG, TIFF, BMP, WebP, GIF, HEIC/HEIF, AVIF, JPEG 2000 or PDF files. Each gives one
-    result: for a PDF or multi-page TIFF, the first page on which an MRZ is read is judged.
+    IMAGES are JPEG, PNG, TIFF, BMP, WebP, GIF, HEIC/HEIF, AVIF, JPEG 2000 or PDF files; `-` reads one
+    from standard input (named `stdin`). Each gives one result: for a PDF or multi-page TIFF, the first page
+    on which an MRZ is read is judged.
 
     \b
     Examples:
       docverify check samples/images/td3_flatbed.jpg
+      scanimage --format=png | docverify check -
       docverify check --json --reference-date 2026-01-01 scan1.jpg scan2.pdf > results.jsonl
       docverify check --annotate evidence.png passport.jpg
 
     Exit codes (the worst image wins): 0 pass, 1 review, 3 no MRZ read / unreadable file, 4 fail,
     5 docverify could not run (e.g. tesseract missing).
     """
-    from docverify.io import display_name  # noqa: PLC0415 - keeps `docverify mrz` light
-    from docverify.mrz.recognizer import MRZRecognizer  # noqa: PLC0415
+    from docverify.mrz.recognizer import MRZRecognizer  # noqa: PLC0415 - keeps `docverify mrz` light
     from docverify.ocr import TesseractBackend  # noqa: PLC0415
     from docverify.pipeline import Verifier, VerifierConfig  # noqa: PLC0415
     from docverify.render.annotate import annotate, write_png  # noqa: PLC0415
@@ -319,13 +320,20 @@ def check_command(
     verifier = Verifier(ocr=engine, config=config)
     console = Console(highlight=False, soft_wrap=True)
     codes: list[ExitCode] = []
+    if images.count(STDIN) > 1:
+        raise click.UsageError("'-' (the image on standard input) may be given once")
+    if STDIN in images and sys.stdin is not None and sys.stdin.isatty():
+        raise click.UsageError("'-' reads the image from standard input, which is a terminal; pipe the image in")
     targets = _annotation_targets(images, annotate_to) if annotate_to is not None else {}
     if targets and len(set(targets.values())) > 1:
         next(iter(targets.values())).parent.mkdir(parents=True, exist_ok=True)
     for path in images:
         row_written = False
         try:
-            report, image = verifier.verify_with_image(path)
+            if path == STDIN:
+                report, image = verifier.verify_with_image(_stdin_bytes(config.limits.max_bytes), name="stdin")
+            else:
+                report, image = verifier.verify_with_image(path)
             codes.append(report_exit_code(report))
             if as_json:
                 click.echo(json.dumps(report.to_dict(mask_personal_data=mask), ensure_ascii=False))
@@ -339,16 +347,38 @@ def check_command(
         except DocverifyError as exc:
             codes.append(ExitCode.UNREADABLE)
             if as_json:
-                click.echo(json.dumps(_error_row(display_name(path), "input", str(exc)), ensure_ascii=False))
+                click.echo(json.dumps(_error_row(_shown(path), "input", str(exc)), ensure_ascii=False))
             click.echo(f"docverify: error: {exc}", err=True)
         except Exception as exc:
             log.debug("internal error", exc_info=True)
             codes.append(ExitCode.ERROR)
-            message = f"{display_name(path)}: internal error ({type(exc).__name__}); please report it"
+            message = f"{_shown(path)}: internal error ({type(exc).__name__}); please report it"
             if as_json and not row_written:  # every input gets exactly one row
-                click.echo(json.dumps(_error_row(display_name(path), "internal", message), ensure_ascii=False))
+                click.echo(json.dumps(_error_row(_shown(path), "internal", message), ensure_ascii=False))
             click.echo(f"docverify: error: {message}", err=True)
     sys.exit(int(worst(codes)))
+
+
+STDIN: Final = "-"
+"""``check``'s name for the image on standard input (a file called ``-`` is ``./-``)."""
+
+
+def _shown(path: str) -> str:
+    """How an input of ``check`` is named in messages and rows."""
+    from docverify.io import display_name  # noqa: PLC0415
+
+    return "stdin" if path == STDIN else display_name(path)
+
+
+def _stdin_bytes(limit: int) -> bytes:
+    """The image on standard input: at most ``limit`` + 1 bytes are read (one more than allowed, so that the
+    loader refuses an oversized image instead of docverify reading it all)."""
+    if sys.stdin is None:
+        raise InputError("stdin: standard input is closed")
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise InputTooLargeError(f"stdin is over the limit of {limit / 2**20:.1f} MiB")
+    return data
 
 
 _SCHEDULER = re.compile(r"(tcp|tls|ucx|ws|wss)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?")
@@ -379,14 +409,14 @@ def _annotation_targets(images: Sequence[str], target: str) -> dict[str, Path]:
             raise click.UsageError(f"--annotate {target}: for several images it must be a folder, not a file")
         out, used = {}, set()
         for path in images:
-            stem, n = Path(path).stem or "image", 1
+            stem, n = "stdin" if path == STDIN else Path(path).stem or "image", 1
             name = f"{stem}.png"
             while name.lower() in used:
                 n += 1
                 name = f"{stem}-{n}.png"
             used.add(name.lower())
             out[path] = folder / name
-    inputs = {_resolved(p) for p in images}
+    inputs = {_resolved(p) for p in images if p != STDIN}
     for dest in out.values():
         if _resolved(str(dest)) in inputs:
             raise click.UsageError(

@@ -1,7 +1,8 @@
 """What each finding code means, how a document examiner confirms it, and what it cannot prove.
 
 Codes are matched by pattern (``*`` stands for any text, e.g. the field name in
-``mrz.check_digit.birth_date``). :func:`explain` is what ``docverify explain CODE`` prints.
+``mrz.check_digit.birth_date``), and only codes docverify emits (:func:`known_codes`) are explained.
+:func:`explain` is what ``docverify explain CODE`` prints.
 
 >>> explain("mrz.check_digit.birth_date").title
 'A check digit does not match its data'
@@ -10,7 +11,10 @@ Codes are matched by pattern (``*`` stands for any text, e.g. the field name in
 from __future__ import annotations
 
 import fnmatch
+import functools
 from dataclasses import dataclass
+
+from docverify.mrz.spec import LAYOUTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +336,15 @@ CATALOGUE: tuple[Explanation, ...] = (
         "also gets it: judge it on a retaken image.",
     ),
     Explanation(
+        "image.mirrored",
+        "The image is mirrored left to right",
+        "The MRZ read as nonsense as given and as a valid MRZ once the image was flipped: a camera that mirrors "
+        "its picture (many webcams and front cameras do) or a file whose orientation tag mirrors it.",
+        "Look at the image: the printing reads backwards. Set the camera not to mirror its picture.",
+        "It says nothing about the document; the checks ran on the image flipped back. A document seen through "
+        "its back (a transparency) would also look mirrored.",
+    ),
+    Explanation(
         "image.time_limit",
         "The time limit was reached",
         "The search for the MRZ stopped at Limits.max_seconds before a valid reading was found.",
@@ -347,12 +360,89 @@ NOT_CHECKED = (
 )
 
 
+_FIXED_CODES: tuple[str, ...] = (
+    "image.mrz.cut_off",
+    "image.mirrored",
+    "image.mrz.not_found",
+    "image.time_limit",
+    "mrz.charset.illegal",
+    "mrz.date.birth_date.unknown_parts",
+    "mrz.date.issue_date.invalid",
+    "mrz.document_code.crew_member",
+    "mrz.document_code.invalid",
+    "mrz.document_code.td2_passport",
+    "mrz.document_code.unusual",
+    "mrz.document_number.long",
+    "mrz.document_number.long_syntax",
+    "mrz.input.extra_lines",
+    "mrz.input.length_repaired",
+    "mrz.input.whitespace",
+    "mrz.name.no_primary_identifier",
+    "mrz.name.syntax",
+    "mrz.name.truncated",
+    "mrz.read.low_confidence",
+    "mrz.read.unreliable",
+    "mrz.repair.ambiguous",
+    "mrz.repair.corrected",
+    "mrz.sex.invalid",
+    "mrz.sex.x",
+    "mrz.specimen",
+    "mrz.validity.birth_in_future",
+    "mrz.validity.expired",
+    "mrz.validity.expiry_before_birth",
+    "mrz.validity.expiry_implausible",
+    "mrz.validity.implausible_age",
+    "mrz.validity.not_yet_valid",
+    "portrait.substitution",
+    "portrait.substitution.not_assessed",
+    "print.mrz.cloned",
+    "print.mrz.erased",
+    "print.mrz.font",
+    "print.mrz.line_spacing",
+    "print.mrz.not_assessed",
+    "print.mrz.pitch",
+    "print.mrz.baseline",
+    "print.mrz.tilt",
+    "print.reprint",
+    "print.reprint.not_assessed",
+    "viz.not_compared",
+)
+VIZ_FIELDS: tuple[str, ...] = ("surname", "given_names", "document_number", "birth_date", "expiry_date")
+"""The fields the visual-zone cross-check compares (``viz.CHECKED_FIELDS``; not imported: it needs OpenCV)."""
+
+
+@functools.cache
+def known_codes() -> frozenset[str]:
+    """Every finding code docverify can emit: the fixed ones and those named after a layout's fields,
+    check digits, issuer deviations or the visual zone's fields."""
+    from docverify.mrz.validate import deviations  # noqa: PLC0415  (only when a code is looked up)
+
+    codes = set(_FIXED_CODES)
+    for layout in LAYOUTS.values():
+        for f in layout.fields:
+            codes |= {f"mrz.field.{f.name}.charset", f"mrz.field.{f.name}.filler"}
+        for c in layout.checks:
+            codes.add(f"mrz.check_digit.{c.name}")
+            if c.filler_allowed:
+                codes.add(f"mrz.check_digit.{c.name}.unused")
+    for state in ("issuing_state", "nationality"):
+        codes |= {f"mrz.country.{state}.{what}" for what in ("unknown", "icao_code", "deprecated")}
+    codes |= {f"mrz.date.{name}.invalid" for name in ("birth_date", "expiry_date")}
+    codes |= {f"mrz.name.{name}.empty" for name in ("name", "surname")}
+    codes |= {f"mrz.deviation.{dev.id}" for dev in deviations()}
+    codes |= {f"viz.mismatch.{name}" for name in VIZ_FIELDS}
+    return frozenset(codes)
+
+
 def explain(code: str) -> Explanation | None:
-    """The catalogue entry for ``code`` (the first pattern that matches, most specific first), or None."""
+    """The catalogue entry for ``code`` (the first pattern that matches, most specific first), or None
+    when docverify never emits ``code``."""
+    if code not in known_codes():
+        return None
     for entry in CATALOGUE:
         if fnmatch.fnmatchcase(code, entry.pattern):
             return entry
     return None
 
 
-__all__ = ["CATALOGUE", "NOT_CHECKED", "Explanation", "explain"]
+__all__ = ["CATALOGUE", "NOT_CHECKED", "VIZ_FIELDS", "Explanation", "explain", "known_codes"]

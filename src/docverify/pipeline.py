@@ -29,7 +29,7 @@ from docverify.config import Limits
 from docverify.errors import DependencyError
 from docverify.io import Page, load_pages
 from docverify.mrz.conformity import check_print
-from docverify.mrz.image import ImageReading, scan_image
+from docverify.mrz.image import ImageReading, ImageScan, scan_image
 from docverify.mrz.locate import MRZLine
 from docverify.mrz.recognizer import MRZRecognizer
 from docverify.mrz.repair import RepairConfig
@@ -51,6 +51,8 @@ from docverify.results import (
 from docverify.tamper import RegionScore, score_regions
 
 STAGE = "pipeline"
+MIRRORED = "image.mirrored"
+"""Finding code (info) of an image read left–right mirrored: its boxes are mapped back to the image as given."""
 EDGE_PITCHES = 0.5
 """A line whose text ends closer to the image's edge than this many character pitches may go on beyond it
 (ICAO 9303 leaves a margin around the MRZ; a crop to the MRZ alone usually keeps most of a character)."""
@@ -242,13 +244,14 @@ class Verifier:
         t0 = time.perf_counter()
         reference = self._config.reference_date or dt.date.today()
         limit = self._config.limits.max_seconds
-        scan = scan_image(
-            page.image,
-            self._ocr,
-            reference_date=reference,
-            config=self._config.repair,
-            deadline=time.monotonic() + limit if deadline is None else deadline,
-        )
+        until = time.monotonic() + limit if deadline is None else deadline
+        scan = scan_image(page.image, self._ocr, reference_date=reference, config=self._config.repair, deadline=until)
+        image, mirrored = page.image, False
+        if _maybe_mirrored(scan):
+            flipped = np.ascontiguousarray(page.image[:, ::-1])
+            again = scan_image(flipped, self._ocr, reference_date=reference, config=self._config.repair, deadline=until)
+            if again.reading is not None and again.reading.result.valid:
+                scan, image, mirrored = again, flipped, True
         reading = scan.reading
         t1 = time.perf_counter()
         findings: tuple[Finding, ...]
@@ -294,22 +297,24 @@ class Verifier:
                 t_stage = time.perf_counter()
                 frame = reading_frame(reading)
                 severity = Severity.WARNING if self._config.region_warnings else Severity.INFO
-                scores, region_findings = score_regions(page.image, frame, severity=severity)
+                scores, region_findings = score_regions(image, frame, severity=severity)
                 findings = (*findings, *region_findings)
                 regions_ms = (time.perf_counter() - t_stage) * 1000
             if "viz" in stages:
                 t_stage = time.perf_counter()
                 viz_findings = _viz_findings(
-                    page.image, reading, self._config.viz_reader, unreliable=any(f.code == UNRELIABLE for f in findings)
+                    image, reading, self._config.viz_reader, unreliable=any(f.code == UNRELIABLE for f in findings)
                 )
                 findings = (*findings, *_with_boxes(viz_findings, reading))
                 viz_ms = (time.perf_counter() - t_stage) * 1000
+        h, w = page.image.shape[:2]
+        if mirrored:  # the boxes back into the image as given
+            findings = (*(dataclasses.replace(f, box=_flip_x(f.box, w)) for f in findings), _mirrored_finding())
+            polygon = _flip_x(polygon, w)
         verdict = decide_verdict(mrz, findings)
         total = load_ms + (time.perf_counter() - t0) * 1000
-        h, w = page.image.shape[:2]
-        source = page.source if page.pages_total == 1 else f"{page.source}#page={page.index + 1}"
         return Report(
-            source=source,
+            source=page.source,
             page=page.index,
             verdict=verdict,
             score=tamper_score(findings, scores),
@@ -371,6 +376,31 @@ def _time_limit_finding(limit: float, *, read: bool) -> Finding:
 SHORTENED = "mrz.document_code.td2_passport"
 """A passport code in the 2 × 36 layout: what a 2 × 44 passport MRZ cut after 36 characters reads as (its
 check digits for the number and dates all lie within the first 28; the composite holds by chance)."""
+
+
+def _maybe_mirrored(scan: ImageScan) -> bool:
+    """Whether an image may show the MRZ mirrored (a camera that mirrors its frames, a wrong EXIF
+    orientation): a reading that is not valid and whose errors may all be misreadings — OCR-B read backwards is
+    read with doubt. Read in time: the mirrored image is searched only then."""
+    if scan.timed_out or scan.reading is None or scan.reading.result.valid:
+        return False
+    return any(f.code == UNRELIABLE for f in scan.reading.result.findings)
+
+
+def _flip_x(points: tuple[tuple[float, float], ...], width: int) -> tuple[tuple[float, float], ...]:
+    """Points of the left–right mirrored image in the image as given (pixel coordinates, x right)."""
+    return tuple((width - x, y) for x, y in points)
+
+
+def _mirrored_finding() -> Finding:
+    return Finding(
+        MIRRORED,
+        Severity.INFO,
+        Category.QUALITY,
+        "The image is mirrored left to right (a camera that mirrors its picture, or a wrong orientation in the "
+        "file); the MRZ was read from the image flipped back. Boxes are drawn on the image as given.",
+        STAGE,
+    )
 
 
 def _misread_only(findings: Iterable[Finding]) -> bool:

@@ -347,6 +347,7 @@ class Report:
     """
 
     source: str
+    """The input's name (a file path as given, ``upload``, ``stdin``, or a caller's name for bytes)."""
     page: int
     verdict: Verdict
     score: float

@@ -52,9 +52,11 @@ import json
 import logging
 import math
 import os
+import re
 import secrets
 import time
 import traceback
+import urllib.parse
 from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -320,12 +322,14 @@ class _Hold:
 
 
 class _MultipartFile:
-    """Collects the field ``file`` of a ``multipart/form-data`` body as it streams (in memory only)."""
+    """Collects one field (the first of ``names`` present: ``file`` for an image, ``text`` or ``file`` for MRZ
+    text) of a ``multipart/form-data`` body as it streams (in memory only)."""
 
-    def __init__(self, boundary: bytes) -> None:
+    def __init__(self, boundary: bytes, names: tuple[str, ...] = ("file",)) -> None:
         self.data: list[bytes] = []
         self.filename: str | None = None
         self.found = 0
+        self._names = tuple(n.encode() for n in names)
         self._header_name = bytearray()
         self._header_value = bytearray()
         self._headers: dict[bytes, bytes] = {}
@@ -342,6 +346,10 @@ class _MultipartFile:
             },
         )
 
+    @property
+    def _wanted(self) -> str:
+        return " or ".join(f"'{n.decode()}'" for n in self._names)
+
     def _part_begin(self) -> None:
         self._headers.clear()
         self._capture = False
@@ -352,12 +360,13 @@ class _MultipartFile:
         self._header_value.clear()
 
     def _headers_finished(self) -> None:
-        _, params = parse_options_header(self._headers.get(b"content-disposition", b""))
-        if params.get(b"name") == b"file":
+        disposition = self._headers.get(b"content-disposition", b"")
+        _, params = parse_options_header(disposition)
+        if params.get(b"name") in self._names:
             self.found += 1
             self._capture = self.found == 1
-            if self._capture and b"filename" in params:
-                self.filename = params[b"filename"].decode("utf-8", "replace")
+            if self._capture:
+                self.filename = _upload_file_name(disposition, params)
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if self._capture:
@@ -366,20 +375,48 @@ class _MultipartFile:
     def write(self, chunk: bytes) -> None:
         try:
             self._parser.write(chunk)
-        except FormParserError:
-            raise ServiceError(422, "input", "the multipart/form-data body is malformed", close=True) from None
+        except FormParserError as exc:
+            what = "malformed"
+            if "header size" in str(exc):
+                what = f"malformed: a part's header line is longer than {_fmt_size(self._parser.max_header_size)}"
+            elif "header count" in str(exc):
+                what = f"malformed: a part has more than {self._parser.max_header_count} header lines"
+            raise ServiceError(422, "input", f"the multipart/form-data body is {what}", close=True) from None
 
     def finish(self) -> tuple[bytes, str | None]:
-        """The file's bytes and its file name (``None`` when the part has none)."""
+        """The field's bytes and its file name (``None`` when the part has none)."""
         if self._parser.state != MultipartState.END:
             raise ServiceError(422, "input", "the multipart/form-data body is incomplete (no closing boundary)")
         if self.found == 0:
-            raise ServiceError(422, "input", "the multipart/form-data body has no field named 'file'")
+            raise ServiceError(422, "input", f"the multipart/form-data body has no field named {self._wanted}")
         if self.found > 1:
-            raise ServiceError(422, "input", "the multipart/form-data body has more than one field named 'file'")
+            raise ServiceError(
+                422, "input", f"the multipart/form-data body has more than one field named {self._wanted}"
+            )
         data = b"".join(self.data)
         self.data.clear()
         return data, self.filename
+
+
+_EXTENDED_FILE_NAME: Final = re.compile(rb"(?:^|;)\s*filename\*\s*=\s*([^;\s]+)", re.IGNORECASE)
+_FORM_ESCAPE: Final = re.compile("%(22|0A|0D)", re.IGNORECASE)
+
+
+def _upload_file_name(disposition: bytes, params: Mapping[bytes, bytes]) -> str | None:
+    """The file name of a multipart part: RFC 5987's ``filename*=charset'lang'%XX..`` when given (older
+    clients send non-ASCII names so), else ``filename`` as UTF-8 with the form encoding's escapes undone
+    (browsers, httpx and urllib3 send ``"`` as ``%22``, line breaks as ``%0A``/``%0D``)."""
+    extended = _EXTENDED_FILE_NAME.search(disposition)
+    if extended:
+        charset, _, rest = extended.group(1).decode("latin-1").strip('"').partition("'")
+        value = rest.partition("'")[2]
+        try:
+            return urllib.parse.unquote(value, encoding=charset or "utf-8", errors="replace")
+        except LookupError:  # an unknown charset
+            return urllib.parse.unquote(value, errors="replace")
+    if b"filename" not in params:
+        return None
+    return _FORM_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), params[b"filename"].decode("utf-8", "replace"))
 
 
 async def _read_body(
@@ -435,7 +472,8 @@ def _parse_reference_date(value: str | None) -> dt.date | None:
 
 
 def _mrz_text(raw: bytes, content_type: str) -> str | list[str]:
-    """The MRZ text of a ``/v1/mrz`` body: plain UTF-8 text, or JSON ``{"lines": [...]}`` / ``{"text": ...}``."""
+    """The MRZ text of a ``/v1/mrz`` body: plain UTF-8 text, JSON ``{"lines": [...]}`` / ``{"text": ...}``,
+    or a URL-encoded form with the field ``text``."""
     media = content_type.split(";", 1)[0].strip().lower()
     if media == "application/json" or media.endswith("+json"):
         try:
@@ -450,9 +488,16 @@ def _mrz_text(raw: bytes, content_type: str) -> str | list[str]:
             return str(doc["text"])
         raise ServiceError(422, "input", 'the JSON body must be {"lines": ["...", ...]} or {"text": "..."}')
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ServiceError(422, "input", f"the body is not UTF-8 text (byte {exc.start}: invalid)") from None
+    if media == "application/x-www-form-urlencoded" and "=" in text:
+        # a form (`curl --data-urlencode text@mrz.txt`); MRZ text itself has no '=' (`curl -d @mrz.txt`)
+        form = urllib.parse.parse_qs(text, keep_blank_values=True, errors="replace")
+        if list(form) != ["text"] or len(form["text"]) != 1:
+            raise ServiceError(422, "input", "the form body must have exactly one field, 'text'")
+        return form["text"][0]
+    return text
 
 
 # --- per-request log line -----------------------------------------------------------------------------------
@@ -736,9 +781,19 @@ _CHECK_BODY: Final[dict[str, Any]] = {
 _MRZ_BODY: Final[dict[str, Any]] = {
     "requestBody": {
         "required": True,
-        "description": "The MRZ lines, as text (one line per line) or as JSON.",
+        "description": "The MRZ lines, as text (one line per line), as JSON, or as the form field `text` (a "
+        "multipart upload may send them as a text file in the field `file` instead).",
         "content": {
             "text/plain": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"text": {"type": "string"}, "file": {"type": "string", "format": "binary"}},
+                }
+            },
+            "application/x-www-form-urlencoded": {
+                "schema": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}}
+            },
             "application/json": {
                 "schema": {
                     "oneOf": [
@@ -883,11 +938,7 @@ def create_app(settings: ServiceSettings | None = None, *, engines: Mapping[str,
         reference = _parse_reference_date(reference_date)
         hold = _Hold(service.budget)
         try:
-            chunks: list[bytes] = []
-            await _read_body(
-                request, limit=MRZ_BODY_LIMIT, timeout=settings.body_timeout_s, hold=hold, sink=chunks.append
-            )
-            text = _mrz_text(b"".join(chunks), request.headers.get("content-type", ""))
+            text = await _read_mrz_text(request, settings, hold)
         except BaseException:
             hold.release()
             raise
@@ -949,25 +1000,55 @@ def create_app(settings: ServiceSettings | None = None, *, engines: Mapping[str,
     return app
 
 
+async def _read_form_field(
+    request: Request, boundary: bytes | None, names: tuple[str, ...], *, limit: int, timeout: float, hold: _Hold
+) -> tuple[bytes, str | None]:
+    """The first of the fields ``names`` of a ``multipart/form-data`` body, at most ``limit`` bytes, and its
+    file name."""
+    if not boundary:
+        raise ServiceError(422, "input", "the multipart/form-data body has no boundary", close=True)
+    form = _MultipartFile(boundary, names)
+    # the multipart framing adds a little to the field: the field itself is held to the limit below
+    await _read_body(request, limit=limit + 16 * 1024, timeout=timeout, hold=hold, sink=form.write)
+    data, filename = form.finish()
+    if len(data) > limit:
+        raise ServiceError(413, "input", f"the upload is over the limit of {_fmt_size(limit)}")
+    return data, filename
+
+
 async def _read_upload(request: Request, settings: ServiceSettings, hold: _Hold) -> tuple[bytes, str]:
     """The image of a ``/v1/check`` request and its name: the multipart field ``file`` (named by its file
     name, else ``upload``) or the raw body (``upload``)."""
     media, params = parse_options_header(request.headers.get("content-type", ""))
     limit = settings.max_upload_bytes
     if media == b"multipart/form-data":
-        boundary = params.get(b"boundary")
-        if not boundary:
-            raise ServiceError(422, "input", "the multipart/form-data body has no boundary", close=True)
-        form = _MultipartFile(boundary)
-        # the multipart framing adds a little to the file: the file itself is held to the limit below
-        await _read_body(request, limit=limit + 16 * 1024, timeout=settings.body_timeout_s, hold=hold, sink=form.write)
-        data, filename = form.finish()
-        if len(data) > limit:
-            raise ServiceError(413, "input", f"the upload is over the limit of {_fmt_size(limit)}")
+        data, filename = await _read_form_field(
+            request, params.get(b"boundary"), ("file",), limit=limit, timeout=settings.body_timeout_s, hold=hold
+        )
         return data, filename or "upload"
     chunks: list[bytes] = []
     await _read_body(request, limit=limit, timeout=settings.body_timeout_s, hold=hold, sink=chunks.append)
     return b"".join(chunks), "upload"
+
+
+async def _read_mrz_text(request: Request, settings: ServiceSettings, hold: _Hold) -> str | list[str]:
+    """The MRZ text of a ``/v1/mrz`` request: the body as text or JSON (:func:`_mrz_text`), or the field
+    ``text`` (or an uploaded text file ``file``) of a ``multipart/form-data`` body."""
+    content_type = request.headers.get("content-type", "")
+    media, params = parse_options_header(content_type)
+    if media == b"multipart/form-data":
+        data, _ = await _read_form_field(
+            request,
+            params.get(b"boundary"),
+            ("text", "file"),
+            limit=MRZ_BODY_LIMIT,
+            timeout=settings.body_timeout_s,
+            hold=hold,
+        )
+        return _mrz_text(data, "text/plain")
+    chunks: list[bytes] = []
+    await _read_body(request, limit=MRZ_BODY_LIMIT, timeout=settings.body_timeout_s, hold=hold, sink=chunks.append)
+    return _mrz_text(b"".join(chunks), content_type)
 
 
 def app_from_env() -> FastAPI:

@@ -152,10 +152,11 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
     score = f"tampering score {report.score:.2f}" if "print" in _checks(report) else "MRZ only, no forgery cues"
     if advisory_score(report.verdict, report.score):
         score += ", from advisory cues only"
+    on_page = f", page {report.page + 1} of {report.pages_total}" if report.pages_total > 1 else ""
     console.print(
         Text.assemble(
             (report.verdict.value.upper(), _VERDICT_STYLE[report.verdict.value]),
-            f"  {report.source}  ({score}, {ms:.0f} ms)",
+            f"  {report.source}{on_page}  ({score}, {ms:.0f} ms)",
         )
     )
     codes = {f.code for f in report.findings}
