@@ -361,6 +361,8 @@ def main() -> int:
         help="the visual-zone cross-check (default: as VerifierConfig has it)",
     )  # fmt: skip
     args = ap.parse_args()
+    if args.specimens and not (SPECIMENS / "ground_truth.json").exists():
+        ap.error(f"--specimens: {SPECIMENS / 'ground_truth.json'} not found (../shared beside the repository)")
     VIZ[0] = args.viz
 
     result: dict[str, Any] = {"machine": machine(), "split": args.split, "viz": args.viz, "sets": {}, "auc": {}}
@@ -404,7 +406,7 @@ def main() -> int:
                 print(f"{condition:8s} {kind:22s} {json.dumps(summary)}", flush=True)
     result["timing"] = timing(folders, args.timing)
     print(f"authenticity stages (print + regions + viz) time per image: {json.dumps(result['timing'])}")
-    if args.specimens and (SPECIMENS / "ground_truth.json").exists():
+    if args.specimens:
         result["specimens"] = specimens()
         print(f"specimens: {json.dumps(result['specimens'])}")
     print(f"machine: {result['machine']}")

@@ -94,7 +94,9 @@ def main() -> None:
                 f"| {kind} {condition} (synthetic) | {r['documents']} | {r['read']} | {r['compared']} | "
                 f"{r['flagged']} | {rate:.1%} | {r['median_ms']:.0f} |"
             )
-    if not args.no_specimens and (SPECIMENS / "ground_truth.json").exists():
+    if not args.no_specimens:
+        if not (SPECIMENS / "ground_truth.json").exists():
+            sys.exit(f"{SPECIMENS / 'ground_truth.json'} not found (../shared beside the repository); --no-specimens")
         truth = json.loads((SPECIMENS / "ground_truth.json").read_text())
         paths = [SPECIMENS / "images" / t["file"] for t in truth if t.get("has_mrz")]
         r = evaluate(paths, None)
