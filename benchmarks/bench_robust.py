@@ -24,6 +24,7 @@ authenticity finding above ``info`` on one is a false alarm (the original images
                 own pixels), on a dull green surround; ``far<F>-dark`` on a near-black one
 ``cut-right``   the image cut off at 80 % of the MRZ's length, as found in the unchanged image (the end
                 of every MRZ line outside the frame); ``cut-left`` likewise at 15 % (the start)
+``mirror``      mirrored left to right (a webcam that mirrors its picture)
 ==============  =======================================================================================
 
 Every row also records the verdict; for the ``cut`` changes an exact reading is impossible and the verdict
@@ -77,6 +78,7 @@ KINDS = (
     "far5-dark",
     "cut-right",
     "cut-left",
+    "mirror",
 )
 
 Image = npt.NDArray[np.uint8]
@@ -124,6 +126,8 @@ def changed(img: Image, kind: str, rng: np.random.Generator) -> Image:
         return _turned(img, float(kind[3:]))
     if kind == "half":
         return np.asarray(cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    if kind == "mirror":
+        return np.ascontiguousarray(img[:, ::-1])
     if kind == "blur":
         return np.asarray(cv2.GaussianBlur(img, (0, 0), 1.5), dtype=np.uint8)
     if kind == "jpeg30":

@@ -15,7 +15,15 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from docverify.batch import BatchInput, BatchOptions, check_one, completed_sources, find_inputs, run_local
+from docverify.batch import (
+    BatchInput,
+    BatchOptions,
+    check_one,
+    completed_rows,
+    find_inputs,
+    rows_for_inputs,
+    run_local,
+)
 from docverify.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,7 +131,65 @@ def test_resume_skips_done_inputs_and_repairs_a_cut_line(tmp_path: Path) -> None
     assert sorted(r["source"] for r in rows) == sorted(str(tmp_path / n) for n in GOOD)
     assert rows[0] == first  # kept, not re-checked
     assert "2 checked" in result.stdout and "1 already done" in result.stdout
-    assert completed_sources(out) == {str(tmp_path / n) for n in GOOD}
+    assert {r["source"] for r in completed_rows(out)} == {str(tmp_path / n) for n in GOOD}
+
+
+def test_masked_rows_are_matched_to_their_inputs() -> None:
+    """A row written with --mask-personal-data names its input with names and numbers masked: it counts for the
+    input its name fits, and for none of several it fits unless there are as many such rows."""
+    items = [BatchInput(p, p) for p in ("a/J49938680.jpg", "a/U18317988.jpg", "a/NEANWIN-1.jpg", "a/x.jpg")]
+
+    def row(source: str, n: int) -> dict[str, Any]:
+        return {"source": source, "verdict": "pass", "n": n}
+
+    one_of_two = [row("a/*********.jpg", 1), row("a/*******-1.jpg", 2), row("a/x.jpg", 3), row("b/x.jpg", 4)]
+    found = rows_for_inputs(one_of_two, items)
+    assert {k: v["n"] for k, v in found.items()} == {"a/NEANWIN-1.jpg": 2, "a/x.jpg": 3}  # the first two: unknown
+    both = [*one_of_two, row("a/*********.jpg", 5)]
+    assert set(rows_for_inputs(both, items)) == {i.source for i in items}
+    again = [row("a/x.jpg", 6), row("a/x.jpg", 7)]
+    assert rows_for_inputs(again, items)["a/x.jpg"]["n"] == 7  # the last row of an input checked twice
+
+
+def test_masked_batch_hides_names_in_file_names_and_still_resumes(tmp_path: Path) -> None:
+    """With --mask-personal-data a row's source is masked as `check --json --mask-personal-data` masks it, in the
+    rows and the report; --resume still finds the inputs done, and checks again the ones whose masked names it
+    cannot tell apart rather than leave one without a row."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "td3_flatbed.jpg", folder / "J49938680.jpg")  # files named by their document number
+    shutil.copy(SAMPLES / "td1_phone.jpg", folder / "U18317988.jpg")
+    shutil.copy(SAMPLES / "td2_rotated_270.jpg", folder / "FIZARRA-scan.jpg")
+    out, report = tmp_path / "out.jsonl", tmp_path / "report.html"
+    args = ["batch", str(folder), "--jsonl", str(out), "--report", str(report), "--mask-personal-data"]
+    args += ["--workers", "1", "--no-progress", "--reference-date", REF]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code in (0, 1), first.output
+    rows = rows_of(out)
+    checked = CliRunner().invoke(
+        main, ["check", "--json", "--mask-personal-data", "--reference-date", REF, str(folder / "J49938680.jpg")]
+    )
+    assert json.loads(checked.stdout)["source"] in [r["source"] for r in rows]
+    assert sorted(Path(r["source"]).name for r in rows) == sorted(
+        ["*******-scan.jpg", "*********.jpg", "*********.jpg"]
+    )
+    html = report.read_text()
+    for secret in ("J49938680", "U18317988", "FIZARRA", "NEANWIN"):
+        assert secret not in out.read_text() and secret not in html, secret
+    assert html.count("data:image/jpeg") == 6  # a thumbnail and an annotated image for each of the three
+    keep = next(r for r in rows if "scan" in r["source"])
+    out.write_text(
+        json.dumps(keep)
+        + "\n"
+        + json.dumps(next(r for r in rows if r is not keep and "scan" not in r["source"]))
+        + "\n"
+    )
+    resumed = CliRunner().invoke(main, [*args, "--resume"])
+    assert resumed.exit_code == first.exit_code, resumed.output
+    assert "2 checked" in resumed.stdout and "1 already done" in resumed.stdout  # the two numbers again
+    assert len(rows_of(out)) == 4 and report.read_text().count("data:image/jpeg") == 6
+    both = CliRunner().invoke(main, [*args, "--show-personal-data"])
+    assert both.exit_code == 2 and "contradict" in both.output
 
 
 def test_resume_refuses_a_file_that_is_not_a_batch_output(tmp_path: Path) -> None:

@@ -293,7 +293,7 @@ def test_masking_hides_the_single_characters_a_reading_names() -> None:
     from rich.console import Console
 
     from docverify.render.text import print_report
-    from docverify.results import QUOTED_CHARACTER, Report, Verdict, mask_report_dict
+    from docverify.results import MRZ_CHARACTER_EVIDENCE, QUOTED_CHARACTER, Report, Verdict, mask_report_dict
 
     lines = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO74O8122F1204159ZE184226B<<<<<15")
     alts = [[[(ch, 1.0)] for ch in line] for line in lines]
@@ -313,6 +313,10 @@ def test_masking_hides_the_single_characters_a_reading_names() -> None:
         assert f["code"] == g["code"] and f["spans"] == g["spans"]
         if f["spans"]:
             assert not QUOTED_CHARACTER.search(g["message"].replace("'*'", "")), g["message"]
+        for key in MRZ_CHARACTER_EVIDENCE & set(f["evidence"]):  # the same characters in the evidence
+            assert g["evidence"][key] == "*", (f["code"], key)
+    character_evidence = {(f["code"], k) for f in clear["findings"] for k in f["evidence"]}
+    assert {("mrz.check_digit.composite", "printed"), ("mrz.repair.corrected", "from")} <= character_evidence
     assert masked["verdict"] == "fail" and mask_report_dict(json.loads(json.dumps(clear))) == masked
     for hidden in (False, True):
         console = Console(record=True, width=300)

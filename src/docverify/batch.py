@@ -7,7 +7,7 @@ The guarantees a back office relies on:
   cannot be loaded gets an error row, and an input whose worker crashed is retried once in a fresh worker
   and then gets an error row;
 * rows are written whole and flushed one at a time, so an interrupted run (Ctrl-C, a killed process)
-  leaves a valid JSON Lines file, and :func:`completed_sources` lets the next run resume after it;
+  leaves a valid JSON Lines file, and :func:`completed_rows` lets the next run resume after it;
 * document data never reaches the log.
 
 >>> inputs = find_inputs(["samples/images"])         # doctest: +SKIP
@@ -174,8 +174,7 @@ def check_one(item: BatchInput, options: BatchOptions) -> tuple[dict[str, Any], 
     except Exception as exc:
         log.debug("internal error on one input", exc_info=True)
         return error_row(item.source, f"internal error ({type(exc).__name__}); please report it", "internal"), None
-    row = report.to_dict(mask_personal_data=options.mask_personal_data)
-    row["source"] = item.source  # the name the row is keyed by, whatever page was judged
+    row = report.to_dict(mask_personal_data=options.mask_personal_data)  # its source masked too, as check's
     evidence = None
     if options.evidence:
         from docverify.render.html import evidence as make_evidence  # noqa: PLC0415
@@ -362,15 +361,15 @@ def run_dask(inputs: Sequence[BatchInput], options: BatchOptions, *, scheduler: 
 # --- output ----------------------------------------------------------------------------------------------
 
 
-def completed_sources(jsonl: Path) -> set[str]:
-    """The sources that already have a row in ``jsonl`` (for ``--resume``). A last line cut short by an
-    interrupted run is dropped from the file, so the rows that follow start on a line of their own. Raises
-    :class:`ValueError` (nothing changed) when a line before the last is not a row: the file is not a batch's
-    output, or was damaged, and truncating it there would lose every row after it."""
+def completed_rows(jsonl: Path) -> list[dict[str, Any]]:
+    """The rows already in ``jsonl`` (for ``--resume``; :func:`rows_for_inputs` tells whose they are). A last
+    line cut short by an interrupted run is dropped from the file, so the rows that follow start on a line of
+    their own. Raises :class:`ValueError` (nothing changed) when a line before the last is not a row: the file is
+    not a batch's output, or was damaged, and truncating it there would lose every row after it."""
     if not jsonl.exists():
-        return set()
+        return []
     data = jsonl.read_bytes()
-    done: set[str] = set()
+    done: list[dict[str, Any]] = []
     good = 0
     lines = data.splitlines(keepends=True)
     for number, raw in enumerate(lines, 1):
@@ -385,12 +384,43 @@ def completed_sources(jsonl: Path) -> set[str]:
                     "resumed (it was left as it is); write to a new file, or drop --resume to overwrite it"
                 )
             break  # the last line, cut short by an interrupted run
-        done.add(row["source"])
+        done.append(row)
         good += len(raw)
     if good < len(data):
         with jsonl.open("r+b") as fh:
             fh.truncate(good)
     return done
+
+
+def _fits(masked: str, source: str) -> bool:
+    """Whether ``masked`` is ``source`` with some characters masked (``*``)."""
+    return len(masked) == len(source) and all(m in ("*", c) for m, c in zip(masked, source, strict=True))
+
+
+def rows_for_inputs(rows: Iterable[dict[str, Any]], items: Sequence[BatchInput]) -> dict[str, dict[str, Any]]:
+    """The row of each input that has one, by the input's ``source`` (the last row where there are several).
+    A row names its input by its source, or, written with ``--mask-personal-data``, by that source with the
+    names and numbers in it masked: such a row counts for the inputs its masked name fits (and no row named
+    more exactly has) when there are at least as many rows of that name as such inputs (file names that differ
+    only where they are masked); when there are fewer, for none of them — they are checked again rather than
+    one of them left without a row."""
+    sources = {item.source for item in items}
+    found: dict[str, dict[str, Any]] = {}
+    masked: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        source = row.get("source")
+        if not isinstance(source, str):
+            continue
+        if source in sources:
+            found[source] = row
+        elif "*" in source:
+            masked.setdefault(source, []).append(row)
+    for name in sorted(masked, key=lambda n: n.count("*")):  # the names that say most first
+        group = masked[name]
+        fits = [item.source for item in items if item.source not in found and _fits(name, item.source)]
+        if fits and len(fits) <= len(group):
+            found.update(zip(fits, group[-len(fits) :], strict=True))
+    return found
 
 
 def read_rows(jsonl: Path) -> list[dict[str, Any]]:
@@ -408,24 +438,27 @@ def read_rows(jsonl: Path) -> list[dict[str, Any]]:
 
 class EvidenceStore:
     """Evidence images kept next to the JSON Lines file (``OUT.jsonl.evidence/``), so that a resumed run's
-    report still shows the documents checked before. Named by a hash of the source, never by its text."""
+    report still shows the documents checked before. Each row's images are named by a hash of the row (its
+    source may be masked, and masked names need not be unique), never by its text."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def _stem(self, source: str) -> Path:
+    def _stem(self, row: dict[str, Any]) -> Path:
         import hashlib  # noqa: PLC0415
 
-        return self.folder / hashlib.sha256(source.encode("utf-8", "backslashreplace")).hexdigest()[:32]
+        text = json.dumps(row, sort_keys=True, ensure_ascii=False)
+        return self.folder / hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()[:32]
 
-    def put(self, source: str, evidence: Evidence) -> None:
+    def put(self, row: dict[str, Any], evidence: Evidence) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        stem = self._stem(source)
+        stem = self._stem(row)
         Path(f"{stem}.thumb.jpg").write_bytes(evidence[0])
         Path(f"{stem}.annotated.jpg").write_bytes(evidence[1])
 
-    def get(self, source: str) -> Evidence | None:
-        stem = self._stem(source)
+    def get(self, row: dict[str, Any]) -> Evidence | None:
+        """The images of ``row`` as read back from the JSON Lines file."""
+        stem = self._stem(row)
         try:
             return Path(f"{stem}.thumb.jpg").read_bytes(), Path(f"{stem}.annotated.jpg").read_bytes()
         except OSError:
@@ -444,7 +477,7 @@ def write_rows(
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
         out.flush()
         if store is not None and evidence is not None:
-            store.put(row["source"], evidence)
+            store.put(row, evidence)
         if on_row is not None:
             on_row(row)
 
@@ -455,10 +488,11 @@ __all__ = [
     "BatchOptions",
     "EvidenceStore",
     "check_one",
-    "completed_sources",
+    "completed_rows",
     "error_row",
     "find_inputs",
     "read_rows",
+    "rows_for_inputs",
     "run_dask",
     "run_local",
     "write_rows",

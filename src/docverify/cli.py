@@ -533,8 +533,10 @@ def batch_command(
     for option, target in (("--jsonl", jsonl), ("--report", report_to)):
         if target and _resolved(target) in sources:
             raise click.UsageError(f"{option} {target} is one of the inputs; write the output somewhere else")
+    if mask and show_personal_data:
+        raise click.UsageError("--mask-personal-data and --show-personal-data contradict each other")
     try:
-        done = batch.completed_sources(out_path) if resume else set()
+        done = set(batch.rows_for_inputs(batch.completed_rows(out_path), items)) if resume else set()
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
@@ -609,13 +611,12 @@ def batch_command(
     finally:
         signal.signal(signal.SIGTERM, previous)
     elapsed = time.perf_counter() - started
-    rows = batch.read_rows(out_path)
+    found = batch.rows_for_inputs(batch.read_rows(out_path), items)
+    rows = [found[item.source] for item in items if item.source in found]  # in the order of the inputs
     if report_to:
-        _write_batch_report(rows, items, store, Path(report_to), show_personal_data=show_personal_data)
-    _print_summary(
-        rows=rows, items=items, resumed=len(done), elapsed=elapsed, checked=len(todo), jsonl=jsonl, report_to=report_to
-    )
-    sys.exit(int(worst(_row_exit_code(r) for r in rows if r.get("source") in {i.source for i in items})))
+        _write_batch_report(rows, store, Path(report_to), show_personal_data=show_personal_data)
+    _print_summary(rows=rows, resumed=len(done), elapsed=elapsed, checked=len(todo), jsonl=jsonl, report_to=report_to)
+    sys.exit(int(worst(_row_exit_code(r) for r in rows)))
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:
@@ -635,19 +636,15 @@ def _row_exit_code(row: dict[str, object]) -> ExitCode:
     }.get(str(row.get("verdict")), ExitCode.ERROR)
 
 
-def _write_batch_report(
-    rows: list[dict[str, Any]], items: Sequence[Any], store: Any, path: Path, *, show_personal_data: bool
-) -> None:
+def _write_batch_report(rows: list[dict[str, Any]], store: Any, path: Path, *, show_personal_data: bool) -> None:
+    """The HTML report of ``rows`` (one per input, in the inputs' order) with the images in ``store``."""
     from docverify.render.html import Evidence, render_html  # noqa: PLC0415
 
-    order = {item.source: i for i, item in enumerate(items)}
-    chosen = sorted((r for r in rows if r.get("source") in order), key=lambda r: order[r["source"]])
-    evidence = {}
-    for row in chosen:
-        ev = store.get(row["source"]) if store is not None else None
-        if ev is not None:
-            evidence[row["source"]] = Evidence(thumbnail=ev[0], annotated=ev[1])
-    html = render_html(chosen, evidence, show_personal_data=show_personal_data)
+    evidence: list[Evidence | None] = []
+    for row in rows:
+        ev = store.get(row) if store is not None else None
+        evidence.append(None if ev is None else Evidence(thumbnail=ev[0], annotated=ev[1]))
+    html = render_html(rows, evidence, show_personal_data=show_personal_data)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html, encoding="utf-8")
@@ -658,7 +655,6 @@ def _write_batch_report(
 def _print_summary(
     *,
     rows: list[dict[str, Any]],
-    items: Sequence[Any],
     resumed: int,
     elapsed: float,
     checked: int,
@@ -667,12 +663,10 @@ def _print_summary(
 ) -> None:
     from rich.table import Table  # noqa: PLC0415
 
-    sources = {item.source for item in items}
     counts: dict[str, int] = {}
     for row in rows:
-        if row.get("source") in sources:
-            key = "error" if "error" in row else str(row.get("verdict"))
-            counts[key] = counts.get(key, 0) + 1
+        key = "error" if "error" in row else str(row.get("verdict"))
+        counts[key] = counts.get(key, 0) + 1
     table = Table(title="docverify batch", show_header=True, header_style="bold")
     table.add_column("Result")
     table.add_column("Inputs", justify="right")

@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 SCHEMA_VERSION = "1.0"
 """Version of the JSON documents docverify emits. Bumped on any incompatible change."""
@@ -455,9 +455,23 @@ def _masked(row: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
         mrz["check_digits"] = [{**c, "printed": "*", "computed": "*"} for c in mrz.get("check_digits") or ()]
     if isinstance(out.get("findings"), list):
         out["findings"] = [
-            {**f, "message": mask_message(f["message"], [], located=bool(f.get("spans")))} for f in out["findings"]
+            {
+                **f,
+                "message": mask_message(f["message"], [], located=bool(f.get("spans"))),
+                **({"evidence": _masked_evidence(f["evidence"])} if isinstance(f.get("evidence"), dict) else {}),
+            }
+            for f in out["findings"]
         ]
     return out
+
+
+MRZ_CHARACTER_EVIDENCE: Final = frozenset({"computed", "printed", "computed_icao", "from", "to", "character"})
+"""Keys of a finding's ``evidence`` whose values are MRZ characters (a check digit printed and computed, a
+correction's characters, a cloned character): masked as ``*`` with the personal data."""
+
+
+def _masked_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    return {k: "*" if k in MRZ_CHARACTER_EVIDENCE else v for k, v in evidence.items()}
 
 
 _NOT_PERSONAL = frozenset({"schema_version", "verdict", "code", "severity", "category", "stage", "engine", "format"})

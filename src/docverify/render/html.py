@@ -407,7 +407,7 @@ def _summary(categories: list[str], agreements: list[str] | None) -> str:
 
 def render_html(
     rows: Sequence[Mapping[str, Any]],
-    evidence: Mapping[str, Evidence],
+    evidence: Mapping[str, Evidence] | Sequence[Evidence | None],
     *,
     title: str = "docverify report",
     show_personal_data: bool = False,
@@ -417,7 +417,8 @@ def render_html(
     """One self-contained HTML page over the ``rows`` of ``docverify check --json`` (report dicts and
     error rows), in order.
 
-    ``evidence`` maps a row's ``source`` to its pictures (rows without one show no image). Names,
+    ``evidence`` maps a row's ``source`` to its pictures, or gives them row by row (``None``, and rows
+    without an entry, show no image: a list suits rows whose masked sources need not be unique). Names,
     numbers and dates are masked in the text unless ``show_personal_data``; the images always show the
     document as captured, so leave ``evidence`` empty for a report without personal data. ``answer_key``
     maps a source to its expected answer (``genuine``, ``forgery``, ``region``, ``notes``, …), shown
@@ -430,11 +431,15 @@ def render_html(
     with_answers = answer_key is not None
     answers = [answer_key.get(str(r.get("source"))) if answer_key is not None else None for r in rows]
     # Evidence and answers are looked up by the source as given: masking may change its text.
+    if isinstance(evidence, Mapping):
+        pictures = [evidence.get(str(r.get("source"))) for r in rows]
+    else:
+        pictures = [*evidence, *([None] * (len(rows) - len(evidence)))]
     docs = "".join(
         _doc(
             i,
             dict(row) if show_personal_data else mask_report_dict(dict(row)),
-            evidence.get(str(row.get("source"))),
+            pictures[i],
             answer=answer,
             with_answers=with_answers,
         )
