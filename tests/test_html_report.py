@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -398,3 +399,23 @@ def test_a_pass_with_a_high_score_is_marked_advisory(batch: Batch) -> None:
     cells = [row.find_all("td", cls="c-score")[0] for row in dom.find_all("tr", cls="doc-row")]
     assert all(c.text().startswith(f"{v:.2f}") for c, v in zip(cells, (first["score"], 0.74, 0.9), strict=True))
     assert [bool(c.find_all("span", cls="advisory")) for c in cells] == [False, True, False]
+
+
+def test_what_was_not_checked_follows_the_checks_that_ran() -> None:
+    """The report's closing list says what the stages that ran looked at and what they did not: the visual zone
+    is 'not examined' unless it was compared; an MRZ-only check looked for no forgery cue."""
+    ref = dt.date(2026, 1, 1)
+    default = docverify.Verifier(config=docverify.VerifierConfig(reference_date=ref)).verify(SAMPLES / FILES[0])
+    viz = docverify.Verifier(config=docverify.VerifierConfig(reference_date=ref, cross_check_viz=True))
+    quick = docverify.Verifier(config=docverify.VerifierConfig(reference_date=ref, mrz_only=True))
+
+    def closing(*reports: docverify.Report) -> str:
+        page = unescape(render_html([r.to_dict() for r in reports], {}, generated=GENERATED))
+        return page[page.index("What docverify did not check") :]
+
+    plain = closing(default)
+    assert "portrait and the page's print" in plain and "the visual zone's text (compared with --viz)" in plain
+    compared = closing(default, viz.verify(SAMPLES / FILES[0]))
+    assert "the visual zone's names, number and dates against the MRZ" in compared
+    assert "compared with --viz" not in compared
+    assert "none were looked for (MRZ only)" in closing(quick.verify(SAMPLES / FILES[0]))

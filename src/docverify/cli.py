@@ -335,13 +335,13 @@ def check_command(
             else:
                 report, image = verifier.verify_with_image(path)
             codes.append(report_exit_code(report))
+            if path in targets:  # first: the output below may fail (a reader that quit, `| head`)
+                write_png(targets[path], annotate(image, report))
             if as_json:
                 click.echo(json.dumps(report.to_dict(mask_personal_data=mask), ensure_ascii=False))
             else:
                 print_report(report, console, mask_personal_data=mask)
             row_written = True
-            if path in targets:
-                write_png(targets[path], annotate(image, report))
         except DependencyError as exc:
             _fail(str(exc), ExitCode.ERROR, as_json=as_json)
         except DocverifyError as exc:

@@ -72,12 +72,28 @@ CATALOGUE: tuple[Explanation, ...] = (
         "It is not a forgery cue.",
     ),
     Explanation(
+        "mrz.document_code.crew_member",
+        "A crew member certificate (document code AC)",
+        "An information note: ICAO reserves AC for crew member certificates; the layout is that of an "
+        "identity card. Nothing is wrong with the code.",
+        "Check that the holder is travelling as crew, and the certificate's other features.",
+        "Not a forgery cue.",
+    ),
+    Explanation(
         "mrz.document_code.*",
         "The document code does not fit the layout",
         "The first characters of the MRZ say what the document is (P passport, I/A/C identity card, V visa). "
         "Some codes are outside ICAO's table but used by genuine issuers.",
         "Compare with the document type printed in the visual zone and the issuer's specimens.",
         "An unusual code is not a forgery cue by itself.",
+    ),
+    Explanation(
+        "mrz.country.*.icao_code",
+        "A state or nationality code that ICAO defines",
+        "An information note: the code is one of ICAO's own (D for Germany, XXA stateless, XXB refugee, UNO, "
+        "EUE, GBD and the other British codes …), not an ISO 3166-1 code; the message names it.",
+        "Compare with the issuing state or nationality printed in the visual zone.",
+        "Not a forgery cue: these codes are legitimate.",
     ),
     Explanation(
         "mrz.country.*",
@@ -100,6 +116,14 @@ CATALOGUE: tuple[Explanation, ...] = (
         "the future, an expiry before the birth.",
         "Check the dates printed in the visual zone and the reference date used.",
         "Expiry is validity, not authenticity: an expired document may be perfectly genuine.",
+    ),
+    Explanation(
+        "mrz.sex.x",
+        "The sex is printed as X",
+        "An information note: ICAO 9303 gives '<' for unspecified, but several issuers print X (and ICAO "
+        "now allows it).",
+        "Compare with the visual zone.",
+        "Not a forgery cue.",
     ),
     Explanation(
         "mrz.sex.*",
@@ -265,7 +289,7 @@ CATALOGUE: tuple[Explanation, ...] = (
     ),
     Explanation(
         "print.mrz.*",
-        "The MRZ print departs from OCR-B at the fixed pitch",
+        "The MRZ print departs from OCR-B, its fixed pitch, its baselines or its line spacing",
         "Genuine MRZs are printed in OCR-B at 2.54 mm per character on straight baselines. Glyph shapes "
         "unlike OCR-B (judged by a small model that compares every glyph with the OCR-B shape of the "
         "character read), a run of characters off the pitch or baseline or turned together off upright, or "

@@ -51,12 +51,31 @@ NOT_CHECKED = (
     ("IR features", "inks that appear or vanish under infrared light (e.g. the MRZ's infrared-dark print)."),
     ("Holograms and other optically variable devices", "kinegrams, colour-shifting inks, laser images."),
     ("The chip", "the eMRTD chip's data, passive and active authentication, and whether it matches the page."),
-    (
-        "Other forgery cues",
-        "anything beyond the findings listed for each document: photo or page substitution, an altered "
-        "visual zone, the printing technique, the security background, the laminate and the binding.",
-    ),
 )
+"""What no check of docverify sees (the report lists them, then what the checks that ran could not see)."""
+
+
+def other_cues(checks: set[str]) -> tuple[str, str]:
+    """The last item of the report's "not checked" list, for the stages that ran on its documents
+    (``engine.checks`` of the rows, together)."""
+    if "print" not in checks:
+        return (
+            "Forgery cues",
+            "none were looked for (MRZ only): the MRZ was read and its rules and check digits checked, nothing "
+            "else — not its print, the portrait, the page's print or the visual zone.",
+        )
+    seen = "the MRZ's print (typeface, pitch, baselines, spacing, copied or scraped characters)"
+    if "regions" in checks:
+        seen += "; the portrait and the page's print, scored by models trained on synthetic documents (cues)"
+    if "viz" in checks:
+        seen += "; the visual zone's names, number and dates against the MRZ"
+    unseen = "" if "viz" in checks else "the visual zone's text (compared with --viz), "
+    return (
+        "Other forgery cues",
+        f"docverify looked at {seen}. It did not examine {unseen}the printing technique, the security "
+        "background beyond the MRZ, the laminate or the binding, and what it looked at may hold more than its "
+        "findings say.",
+    )
 
 
 @dataclass(frozen=True)
@@ -178,7 +197,7 @@ def _expected_short(answer: Mapping[str, Any] | None) -> str:
 def _answer_block(answer: Mapping[str, Any] | None, category: str, agree: str) -> str:
     if answer is None:
         return '<section class="answer"><h3>Expected answer</h3><p>Not in the answer key.</p></section>'
-    labels = {"genuine": "Genuine", "forgery": "Forgery", "region": "Region", "notes": "Notes"}
+    labels = {"genuine": "Genuine", "forgery": "Forgery", "region": "Where", "change": "What changed", "notes": "Notes"}
     keys = [k for k in labels if k in answer] + [k for k in answer if k not in labels]
     items = []
     for key in keys:
@@ -459,7 +478,9 @@ def render_html(
         if show_personal_data
         else "Names, numbers and dates are masked in the text; the images show the documents as captured."
     )
-    not_checked = "".join(f"<li><strong>{_e(name)}</strong>: {_e(text)}</li>" for name, text in NOT_CHECKED)
+    checks = {str(c) for r in rows for c in (r.get("engine") or {}).get("checks") or () if "error" not in r}
+    listed = (*NOT_CHECKED, other_cues(checks or {"mrz", "print", "regions"}))
+    not_checked = "".join(f"<li><strong>{_e(name)}</strong>: {_e(text)}</li>" for name, text in listed)
     script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
     style_hash = base64.b64encode(hashlib.sha256(_STYLE.encode("utf-8")).digest()).decode("ascii")
     csp = (

@@ -17,7 +17,8 @@ from docverify.errors import DependencyError
 from docverify.exitcodes import ExitCode
 from docverify.results import MRZFormat
 from docverify.synth.capture import CONDITIONS, DEFAULT_CONDITIONS
-from docverify.synth.dataset import FORGERIES, GROUND_TRUTH_FILE, SLUGS, generate
+from docverify.synth.dataset import FORGERIES, GROUND_TRUTH_FILE, SLUGS, generate, leftovers
+from docverify.synth.render import ForgeryRecord
 
 MIXED = "mixed"
 """The ``--forge`` value that draws one forgery kind per image."""
@@ -67,12 +68,19 @@ def _parse_forge(ctx: click.Context, param: click.Parameter, value: str | None) 
     return names
 
 
+def _out_folder(value: str) -> Path:
+    if not value.strip():
+        raise click.BadParameter("needs a folder name")
+    return Path(value)
+
+
 @click.command("samples", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--out",
     "out",
     required=True,
-    type=click.Path(file_okay=False, dir_okay=True, writable=True, path_type=Path),
+    type=click.Path(file_okay=False, dir_okay=True, writable=True, path_type=str),
+    callback=lambda _ctx, _param, value: _out_folder(value),
     help="Folder to write the images and ground_truth.jsonl to (created if needed).",
 )
 @click.option("--count", type=click.IntRange(1, 100_000), default=20, show_default=True, help="Number of images.")
@@ -110,7 +118,8 @@ def _parse_forge(ctx: click.Context, param: click.Parameter, value: str | None) 
     "with_report",
     is_flag=True,
     help="Also check every image and write OUT/report.html: docverify's findings next to the answer key "
-    "(a practice set for trainers).",
+    "(a practice set for trainers). The check compares the visual zone with the MRZ too (as `check --viz`), "
+    "which two of the forgery kinds need.",
 )
 def samples_command(  # noqa: PLR0917 - click passes the options by keyword, the signature is click's
     out: Path,
@@ -130,7 +139,9 @@ def samples_command(  # noqa: PLR0917 - click passes the options by keyword, the
     on a flatbed, rotated, or photographed with a phone. OUT/ground_truth.jsonl holds one JSON line per
     image: MRZ text, fields, page and MRZ outlines, per-character boxes, capture parameters, seed.
     The same --seed always gives the same images. With --forge, the ground truth records each
-    forgery's kind, parameters and the regions it changed (in image pixels).
+    forgery's kind, parameters and the regions it changed (in image pixels; coordinates among the
+    parameters, such as copy_move's src_x/src_y, are in the rendered document's pixels, which
+    document_to_image maps to the image's).
 
     \b
     Examples:
@@ -145,6 +156,10 @@ def samples_command(  # noqa: PLR0917 - click passes the options by keyword, the
     if genuine_share is not None and forge is None:
         raise click.UsageError("--genuine-share needs --forge")
     started = time.perf_counter()
+    stale = out / "report.html"
+    if stale.is_file() and b"docverify practice set" in stale.read_bytes()[:4096]:
+        stale.unlink()  # the answer key of an earlier set
+
     try:
         paths = generate(
             out,
@@ -168,6 +183,13 @@ def samples_command(  # noqa: PLR0917 - click passes the options by keyword, the
         f"wrote {len(paths)} images ({size / 1e6:.1f} MB) and {GROUND_TRUTH_FILE} to {out} "
         f"(seed {seed}, {time.perf_counter() - started:.1f} s)"
     )
+    left = leftovers(out, paths)
+    if left:
+        click.echo(
+            f"docverify: warning: {len(left)} images of an earlier set are still in {out} "
+            f"(e.g. {left[0].name}); {GROUND_TRUTH_FILE} does not describe them",
+            err=True,
+        )
     if with_report:
         report = out / "report.html"
         try:
@@ -196,6 +218,56 @@ HINTS = {
 """What a trainee should look for, per forgery kind (shown in the answer key)."""
 
 
+def _field(name: object) -> str:
+    return str(name).replace("_", " ")
+
+
+def where(record: ForgeryRecord) -> str:
+    """Where a forgery is on the document, in a few words (for the answer key)."""
+    p = dict(record.params)
+    kind = record.kind
+    if kind == "viz.altered":
+        return f"visual zone, {_field(p.get('field'))}"
+    if kind in ("mrz.broken_check_digit", "mrz.recomputed"):
+        fields = p.get("field") or p.get("fields") or ""
+        return f"MRZ, {_field(fields).replace(',', ', ')}"
+    if kind == "mrz.pitch_anomaly":
+        start, length = int(p.get("start", 0)), int(p.get("length", 0))
+        return f"MRZ line {int(p.get('line', 0)) + 1}, characters {start + 1}–{start + length}"
+    if kind == "mrz.wrong_font":
+        return "MRZ, every line" if p.get("lines") == "all" else f"MRZ line(s) {p.get('lines')}"
+    if kind == "copy_move":
+        variant = p.get("variant")
+        if variant == "background":
+            return "security background"
+        zone = "MRZ" if variant == "mrz_cell" else "visual zone"
+        return f"{zone}, {_field(p.get('dst_field', ''))}".rstrip(", ")
+    if kind == "portrait.substituted":
+        return "portrait"
+    return "whole page" if kind == "reprint" else kind
+
+
+def what_changed(record: ForgeryRecord) -> str:
+    """What a forgery changed, where its parameters say (old → new values, the font, the portrait's effects)."""
+    p = dict(record.params)
+    if "old" in p and "new" in p:
+        return f"{p['old']} → {p['new']}"
+    pairs = [
+        f"{_field(k.removesuffix('_old'))} {v} → {p[k.removesuffix('_old') + '_new']}"
+        for k, v in p.items()
+        if k.endswith("_old") and k.removesuffix("_old") + "_new" in p
+    ]
+    if pairs:
+        return ", ".join(pairs)
+    if "font" in p:
+        return f"printed in {Path(str(p['font'])).stem}"
+    if "effects" in p:
+        return f"pasted with {str(p['effects']).replace(',', ', ')}"
+    if "modes" in p:
+        return f"{str(p['modes']).replace(',', ' and ')} off the ICAO grid"
+    return ""
+
+
 def write_practice_report(out: Path, paths: list[Path], report: Path) -> tuple[int, int]:
     """Check ``paths`` (a set just written to ``out``) and write ``report`` with the answer key from the
     ground truth. Returns how many judged documents docverify's verdict agrees with, and how many were
@@ -208,7 +280,7 @@ def write_practice_report(out: Path, paths: list[Path], report: Path) -> tuple[i
     truths = {t.file: t for t in load_ground_truth(out)}
     items = [BatchInput(str(p), display_name(str(p))) for p in paths]
     reference = next(iter(truths.values())).reference_date if truths else None
-    options = BatchOptions(reference_date=reference, evidence=True)
+    options = BatchOptions(reference_date=reference, evidence=True, viz=True)
     rows: dict[str, dict[str, Any]] = {}
     evidence: dict[str, Evidence] = {}
     for row, ev in run_local(items, options, workers=usable_cores()):
@@ -223,6 +295,8 @@ def write_practice_report(out: Path, paths: list[Path], report: Path) -> tuple[i
         key[item.source] = {
             "genuine": truth.genuine,
             "forgery": ", ".join(kinds) if kinds else None,
+            "region": "; ".join(where(f) for f in truth.forgeries) or None,
+            "change": "; ".join(c for f in truth.forgeries if (c := what_changed(f))) or None,
             "notes": " ".join(HINTS.get(k, k) for k in kinds) or "A genuine document: nothing was altered.",
         }
         verdict = rows[item.source].get("verdict")

@@ -38,9 +38,11 @@ import dataclasses
 import datetime as dt
 import json
 import random
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 
@@ -223,7 +225,9 @@ def generate(
     Image ``i`` has format ``formats[i % len(formats)]`` and condition
     ``conditions[(i // len(formats)) % len(conditions)]`` (so every pair occurs), seed
     ``item_seed(seed, i)``, and is named like ``00004_td3_phone.jpg``. Files are JPEG at the quality the
-    condition drew, PNG for ``none``. An existing ground-truth file in ``out_dir`` is replaced.
+    condition drew, PNG for ``none``. An existing ground-truth file in ``out_dir`` is replaced before the first
+    image is written, and each image's line is written as soon as the image is (an interrupted run leaves the
+    images written so far and their lines).
 
     Every image gets all ``forgeries`` in order; with ``mixed``, one of them (of every registered kind
     when none is given) drawn per image. A share ``genuine_share`` of the images (default 0.3 when
@@ -252,18 +256,33 @@ def generate(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    truths: list[GroundTruth] = []
-    for i in range(count):
-        fmt = formats[i % len(formats)]
-        cond = conditions[(i // len(formats)) % len(conditions)]
-        item = item_seed(seed, i)
-        kinds = forgery_choice(item, forgeries, share, mixed=mixed)
-        shot = synthesize(item, fmt, cond, dpi=dpi, forgeries=kinds)
-        path, truth = _write(out, f"{i:05d}_{SLUGS[fmt]}_{cond}", shot)
-        paths.append(path)
-        truths.append(truth)
-    _write_truth(out, truths)
+    # the old answer key goes first and each image's line follows it at once: an interrupted run never
+    # leaves new images under an old ground truth
+    with (out / GROUND_TRUTH_FILE).open("w", encoding="utf-8") as truth_file:
+        for i in range(count):
+            fmt = formats[i % len(formats)]
+            cond = conditions[(i // len(formats)) % len(conditions)]
+            item = item_seed(seed, i)
+            kinds = forgery_choice(item, forgeries, share, mixed=mixed)
+            shot = synthesize(item, fmt, cond, dpi=dpi, forgeries=kinds)
+            path, truth = _write(out, f"{i:05d}_{SLUGS[fmt]}_{cond}", shot)
+            truth_file.write(json.dumps(truth.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
+            truth_file.flush()
+            paths.append(path)
     return paths
+
+
+GENERATED_NAME: Final = re.compile(r"\d{5}_[a-z0-9]+_[a-z]+\.(?:jpg|png)")
+"""How :func:`generate` names its images (``00004_td3_phone.jpg``)."""
+
+
+def leftovers(out_dir: Path | str, paths: Iterable[Path]) -> list[Path]:
+    """Images in ``out_dir`` named as :func:`generate` names them that are not among ``paths`` (the set just
+    written): an earlier, larger set's, which the new ground truth does not describe."""
+    keep = {Path(p).name for p in paths}
+    return sorted(
+        p for p in Path(out_dir).iterdir() if GENERATED_NAME.fullmatch(p.name) and p.name not in keep and p.is_file()
+    )
 
 
 def is_current(folder: Path | str) -> bool:
@@ -351,6 +370,7 @@ __all__ = [
     "generate",
     "is_current",
     "item_seed",
+    "leftovers",
     "load_ground_truth",
     "register_forgery",
     "render_sample",

@@ -172,7 +172,9 @@ class CaptureRecord:
 @dataclass(frozen=True, slots=True)
 class ForgeryRecord:
     """One forgery applied to the rendered document: its registered ``kind``, its parameters, and the
-    regions it changed (quads, transformed with the rest of the ground truth)."""
+    regions it changed (quads, transformed with the rest of the ground truth into image pixels). Coordinates
+    among the parameters (``copy_move``'s ``src_x``/``src_y``, ``dst_x``/``dst_y``) stay in the rendered
+    document's pixels: :attr:`GroundTruth.document_to_image` maps them."""
 
     kind: str
     params: Params = ()
