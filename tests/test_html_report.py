@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import docverify
+from docverify.render.annotate import annotate
 from docverify.render.html import VERDICTS, Evidence, evidence, render_html
 from docverify.results import mask_report_dict
 
@@ -168,8 +169,11 @@ def test_evidence_sizes(batch: Batch) -> None:
         assert len(ev.thumbnail) < 20_000
         assert len(ev.annotated) < 200_000
     report = docverify.verify(SAMPLES / "td3_flatbed.jpg", reference_date=dt.date(2026, 1, 1))
-    small = evidence(np.full((100, 120, 3), 200, np.uint8), report)
-    assert _jpeg_size(small.annotated)[0] == 120  # never enlarged
+    tiny = np.full((100, 120, 3), 200, np.uint8)
+    small = evidence(tiny, report)
+    annotated = annotate(tiny, report)  # widened for its legend's lines, not cut off
+    assert annotated.shape[1] > 120 and _jpeg_size(small.annotated) == (annotated.shape[1], annotated.shape[0])
+    assert (annotated[:100, :120] == 200).mean() > 0.9  # the image itself where it was, not scaled
     with pytest.raises(ValueError, match="RGB"):
         evidence(np.zeros((10, 10), np.uint8), report)
 

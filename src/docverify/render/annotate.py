@@ -23,7 +23,9 @@ _RANK = (Severity.INFO, Severity.WARNING, Severity.ERROR)
 
 
 def annotate(image: npt.NDArray[np.uint8], report: Report) -> npt.NDArray[np.uint8]:
-    """An annotated copy of ``image`` (H×W×3 RGB uint8); returns H'×W×3 RGB with the legend appended."""
+    """An annotated copy of ``image`` (H×W×3 RGB uint8); returns H'×W'×3 RGB with the legend appended below
+    (W' = W unless a legend line is wider than the image: the image is then padded with white on the right,
+    its pixels where they were)."""
     canvas = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     scale = max(canvas.shape[:2]) / 1000.0
     thick = max(1, round(2 * scale))
@@ -36,16 +38,32 @@ def annotate(image: npt.NDArray[np.uint8], report: Report) -> npt.NDArray[np.uin
             legend.append((f"{n}. {f.severity.value}: {f.code}", _COLOURS[f.severity]))
         elif f.severity is not Severity.INFO:
             legend.append((f"-. {f.severity.value}: {f.code}", _COLOURS[f.severity]))
+    label_scale = 0.6 * scale + 0.3
+    placed: list[tuple[int, int, int, int]] = []  # the labels drawn so far (x0, y0, x1, y1)
     for box, label, severity in box_labels(report.findings):
         colour = _COLOURS[severity]
         cv2.polylines(canvas, [np.array(box, np.int32).reshape(-1, 1, 2)], True, colour, thick)
         x, y = (int(v) for v in np.min(np.array(box), axis=0))
-        cv2.putText(canvas, label, (x, max(12, y - 4)), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * scale + 0.3, colour, thick)
+        (w, h), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, label_scale, thick)
+        base = max(h + 2, y - 4)
+        for _ in range(4):  # lifted a line at a time above labels of neighbouring boxes it would cover
+            rect = (x, base - h - 2, x + w, base + 2)
+            if not any(r[0] < rect[2] and rect[0] < r[2] and r[1] < rect[3] and rect[1] < r[3] for r in placed):
+                break
+            base = max(h + 2, base - h - 4)
+        placed.append((x, base - h - 2, x + w, base + 2))
+        cv2.putText(canvas, label, (x, base), cv2.FONT_HERSHEY_SIMPLEX, label_scale, colour, thick)
     font_scale = 0.5 * max(scale, 0.8)
+    weight = max(1, thick - 1)
     row = int(26 * max(scale, 0.8))
-    panel = np.full((row * (len(legend) + 1), canvas.shape[1], 3), 255, np.uint8)
+    needed = max(cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, weight)[0][0] for text, _ in legend) + 16
+    width = max(canvas.shape[1], needed)  # a legend wider than the image widens the picture, never cut off
+    if width > canvas.shape[1]:
+        pad = np.full((canvas.shape[0], width - canvas.shape[1], 3), 255, np.uint8)
+        canvas = np.hstack([canvas, pad])
+    panel = np.full((row * (len(legend) + 1), width, 3), 255, np.uint8)
     for i, (text, colour) in enumerate(legend):
-        cv2.putText(panel, text, (8, row * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, font_scale, colour, max(1, thick - 1))
+        cv2.putText(panel, text, (8, row * (i + 1)), cv2.FONT_HERSHEY_SIMPLEX, font_scale, colour, weight)
     return np.asarray(cv2.cvtColor(np.vstack([canvas, panel]), cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
