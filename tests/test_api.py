@@ -11,6 +11,8 @@ import pytest
 
 import docverify
 
+SAMPLE_IMAGE = Path(__file__).resolve().parents[1] / "samples" / "images" / "td3_flatbed.jpg"
+
 PUBLIC = {
     "SCHEMA_VERSION",
     "Alternatives",
@@ -77,6 +79,51 @@ def test_results_are_frozen_and_json_serialisable() -> None:
     assert doc["fields"]["birth_date"] == "1974-08-12"
     # dataclasses.replace still works with the fast __init__
     assert dataclasses.replace(r.fields, surname="X").surname == "X"
+
+
+def test_a_report_is_immutable_all_through() -> None:
+    """Its provenance too: the engine's models, limits and checks are tuples (objects and lists in the JSON)."""
+    report = docverify.verify(SAMPLE_IMAGE, reference_date=dt.date(2026, 1, 1))
+    assert isinstance(hash(report), int)
+    engine = dict(report.engine)
+    assert all(isinstance(engine[k], tuple) for k in ("models", "limits", "checks"))
+    doc = report.to_dict()["engine"]
+    assert (
+        isinstance(doc["models"], dict) and isinstance(doc["limits"], dict) and doc["checks"] == list(engine["checks"])
+    )
+
+
+def test_wrong_argument_types_are_refused_where_they_are_given() -> None:
+    """A wrong type is a TypeError (a bad value a ValueError) at the call or the config's construction, with a
+    message naming what is expected; a datetime counts as its day."""
+    text = (Path(__file__).resolve().parents[1] / "samples" / "mrz" / "td3_utopia.txt").read_text()
+    assert docverify.read_mrz(text, reference_date=dt.datetime(2024, 1, 1, 15, 30)).reference_date == dt.date(
+        2024, 1, 1
+    )
+    config = docverify.VerifierConfig(reference_date=dt.datetime(2026, 1, 1, 8, 0))
+    assert config.reference_date == dt.date(2026, 1, 1) and type(config.reference_date) is dt.date
+    for call in (
+        lambda: docverify.read_mrz(text.encode()),  # type: ignore[arg-type]
+        lambda: docverify.read_mrz(None),  # type: ignore[arg-type]
+        lambda: docverify.read_mrz(text, reference_date="2024-01-01"),  # type: ignore[arg-type]
+        lambda: docverify.read_mrz(text, config="x"),  # type: ignore[arg-type]
+        lambda: docverify.VerifierConfig(limits="x"),  # type: ignore[arg-type]
+        lambda: docverify.VerifierConfig(mrz_only="no"),  # type: ignore[arg-type]
+        lambda: docverify.Verifier(config={}),  # type: ignore[arg-type]
+        lambda: docverify.Verifier(ocr="tesseract"),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(TypeError, match="must be"):
+            call()
+    for day in (dt.date(9999, 12, 31), dt.date(1, 1, 1), dt.date(1899, 12, 31)):  # no century to resolve into
+        with pytest.raises(ValueError, match="years 1900"):
+            docverify.read_mrz(text, reference_date=day)
+    lines = text.split()
+    for bad in (float("nan"), -0.1, 1.5, "0.9"):
+        alternatives = [[[(c, bad)] for c in line] for line in lines]
+        with pytest.raises(ValueError, match="alternatives"):
+            docverify.read_mrz(lines, alternatives=alternatives)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="alternatives"):
+        docverify.read_mrz(lines, alternatives=[[[("LL", 0.9)] for _ in line] for line in lines])
 
 
 def test_exit_codes_are_ordered_worst_last() -> None:

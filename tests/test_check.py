@@ -482,3 +482,17 @@ def test_an_mrz_clear_of_the_edge_or_valid_at_it_is_not_cut_off() -> None:
         report = verifier.verify(np.ascontiguousarray(crop), name=name)
         assert report.verdict is Verdict.PASS, (name, [f.code for f in report.findings])
         assert "image.mrz.cut_off" not in {f.code for f in report.findings}
+
+
+def test_an_annotation_that_cannot_be_written_is_an_output_error_not_the_inputs(tmp_path: Path) -> None:
+    """The report is still given (the document was checked); the exit code is 5 (an output failed), not 3."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, out, err = run(
+        "check", "--json", "--annotate", str(blocker / "a.png"), "--reference-date", "2026-01-01", str(TD3)
+    )
+    assert code == ExitCode.ERROR and "cannot write the annotated image" in err
+    assert json.loads(out)["verdict"] == "pass"
+    made = tmp_path / "new" / "deeper" / "a.png"  # a folder that does not exist yet is made
+    code, _, _ = run("check", "--annotate", str(made), "--reference-date", "2026-01-01", str(TD3))
+    assert code == ExitCode.OK and made.exists()

@@ -1083,3 +1083,26 @@ def test_the_generator_is_imported_only_for_the_samples_command() -> None:
     assert result.exit_code == 0 and "docverify samples --out" in result.output
     listed = CliRunner().invoke(main, ["--help"]).output
     assert all(f"  {name} " in listed for name in ("batch", "check", "explain", "mrz", "samples", "serve"))
+
+
+def test_a_reference_date_with_no_century_to_resolve_into_is_a_usage_error() -> None:
+    for day in ("9999-12-31", "0001-01-01"):
+        result = CliRunner().invoke(main, ["mrz", "--reference-date", day, *ICAO])
+        assert result.exit_code == ExitCode.USAGE and "1900" in result.output, day
+
+
+def test_mrz_masks_personal_data_as_check_does() -> None:
+    """`mrz --mask-personal-data`: no name, number, date or line of the document in the JSON or the table; the
+    decision and the codes stay."""
+    secrets = ("ERIKSSON", "ANNA", "MARIA", "L898902C3", "ZE184226B", "1974-08-12", "740812", "120415", ICAO_L2)
+    for extra in (["--json"], []):
+        plain = CliRunner().invoke(main, ["mrz", *extra, "--reference-date", BEFORE_EXPIRY, *ICAO])
+        masked = CliRunner().invoke(
+            main, ["mrz", *extra, "--mask-personal-data", "--reference-date", BEFORE_EXPIRY, *ICAO]
+        )
+        assert masked.exit_code == plain.exit_code == ExitCode.REVIEW  # a specimen
+        assert all(s in plain.stdout for s in secrets[:5])
+        assert not [s for s in secrets if s in masked.stdout], masked.stdout
+        assert "mrz.specimen" in masked.stdout
+    doc = json.loads(CliRunner().invoke(main, ["mrz", "--json", "--mask-personal-data", *ICAO]).stdout)
+    assert {c["printed"] for c in doc["check_digits"]} == {"*"} and doc["fields"]["issuing_state"] == "UTO"

@@ -16,6 +16,7 @@ import struct
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -249,6 +250,9 @@ def test_pdf_dpi_is_lowered_so_a_page_fits_max_pixels() -> None:
     assert page.width * page.height > 90_000  # lowered just enough, not more
     assert 30 < page.dpi < 300  # type: ignore[operator]
     assert close_to(page.image[0, 0], (255, 255, 255))  # empty page rendered on white
+    for tiny in (1, 2, 7):  # the smallest limits still end (at most a few hundred steps of lowering)
+        (page,) = load_pages(blank_pdf(1, size=(20, 14400)), limits=Limits(max_pixels=tiny))
+        assert page.width * page.height <= tiny
 
 
 def test_pdf_with_more_pages_than_max_pages_renders_the_first_ones() -> None:
@@ -481,6 +485,11 @@ def test_limits_are_validated() -> None:
     for bad in ({"max_pages": 0}, {"max_bytes": -1}, {"pdf_dpi": float("nan")}, {"max_pixels": True}):
         with pytest.raises(ValueError, match="Limits"):
             Limits(**bad)
+    for bad in ({"max_pages": 2.5}, {"max_pixels": 0.5}, {"max_pdf_pages": 0.5}, {"max_bytes": 1e6 + 0.5}):
+        with pytest.raises(ValueError, match="Limits"):  # counts are whole numbers (0.5 px hung PDF rendering)
+            Limits(**bad)  # type: ignore[arg-type]
+    whole: Any = 5e7  # a float that is a whole number is taken as its integer
+    assert Limits(max_pixels=whole).max_pixels == 50_000_000 and isinstance(Limits(max_pixels=whole).max_pixels, int)
     with pytest.raises(ValueError, match="must not exceed"):
         Limits(max_pages=300, max_pdf_pages=200)
     with pytest.raises(dataclasses.FrozenInstanceError):

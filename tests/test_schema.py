@@ -101,3 +101,19 @@ def test_the_schema_rejects_what_it_should(validator: jsonschema.Draft202012Vali
     broken.append(missing)
     for doc in broken:
         assert list(validator.iter_errors(doc)), doc
+
+
+def test_every_error_kind_the_service_answers_is_in_the_schema(validator: jsonschema.Draft202012Validator) -> None:
+    """The kinds of the service's error answers (401 auth, 408, 503, 504, 404, 405 …) validate: the schema's
+    enum is read against the kinds service.py can put in an answer."""
+    import re
+
+    from docverify import service
+
+    source = Path(service.__file__).read_text(encoding="utf-8")
+    kinds = set(re.findall(r'(?:ServiceError|error_response)\(\s*\d+,\s*"([a-z_]+)"', source))
+    mapped = re.search(r"kind = \{404: \"(\w+)\", 405: \"(\w+)\"\}\.get\(exc\.status_code, \"(\w+)\"\)", source)
+    assert mapped is not None and len(kinds) >= 6
+    for kind in kinds | set(mapped.groups()):
+        doc = {"schema_version": "1.0", "error": {"kind": kind, "message": "m"}}
+        assert_valid(validator, doc, "error_row")

@@ -363,6 +363,11 @@ def test_mrz_as_a_form(server: Subprocess) -> None:
         body = _form_part('form-data; name="note"', b"ignored") + _form_part(disposition, MRZ_TEXT.encode()) + end
         answer = call(server.port, "POST", url, body, form)
         assert answer.status == 200 and answer.json() == expected, disposition
+    masked = call(server.port, "POST", url + "&mask_personal_data=true", MRZ_TEXT.encode(), AUTH)
+    assert masked.status == 200 and masked.json() == docverify.read_mrz(MRZ_TEXT, reference_date=ref).to_dict(
+        mask_personal_data=True
+    )
+    assert "ERIKSSON" not in masked.body.decode() and masked.json()["valid"] == expected["valid"]
     twice = _form_part('form-data; name="text"', b"A") + _form_part('form-data; name="file"', b"B") + end
     for body, words in ((twice, "more than one"), (_form_part('form-data; name="mrz"', b"A") + end, "no field")):
         answer = call(server.port, "POST", url, body, form)

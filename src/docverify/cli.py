@@ -23,7 +23,7 @@ import click
 from rich.console import Console
 
 from docverify._version import __version__
-from docverify.config import usable_cores
+from docverify.config import reference_day, usable_cores
 from docverify.errors import DependencyError, DocverifyError, InputError, InputTooLargeError
 from docverify.exitcodes import ExitCode, worst
 from docverify.mrz.reader import MAX_TEXT_CHARS, read_mrz
@@ -37,9 +37,13 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a calendar date in the form YYYY-MM-DD") from None
+    try:
+        return reference_day(day)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).replace("reference_date", "the reference date")) from None
 
 
 REFERENCE_DATE = click.option(
@@ -178,12 +182,14 @@ def _fail(message: str, code: ExitCode, *, as_json: bool) -> NoReturn:
     is_flag=True,
     help="Validate the text exactly as given: no case folding, no length or character repair.",
 )
-def mrz_command(
+@MASK
+def mrz_command(  # noqa: PLR0917 - click passes the options by keyword, the signature is click's
     lines: Sequence[str],
     file_: str | None,
     as_json: bool,
     reference_date: dt.date | None,
     no_repair: bool,
+    mask: bool,
 ) -> None:
     """Read, repair and validate MRZ text against ICAO 9303.
 
@@ -223,9 +229,9 @@ def mrz_command(
         log.debug("internal error", exc_info=True)
         _fail(f"internal error ({type(exc).__name__}); please report it", ExitCode.ERROR, as_json=as_json)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
+        click.echo(json.dumps(result.to_dict(mask_personal_data=mask), ensure_ascii=False))
     else:
-        print_mrz(result, Console(highlight=False, soft_wrap=True))
+        print_mrz(result, Console(highlight=False, soft_wrap=True), mask_personal_data=mask)
     sys.exit(int(mrz_exit_code(result)))
 
 
@@ -325,8 +331,9 @@ def check_command(
     if STDIN in images and sys.stdin is not None and sys.stdin.isatty():
         raise click.UsageError("'-' reads the image from standard input, which is a terminal; pipe the image in")
     targets = _annotation_targets(images, annotate_to) if annotate_to is not None else {}
-    if targets and len(set(targets.values())) > 1:
-        next(iter(targets.values())).parent.mkdir(parents=True, exist_ok=True)
+    for folder in {t.parent for t in targets.values()}:
+        with contextlib.suppress(OSError):  # a folder that cannot be made: each image's write says so
+            folder.mkdir(parents=True, exist_ok=True)
     for path in images:
         row_written = False
         try:
@@ -335,13 +342,25 @@ def check_command(
             else:
                 report, image = verifier.verify_with_image(path)
             codes.append(report_exit_code(report))
+            unwritten = None
             if path in targets:  # first: the output below may fail (a reader that quit, `| head`)
-                write_png(targets[path], annotate(image, report))
-            if as_json:
-                click.echo(json.dumps(report.to_dict(mask_personal_data=mask), ensure_ascii=False))
-            else:
-                print_report(report, console, mask_personal_data=mask)
+                try:
+                    write_png(targets[path], annotate(image, report))
+                except OSError as exc:  # the report is still given; the exit code says an output failed
+                    unwritten = exc
+            try:
+                if as_json:
+                    click.echo(json.dumps(report.to_dict(mask_personal_data=mask), ensure_ascii=False))
+                else:
+                    print_report(report, console, mask_personal_data=mask)
+            except BrokenPipeError:
+                raise  # the reader quit: see run()
+            except OSError as exc:  # standard output full or gone: not this input's fault
+                _cannot_write(exc.strerror or str(exc))
             row_written = True
+            if unwritten is not None:
+                codes.append(ExitCode.ERROR)
+                click.echo(f"docverify: error: {unwritten}", err=True)
         except DependencyError as exc:
             _fail(str(exc), ExitCode.ERROR, as_json=as_json)
         except DocverifyError as exc:

@@ -8,6 +8,7 @@ spent reading a document that loads.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from dataclasses import dataclass, fields
@@ -75,14 +76,42 @@ class Limits:
                 raise ValueError(f"Limits.{f.name} must be a finite number, got {value!r}")
             if value <= 0:
                 raise ValueError(f"Limits.{f.name} must be positive, got {value!r}")
+            if f.name in _COUNTS:
+                if value != int(value):
+                    raise ValueError(f"Limits.{f.name} is a count: a whole number, got {value!r}")
+                object.__setattr__(self, f.name, int(value))  # 5e7 as 50000000
         if self.max_pages > self.max_pdf_pages:
             raise ValueError(
                 f"Limits.max_pages ({self.max_pages}) must not exceed Limits.max_pdf_pages ({self.max_pdf_pages})"
             )
 
 
+_COUNTS = frozenset({"max_bytes", "max_pixels", "max_pages", "max_pdf_pages"})
+"""The fields of :class:`Limits` that count (bytes, pixels, pages): whole numbers."""
+
 DEFAULT_LIMITS = Limits()
 """The limits used when none are given."""
 
 
-__all__ = ["DEFAULT_LIMITS", "MIB", "Limits"]
+REFERENCE_YEARS = (1900, 2199)
+"""The years a reference date may lie in: the two-digit years of an MRZ are resolved into the century around
+it, and dates outside these years are no document's (0001-01-01 or 9999-12-31 made valid dates invalid)."""
+
+
+def reference_day(value: object) -> dt.date | None:
+    """A reference date as given to the API, checked: a :class:`datetime.date` (a ``datetime`` counts as its day)
+    in :data:`REFERENCE_YEARS`, or ``None`` (today, decided later). Raises :class:`TypeError` for anything else,
+    :class:`ValueError` for a date outside those years."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        raise TypeError(f"reference_date must be a datetime.date (or None for today), not {type(value).__name__}")
+    first, last = REFERENCE_YEARS
+    if not first <= value.year <= last:
+        raise ValueError(f"reference_date must lie in the years {first}–{last}, not {value.isoformat()}")
+    return value
+
+
+__all__ = ["DEFAULT_LIMITS", "MIB", "REFERENCE_YEARS", "Limits", "reference_day"]

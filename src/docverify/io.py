@@ -825,9 +825,11 @@ def _pdf_scale(width_pt: float, height_pt: float, limits: Limits) -> float:
     PDFium sizes the bitmap as ``ceil(width × scale) × ceil(height × scale)``.
     """
     scale = min(limits.pdf_dpi / 72.0, math.sqrt(limits.max_pixels / (width_pt * height_pt)))
-    while math.ceil(width_pt * scale) * math.ceil(height_pt * scale) > limits.max_pixels:
-        scale *= 0.99  # only the rounding up is left to absorb: a few steps at most
-    return scale
+    for _ in range(1000):  # only the rounding up is left to absorb: a few steps at most
+        if math.ceil(width_pt * scale) * math.ceil(height_pt * scale) <= limits.max_pixels:
+            return scale
+        scale *= 0.99
+    raise InputTooLargeError(f"a PDF page of {width_pt:.0f} × {height_pt:.0f} pt cannot be rendered within max_pixels")
 
 
 # --- numpy arrays ------------------------------------------------------------------------------------------

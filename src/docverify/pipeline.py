@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docverify._version import __version__
-from docverify.config import Limits
+from docverify.config import Limits, reference_day
 from docverify.errors import DependencyError
 from docverify.io import Page, load_pages
 from docverify.mrz.conformity import check_print
@@ -84,6 +84,16 @@ class VerifierConfig:
     ``tesseract`` (slower, about 0.3–0.6 s a document, and weaker on phone photos)."""
 
     def __post_init__(self) -> None:
+        """Checks every setting's type (a wrong one would fail only later, on every document), and takes a
+        ``datetime`` reference date as its day."""
+        object.__setattr__(self, "reference_date", reference_day(self.reference_date))
+        for name, kind in (("limits", Limits), ("repair", RepairConfig)):
+            value = getattr(self, name)
+            if not isinstance(value, kind):
+                raise TypeError(f"VerifierConfig.{name} must be a {kind.__name__}, not {type(value).__name__}")
+        for name in ("check_regions", "region_warnings", "mrz_only", "cross_check_viz"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"VerifierConfig.{name} must be True or False, not {getattr(self, name)!r}")
         if self.viz_reader not in ("model", "tesseract"):
             raise ValueError(f"viz_reader must be 'model' or 'tesseract', not {self.viz_reader!r}")
 
@@ -163,18 +173,19 @@ Source = str | os.PathLike[str] | bytes | npt.NDArray[np.generic]
 
 
 def engine_info(ocr: OCRBackend, config: VerifierConfig, reference: dt.date) -> tuple[tuple[str, Any], ...]:
-    """The provenance recorded in every report: what is needed to reproduce its decision."""
+    """The provenance recorded in every report: what is needed to reproduce its decision, as key/value pairs;
+    ``models`` and ``limits`` are pairs too (objects in the JSON form), ``checks`` a tuple (a list there)."""
     from docverify.mrz.recognizer import model_hashes  # noqa: PLC0415
 
-    limits = {f.name: getattr(config.limits, f.name) for f in dataclasses.fields(config.limits)}
+    limits = tuple((f.name, getattr(config.limits, f.name)) for f in dataclasses.fields(config.limits))
     checks = checks_run(config)
-    return (
+    return (  # immutable all through (objects as tuples of pairs): a report's provenance cannot be changed
         ("docverify", __version__),
         ("ocr", ocr.name),
-        ("models", model_hashes()),
+        ("models", tuple(model_hashes().items())),
         ("reference_date", reference.isoformat()),
         ("limits", limits),
-        ("checks", list(checks)),
+        ("checks", checks),
         *([("viz_reader", config.viz_reader)] if "viz" in checks else []),
     )
 
@@ -193,6 +204,12 @@ class Verifier:
     backend that is itself safe to share; models are loaded once per process, on first use."""
 
     def __init__(self, *, ocr: OCRBackend | None = None, config: VerifierConfig | None = None) -> None:
+        if config is not None and not isinstance(config, VerifierConfig):
+            raise TypeError(f"config must be a VerifierConfig, not {type(config).__name__}")
+        if ocr is not None and not all(hasattr(ocr, a) for a in ("name", "cell_aligned", "read_lines")):
+            raise TypeError(
+                f"ocr must be an OCR backend (MRZRecognizer(), TesseractBackend()), not {type(ocr).__name__}"
+            )
         self._ocr: OCRBackend = MRZRecognizer() if ocr is None else ocr
         self._config = config or VerifierConfig()
 

@@ -305,8 +305,11 @@ class MRZResult:
             return None
         return max((f.severity for f in self.findings), key=lambda s: s.rank)
 
-    def to_dict(self, *, with_schema: bool = True) -> dict[str, Any]:
-        """The JSON form (``schema_version`` first unless ``with_schema`` is false)."""
+    def to_dict(self, *, with_schema: bool = True, mask_personal_data: bool = False) -> dict[str, Any]:
+        """The JSON form (``schema_version`` first unless ``with_schema`` is false); with ``mask_personal_data``,
+        names, numbers, dates and lines masked as :meth:`Report.to_dict` masks them."""
+        if mask_personal_data:
+            return _masked(self.to_dict(with_schema=with_schema), personal_strings(self))
         out: dict[str, Any] = {"schema_version": SCHEMA_VERSION} if with_schema else {}
         out.update(
             {
@@ -360,7 +363,8 @@ class Report:
     pages_total: int = 1
     """How many pages the input has (``page`` is the 0-based index of the page judged)."""
     engine: tuple[tuple[str, Any], ...] = ()
-    """Provenance as key/value pairs with JSON values (see :func:`docverify.pipeline.engine_info`)."""
+    """Provenance as key/value pairs (see :func:`docverify.pipeline.engine_info`), immutable all through: the
+    values that are JSON objects (``models``, ``limits``) are tuples of pairs, lists are tuples."""
 
     def to_dict(self, *, mask_personal_data: bool = False) -> dict[str, Any]:
         """The JSON form. With ``mask_personal_data``, names, numbers, dates and MRZ lines are replaced
@@ -386,7 +390,9 @@ class Report:
             "findings": [f.to_dict() for f in self.findings],
             "image_size": list(self.image_size),
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms},
-            "engine": dict(self.engine),
+            "engine": {
+                k: dict(v) if k in _ENGINE_OBJECTS else list(v) if isinstance(v, tuple) else v for k, v in self.engine
+            },
         }
         if mask_personal_data and self.mrz is not None:
             out = _masked(out, personal_strings(self.mrz))
@@ -449,19 +455,22 @@ def _masked(row: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
     by :func:`mask_message`, and the single MRZ characters the ``mrz`` object gives with their positions — each
     correction's ``from`` and ``to``, each check digit's ``printed`` and ``computed`` — as ``*``."""
     out: dict[str, Any] = mask(row, secrets)
-    mrz = out.get("mrz")
-    if isinstance(mrz, dict):
-        mrz["corrections"] = [{**c, "from": "*", "to": "*"} for c in mrz.get("corrections") or ()]
-        mrz["check_digits"] = [{**c, "printed": "*", "computed": "*"} for c in mrz.get("check_digits") or ()]
-    if isinstance(out.get("findings"), list):
-        out["findings"] = [
-            {
-                **f,
-                "message": mask_message(f["message"], [], located=bool(f.get("spans"))),
-                **({"evidence": _masked_evidence(f["evidence"])} if isinstance(f.get("evidence"), dict) else {}),
-            }
-            for f in out["findings"]
-        ]
+    for holder in (out, out.get("mrz")):  # a report and its MRZ object, or an MRZ result alone
+        if not isinstance(holder, dict):
+            continue
+        if isinstance(holder.get("corrections"), list):
+            holder["corrections"] = [{**c, "from": "*", "to": "*"} for c in holder["corrections"]]
+        if isinstance(holder.get("check_digits"), list):
+            holder["check_digits"] = [{**c, "printed": "*", "computed": "*"} for c in holder["check_digits"]]
+        if isinstance(holder.get("findings"), list):
+            holder["findings"] = [
+                {
+                    **f,
+                    "message": mask_message(f["message"], [], located=bool(f.get("spans"))),
+                    **({"evidence": _masked_evidence(f["evidence"])} if isinstance(f.get("evidence"), dict) else {}),
+                }
+                for f in holder["findings"]
+            ]
     return out
 
 
@@ -473,6 +482,9 @@ correction's characters, a cloned character): masked as ``*`` with the personal 
 def _masked_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
     return {k: "*" if k in MRZ_CHARACTER_EVIDENCE else v for k, v in evidence.items()}
 
+
+_ENGINE_OBJECTS = frozenset({"models", "limits"})
+"""The values of ``Report.engine`` that are objects in the JSON form (pairs in the report)."""
 
 _NOT_PERSONAL = frozenset({"schema_version", "verdict", "code", "severity", "category", "stage", "engine", "format"})
 """Keys whose values are docverify's own vocabulary, never document data: left as they are by :func:`mask`."""

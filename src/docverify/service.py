@@ -6,7 +6,8 @@ Endpoints (all JSON; schema as in the README):
   the raw bytes of the body. Query: ``reference_date`` (YYYY-MM-DD), ``ocr`` (``model``/``tesseract``),
   ``mask_personal_data`` (bool). Answers what ``docverify check --json`` prints for one input.
 * ``POST /v1/mrz``: MRZ text (``text/plain``, or JSON ``{"lines": [...]}`` / ``{"text": "..."}``). Query:
-  ``reference_date``, ``repair`` (bool). Answers what ``docverify mrz --json`` prints.
+  ``reference_date``, ``repair`` (bool), ``mask_personal_data`` (bool). Answers what ``docverify mrz --json``
+  prints.
 * ``GET /healthz`` (never needs the API key, never waits for a check), ``GET /v1/version``,
   ``GET /openapi.json``.
 
@@ -74,7 +75,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from docverify._version import __version__
-from docverify.config import DEFAULT_LIMITS, MIB, Limits, usable_cores
+from docverify.config import DEFAULT_LIMITS, MIB, Limits, reference_day, usable_cores
 from docverify.errors import DependencyError, DocverifyError, InputError, InputTooLargeError
 from docverify.mrz.reader import MAX_TEXT_CHARS, read_mrz
 from docverify.ocr import OCRBackend
@@ -466,9 +467,10 @@ def _parse_reference_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ServiceError(422, "input", "reference_date must be a calendar date in the form YYYY-MM-DD") from None
+        return reference_day(dt.date.fromisoformat(value))
+    except ValueError as exc:
+        message = str(exc) if "years" in str(exc) else "reference_date must be a calendar date in the form YYYY-MM-DD"
+        raise ServiceError(422, "input", message) from None
 
 
 def _mrz_text(raw: bytes, content_type: str) -> str | list[str]:
@@ -933,6 +935,9 @@ def create_app(settings: ServiceSettings | None = None, *, engines: Mapping[str,
         repair: Annotated[
             bool, Query(description="Repair OCR confusions guided by the check digits (false: judge as typed).")
         ] = True,
+        mask_personal_data: Annotated[
+            bool, Query(description="Mask names, numbers, dates and MRZ lines as /v1/check does.")
+        ] = False,
     ) -> Response:
         """Validate MRZ text against ICAO 9303, as `docverify mrz --json` (`repair=false`: `--no-repair`)."""
         reference = _parse_reference_date(reference_date)
@@ -944,7 +949,8 @@ def create_app(settings: ServiceSettings | None = None, *, engines: Mapping[str,
             raise
 
         def work() -> dict[str, Any]:
-            return read_mrz(text, reference_date=reference, repair_text=repair).to_dict()
+            result = read_mrz(text, reference_date=reference, repair_text=repair)
+            return result.to_dict(mask_personal_data=mask_personal_data)
 
         try:
             result = await service.run(work, hold)

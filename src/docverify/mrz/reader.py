@@ -15,12 +15,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from docverify.config import reference_day
 from docverify.errors import InputError, InputTooLargeError, MRZFormatError
 from docverify.mrz import checkdigit
 from docverify.mrz.parse import parse
 from docverify.mrz.repair import (
     Alternatives,
     RepairConfig,
+    check_alternative_values,
     correction_finding,
     fits_shape,
     normalize_characters,
@@ -271,9 +273,23 @@ def read_mrz(
     (per line, per column: ``(char, probability)``) feed that repair from a recognizer.
 
     Raises :class:`~docverify.errors.InputError` when the text is empty, too large or has no MRZ shape;
-    every defect of the document itself is a finding in the result.
+    every defect of the document itself is a finding in the result. Raises :class:`TypeError` for arguments of
+    the wrong type and :class:`ValueError` for a reference date outside
+    :data:`~docverify.config.REFERENCE_YEARS` or alternatives that are not single characters with
+    probabilities in 0–1.
     """
-    reference = reference_date or dt.date.today()
+    reference = reference_day(reference_date) or dt.date.today()
+    if config is not None and not isinstance(config, RepairConfig):
+        raise TypeError(f"config must be a RepairConfig, not {type(config).__name__}")
+    given: object = text  # what a caller passed, whatever the annotation says
+    if not isinstance(given, str) and (
+        isinstance(given, bytes | bytearray)
+        or not isinstance(given, Sequence)
+        or not all(isinstance(t, str) for t in given)
+    ):
+        raise TypeError("text must be a str or a sequence of str (decode bytes first)")
+    if alternatives is not None:
+        check_alternative_values(alternatives)
     cfg = config or RepairConfig()
     prepared = _prepare(text, do_repair=repair_text, reference=reference, config=cfg)
     lines = prepared.lines

@@ -17,6 +17,7 @@ import dataclasses
 import heapq
 import itertools
 import math
+import numbers
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -806,6 +807,23 @@ def fits_shape(alternatives: Alternatives, lines: Sequence[str]) -> bool:
     return len(alternatives) == len(lines) and all(
         len(a) == len(line) for a, line in zip(alternatives, lines, strict=True)
     )
+
+
+def check_alternative_values(alternatives: Alternatives) -> None:
+    """Raises :class:`ValueError` unless every alternative is one character with a probability in 0–1 (a NaN
+    from a recognizer would turn every comparison into a "correction")."""
+    try:
+        for line in alternatives:
+            for cell in line:
+                for char, p in cell:
+                    given: object = p  # a recognizer's number may be a NumPy one, or not a number at all
+                    real = isinstance(given, numbers.Real) and not isinstance(given, bool)
+                    if not (isinstance(char, str) and len(char) == 1 and real and 0.0 <= float(p) <= 1.0):
+                        raise ValueError(
+                            f"alternatives must be (character, probability in 0–1) pairs, got {(char, p)!r}"
+                        )
+    except TypeError:
+        raise ValueError("alternatives must be lines of cells of (character, probability) pairs") from None
 
 
 def _check_alternatives_shape(alternatives: Alternatives, lines: tuple[str, ...]) -> None:

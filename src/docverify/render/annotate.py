@@ -9,7 +9,6 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from docverify.errors import InputError
 from docverify.render import box_numbers
 from docverify.results import Finding, Report, Severity
 
@@ -82,7 +81,11 @@ def box_labels(findings: Sequence[Finding]) -> list[tuple[tuple[tuple[int, int],
 
 
 def write_png(path: Path, image: npt.NDArray[np.uint8]) -> None:
-    """Write an RGB image as PNG; raises :class:`InputError` when the file cannot be written."""
-    ok = cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    """Write an RGB image as PNG; raises :class:`OSError` when the file cannot be written (an output's failure,
+    not the input's)."""
+    try:
+        ok = cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    except cv2.error:
+        ok = False
     if not ok:
-        raise InputError(f"{path}: cannot write the annotated image (does the folder exist?)")
+        raise OSError(f"{path}: cannot write the annotated image (does the folder exist, may it be written?)")

@@ -131,8 +131,8 @@ def finding_line(finding: Finding, message: str) -> Text:
     )
 
 
-def print_mrz(result: MRZResult, console: Console) -> None:
-    console.print(mrz_renderable(result))
+def print_mrz(result: MRZResult, console: Console, *, mask_personal_data: bool = False) -> None:
+    console.print(mrz_renderable(result, mask_personal_data=mask_personal_data))
 
 
 CUT_OFF_LINE = "The MRZ runs off the edge of the image, so what was read is incomplete: retake the whole document."
