@@ -100,6 +100,8 @@ def test_wrong_argument_types_are_refused_where_they_are_given() -> None:
     assert docverify.read_mrz(text, reference_date=dt.datetime(2024, 1, 1, 15, 30)).reference_date == dt.date(
         2024, 1, 1
     )
+    lines_given = (line for line in text.split())  # any iterable of lines, read once: a generator, a file
+    assert docverify.read_mrz(lines_given).lines == docverify.read_mrz(text).lines
     config = docverify.VerifierConfig(reference_date=dt.datetime(2026, 1, 1, 8, 0))
     assert config.reference_date == dt.date(2026, 1, 1) and type(config.reference_date) is dt.date
     for call in (

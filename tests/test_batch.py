@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from docverify.batch import (
     BatchInput,
     BatchOptions,
+    InputKeys,
     check_one,
     completed_rows,
     find_inputs,
@@ -25,6 +26,7 @@ from docverify.batch import (
     run_local,
 )
 from docverify.cli import main
+from docverify.exitcodes import ExitCode
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -134,27 +136,29 @@ def test_resume_skips_done_inputs_and_repairs_a_cut_line(tmp_path: Path) -> None
     assert {r["source"] for r in completed_rows(out)} == {str(tmp_path / n) for n in GOOD}
 
 
-def test_masked_rows_are_matched_to_their_inputs() -> None:
-    """A row written with --mask-personal-data names its input with names and numbers masked: it counts for the
-    input its name fits, and for none of several it fits unless there are as many such rows."""
-    items = [BatchInput(p, p) for p in ("a/J49938680.jpg", "a/U18317988.jpg", "a/NEANWIN-1.jpg", "a/x.jpg")]
-
-    def row(source: str, n: int) -> dict[str, Any]:
-        return {"source": source, "verdict": "pass", "n": n}
-
-    one_of_two = [row("a/*********.jpg", 1), row("a/*******-1.jpg", 2), row("a/x.jpg", 3), row("b/x.jpg", 4)]
-    found = rows_for_inputs(one_of_two, items)
-    assert {k: v["n"] for k, v in found.items()} == {"a/NEANWIN-1.jpg": 2, "a/x.jpg": 3}  # the first two: unknown
-    both = [*one_of_two, row("a/*********.jpg", 5)]
-    assert set(rows_for_inputs(both, items)) == {i.source for i in items}
-    again = [row("a/x.jpg", 6), row("a/x.jpg", 7)]
+def test_masked_rows_are_matched_to_their_inputs_by_key(tmp_path: Path) -> None:
+    """A row written with --mask-personal-data names its input with names and numbers masked: it is matched to
+    its input through the keys file (a salted HMAC of the name per row, never the name), not by the masked
+    name's shape — a new file of the same pattern is not taken for a checked one."""
+    items = [BatchInput(p, p) for p in ("a/J49938680.jpg", "a/U18317988.jpg", "a/x.jpg")]
+    keys = InputKeys(tmp_path / "out.jsonl.keys", fresh=True)
+    first = {"source": "a/*********.jpg", "verdict": "pass", "n": 1}
+    keys.add(first, "a/J49938680.jpg")
+    rows = [first, {"source": "a/x.jpg", "verdict": "fail", "n": 2}, {"source": "b/x.jpg", "verdict": "pass", "n": 3}]
+    found = rows_for_inputs(rows, items, InputKeys(tmp_path / "out.jsonl.keys", fresh=False))
+    assert {k: v["n"] for k, v in found.items()} == {"a/J49938680.jpg": 1, "a/x.jpg": 2}
+    assert rows_for_inputs(rows, items) == {"a/x.jpg": rows[1]}  # without the keys: the exact names only
+    text = (tmp_path / "out.jsonl.keys").read_text()
+    assert "J49938680" not in text and len(text.splitlines()) == 2
+    assert (tmp_path / "out.jsonl.keys").stat().st_mode & 0o077 == 0  # its owner's only
+    again = [{"source": "a/x.jpg", "n": 6}, {"source": "a/x.jpg", "n": 7}]
     assert rows_for_inputs(again, items)["a/x.jpg"]["n"] == 7  # the last row of an input checked twice
 
 
 def test_masked_batch_hides_names_in_file_names_and_still_resumes(tmp_path: Path) -> None:
     """With --mask-personal-data a row's source is masked as `check --json --mask-personal-data` masks it, in the
-    rows and the report; --resume still finds the inputs done, and checks again the ones whose masked names it
-    cannot tell apart rather than leave one without a row."""
+    rows and the report; --resume still knows which inputs are done, also where masked names look alike, and a
+    new file of the same pattern is checked."""
     folder = tmp_path / "in"
     folder.mkdir()
     shutil.copy(SAMPLES / "td3_flatbed.jpg", folder / "J49938680.jpg")  # files named by their document number
@@ -186,8 +190,12 @@ def test_masked_batch_hides_names_in_file_names_and_still_resumes(tmp_path: Path
     )
     resumed = CliRunner().invoke(main, [*args, "--resume"])
     assert resumed.exit_code == first.exit_code, resumed.output
-    assert "2 checked" in resumed.stdout and "1 already done" in resumed.stdout  # the two numbers again
-    assert len(rows_of(out)) == 4 and report.read_text().count("data:image/jpeg") == 6
+    assert "1 checked" in resumed.stdout and "2 already done" in resumed.stdout
+    assert len(rows_of(out)) == 3 and report.read_text().count("data:image/jpeg") == 6
+    (folder / "J49938680.jpg").unlink()  # an inbox: a document taken out, an unreadable one of the pattern in
+    (folder / "X00000000.jpg").write_bytes(b"not an image")
+    inbox = CliRunner().invoke(main, [*args, "--resume"])
+    assert "1 checked" in inbox.stdout and inbox.exit_code == ExitCode.UNREADABLE, inbox.output
     both = CliRunner().invoke(main, [*args, "--show-personal-data"])
     assert both.exit_code == 2 and "contradict" in both.output
 

@@ -84,7 +84,8 @@ def test_an_interrupted_set_keeps_the_lines_of_the_images_it_wrote(tmp_path: Pat
     monkeypatch.setattr(dataset, "synthesize", stop_at_the_third)
     with pytest.raises(KeyboardInterrupt):
         dataset.generate(out, 5, seed=10)
-    truths = [json.loads(line) for line in (out / "ground_truth.jsonl").read_text().splitlines()]
+    assert not (out / "ground_truth.jsonl").exists() and not dataset.is_current(out)  # no complete-looking set
+    truths = [json.loads(line) for line in (out / "ground_truth.jsonl.partial").read_text().splitlines()]
     assert len(truths) == 2
     for truth in truths:  # each line describes the image now under its name
         assert truth["seed"] == dataset.item_seed(10, int(truth["file"][:5]))

@@ -387,6 +387,8 @@ def test_upload_file_names_as_clients_send_them(server: Subprocess) -> None:
         ("form-data; name=\"file\"; filename*=UTF-8''P%C3%A9rez%20Ca%C3%B1o.jpg", "Pérez Caño.jpg"),
         ('form-data; name="file"; filename="Pérez.jpg"', "Pérez.jpg"),
         ('form-data; name="file"', "upload"),
+        ("form-data; name=\"file\"; filename*=idna''%ff.jpg", "\ufffd.jpg"),  # a charset RFC 5987 does not allow
+        ("form-data; name=\"file\"; filename*=ISO-8859-1''P%E9rez.jpg", "Pérez.jpg"),
     ):
         body = _form_part(disposition, data) + end
         answer = call(server.port, "POST", f"/v1/check?reference_date={REF}&mrz_only=true", body, form)

@@ -175,6 +175,8 @@ def check_one(item: BatchInput, options: BatchOptions) -> tuple[dict[str, Any], 
         log.debug("internal error on one input", exc_info=True)
         return error_row(item.source, f"internal error ({type(exc).__name__}); please report it", "internal"), None
     row = report.to_dict(mask_personal_data=options.mask_personal_data)  # its source masked too, as check's
+    if options.mask_personal_data:
+        row[ROW_INPUT] = item.source  # for the writer's InputKeys; popped before the row is written
     evidence = None
     if options.evidence:
         from docverify.render.html import evidence as make_evidence  # noqa: PLC0415
@@ -392,34 +394,75 @@ def completed_rows(jsonl: Path) -> list[dict[str, Any]]:
     return done
 
 
-def _fits(masked: str, source: str) -> bool:
-    """Whether ``masked`` is ``source`` with some characters masked (``*``)."""
-    return len(masked) == len(source) and all(m in ("*", c) for m, c in zip(masked, source, strict=True))
+ROW_INPUT = "_input"
+"""A row's in-memory field (never written) naming its input when the row's ``source`` is masked: the writer
+records the input's key for it in :class:`InputKeys`."""
 
 
-def rows_for_inputs(rows: Iterable[dict[str, Any]], items: Sequence[BatchInput]) -> dict[str, dict[str, Any]]:
-    """The row of each input that has one, by the input's ``source`` (the last row where there are several).
-    A row names its input by its source, or, written with ``--mask-personal-data``, by that source with the
-    names and numbers in it masked: such a row counts for the inputs its masked name fits (and no row named
-    more exactly has) when there are at least as many rows of that name as such inputs (file names that differ
-    only where they are masked); when there are fewer, for none of them — they are checked again rather than
-    one of them left without a row."""
+def row_hash(row: dict[str, Any]) -> str:
+    """A short hash of a row as written (its JSON with sorted keys): names the row's evidence and input key."""
+    import hashlib  # noqa: PLC0415
+
+    text = json.dumps(row, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()[:32]
+
+
+class InputKeys:
+    """Which input each masked row belongs to (``--mask-personal-data`` masks the names and numbers in a row's
+    ``source``, so the name no longer says): ``OUT.jsonl.keys``, readable by its owner only, holds a random salt
+    and, per such row, the row's hash and a salted HMAC of its input's name — never the name itself."""
+
+    def __init__(self, path: Path, *, fresh: bool) -> None:
+        import secrets  # noqa: PLC0415
+
+        self.path = path
+        self.by_row: dict[str, str] = {}
+        if not fresh and path.exists():
+            lines = path.read_text(encoding="ascii", errors="replace").splitlines()
+            self.salt = bytes.fromhex(lines[0].removeprefix("salt ")) if lines else secrets.token_bytes(16)
+            for line in lines[1:]:
+                row, _, key = line.partition(" ")
+                if key:
+                    self.by_row[row] = key
+            if lines:
+                return
+        else:
+            self.salt = secrets.token_bytes(16)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(f"salt {self.salt.hex()}\n")
+
+    def key(self, source: str) -> str:
+        import hashlib  # noqa: PLC0415
+        import hmac  # noqa: PLC0415
+
+        return hmac.new(self.salt, source.encode("utf-8", "backslashreplace"), hashlib.sha256).hexdigest()[:32]
+
+    def add(self, row: dict[str, Any], source: str) -> None:
+        digest, key = row_hash(row), self.key(source)
+        self.by_row[digest] = key
+        with self.path.open("a", encoding="ascii") as fh:
+            fh.write(f"{digest} {key}\n")
+
+
+def rows_for_inputs(
+    rows: Iterable[dict[str, Any]], items: Sequence[BatchInput], keys: InputKeys | None = None
+) -> dict[str, dict[str, Any]]:
+    """The row of each input that has one, by the input's ``source`` (the last row where there are several): a
+    row names its input by its source or, when that is masked, through ``keys``. Rows of inputs not among
+    ``items`` (an earlier run's) are left out."""
     sources = {item.source for item in items}
+    by_key = {keys.key(item.source): item.source for item in items} if keys is not None else {}
     found: dict[str, dict[str, Any]] = {}
-    masked: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         source = row.get("source")
         if not isinstance(source, str):
             continue
         if source in sources:
             found[source] = row
-        elif "*" in source:
-            masked.setdefault(source, []).append(row)
-    for name in sorted(masked, key=lambda n: n.count("*")):  # the names that say most first
-        group = masked[name]
-        fits = [item.source for item in items if item.source not in found and _fits(name, item.source)]
-        if fits and len(fits) <= len(group):
-            found.update(zip(fits, group[-len(fits) :], strict=True))
+        elif keys is not None and (key := keys.by_row.get(row_hash(row))) in by_key:
+            found[by_key[key]] = row
     return found
 
 
@@ -445,10 +488,7 @@ class EvidenceStore:
         self.folder = folder
 
     def _stem(self, row: dict[str, Any]) -> Path:
-        import hashlib  # noqa: PLC0415
-
-        text = json.dumps(row, sort_keys=True, ensure_ascii=False)
-        return self.folder / hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()[:32]
+        return self.folder / row_hash(row)
 
     def put(self, row: dict[str, Any], evidence: Evidence) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -457,12 +497,18 @@ class EvidenceStore:
         Path(f"{stem}.annotated.jpg").write_bytes(evidence[1])
 
     def get(self, row: dict[str, Any]) -> Evidence | None:
-        """The images of ``row`` as read back from the JSON Lines file."""
-        stem = self._stem(row)
-        try:
-            return Path(f"{stem}.thumb.jpg").read_bytes(), Path(f"{stem}.annotated.jpg").read_bytes()
-        except OSError:
-            return None
+        """The images of ``row`` as read back from the JSON Lines file (or, for a row written by docverify
+        before 2026-11-25, named by its source)."""
+        import hashlib  # noqa: PLC0415
+
+        source = str(row.get("source", ""))
+        older = hashlib.sha256(source.encode("utf-8", "backslashreplace")).hexdigest()[:32]
+        for stem in (self._stem(row), self.folder / older):
+            try:
+                return Path(f"{stem}.thumb.jpg").read_bytes(), Path(f"{stem}.annotated.jpg").read_bytes()
+            except OSError:
+                continue
+        return None
 
 
 def write_rows(
@@ -470,12 +516,17 @@ def write_rows(
     out: Any,
     *,
     store: EvidenceStore | None = None,
+    keys: InputKeys | None = None,
     on_row: Callable[[dict[str, Any]], None] | None = None,
 ) -> None:
-    """Write each row to the text stream ``out`` as one line, flushed, as results arrive."""
+    """Write each row to the text stream ``out`` as one line, flushed, as results arrive; a masked row's input
+    goes to ``keys`` (its name itself is dropped, never written)."""
     for row, evidence in results:
+        source = row.pop(ROW_INPUT, None)
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
         out.flush()
+        if keys is not None and isinstance(source, str) and source != row.get("source"):
+            keys.add(row, source)
         if store is not None and evidence is not None:
             store.put(row, evidence)
         if on_row is not None:
@@ -487,11 +538,13 @@ __all__ = [
     "BatchInput",
     "BatchOptions",
     "EvidenceStore",
+    "InputKeys",
     "check_one",
     "completed_rows",
     "error_row",
     "find_inputs",
     "read_rows",
+    "row_hash",
     "rows_for_inputs",
     "run_dask",
     "run_local",

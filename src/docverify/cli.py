@@ -555,7 +555,8 @@ def batch_command(
     if mask and show_personal_data:
         raise click.UsageError("--mask-personal-data and --show-personal-data contradict each other")
     try:
-        done = set(batch.rows_for_inputs(batch.completed_rows(out_path), items)) if resume else set()
+        keys = batch.InputKeys(Path(f"{out_path}.keys"), fresh=not resume) if mask else None
+        done = set(batch.rows_for_inputs(batch.completed_rows(out_path), items, keys)) if resume else set()
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
@@ -603,7 +604,7 @@ def batch_command(
                 if scheduler
                 else batch.run_local(todo, options, workers=workers or usable_cores())
             )
-            batch.write_rows(results, out, store=store, on_row=count)
+            batch.write_rows(results, out, store=store, keys=keys, on_row=count)
     except KeyboardInterrupt:
         written = sum(counts.values())
         err.print(
@@ -630,12 +631,15 @@ def batch_command(
     finally:
         signal.signal(signal.SIGTERM, previous)
     elapsed = time.perf_counter() - started
-    found = batch.rows_for_inputs(batch.read_rows(out_path), items)
+    found = batch.rows_for_inputs(batch.read_rows(out_path), items, keys)
     rows = [found[item.source] for item in items if item.source in found]  # in the order of the inputs
     if report_to:
         _write_batch_report(rows, store, Path(report_to), show_personal_data=show_personal_data)
     _print_summary(rows=rows, resumed=len(done), elapsed=elapsed, checked=len(todo), jsonl=jsonl, report_to=report_to)
-    sys.exit(int(worst(_row_exit_code(r) for r in rows)))
+    missing = len(items) - len(rows)
+    if missing:  # never silently: an input without its row
+        err.print(f"docverify: error: {missing} of {len(items)} inputs have no row in {jsonl}", markup=False)
+    sys.exit(int(worst([*(_row_exit_code(r) for r in rows), *[ExitCode.ERROR] * bool(missing)])))
 
 
 def _raise_interrupt(signum: int, frame: object) -> None:

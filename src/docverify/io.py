@@ -703,7 +703,8 @@ def _pil_to_rgb(img: Image.Image, where: str) -> npt.NDArray[np.uint8]:
 
     16- and 32-bit integer grey (``I;16*``, ``I``) is taken as 0–65535 and scaled to 0–255 (Pillow's own
     conversion would clip it). Float grey (``F``, e.g. a scientific TIFF) is taken by its range: 0–1 when no
-    value is above 1, else 0–255, else 0–65535 (NaN as 0; Pillow would clip a 0–1 image to black).
+    value is above 1.5 (a little overshoot from sharpening), else 0–255, else 0–65535 (NaN as 0; Pillow would
+    clip a 0–1 image to black).
     """
     mode = img.mode
     if mode.startswith("I;16") or mode == "I":
@@ -713,7 +714,7 @@ def _pil_to_rgb(img: Image.Image, where: str) -> npt.NDArray[np.uint8]:
     if mode == "F":
         values = np.nan_to_num(np.asarray(img, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
         top = float(values.max(initial=0.0))
-        full = 1.0 if top <= 1.0 else 255.0 if top <= 255.0 else 65535.0
+        full = 1.0 if top <= 1.5 else 255.0 if top <= 255.0 else 65535.0  # 0–1 with a little overshoot too
         grey8 = np.rint(np.clip(values, 0.0, full) * (255.0 / full)).astype(np.uint8)
         return _readonly(np.repeat(grey8[:, :, None], 3, axis=2))
     try:

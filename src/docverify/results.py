@@ -455,6 +455,8 @@ def _masked(row: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
     by :func:`mask_message`, and the single MRZ characters the ``mrz`` object gives with their positions — each
     correction's ``from`` and ``to``, each check digit's ``printed`` and ``computed`` — as ``*``."""
     out: dict[str, Any] = mask(row, secrets)
+    if isinstance(row.get("source"), str):
+        out["source"] = mask_name(row["source"], secrets)
     for holder in (out, out.get("mrz")):  # a report and its MRZ object, or an MRZ result alone
         if not isinstance(holder, dict):
             continue
@@ -488,6 +490,14 @@ _ENGINE_OBJECTS = frozenset({"models", "limits"})
 
 _NOT_PERSONAL = frozenset({"schema_version", "verdict", "code", "severity", "category", "stage", "engine", "format"})
 """Keys whose values are docverify's own vocabulary, never document data: left as they are by :func:`mask`."""
+
+
+def mask_name(name: str, secrets: list[str]) -> str:
+    """A file name with each string of ``secrets`` replaced by as many ``*``, whatever its case (an MRZ's data are
+    upper case, a file name named after them need not be)."""
+    for s in secrets:
+        name = re.sub(re.escape(s), "*" * len(s), name, flags=re.IGNORECASE)
+    return name
 
 
 def mask(value: Any, secrets: list[str]) -> Any:

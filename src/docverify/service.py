@@ -323,8 +323,9 @@ class _Hold:
 
 
 class _MultipartFile:
-    """Collects one field (the first of ``names`` present: ``file`` for an image, ``text`` or ``file`` for MRZ
-    text) of a ``multipart/form-data`` body as it streams (in memory only)."""
+    """Collects the one field named as one of ``names`` (``file`` for an image, ``text`` or ``file`` for MRZ
+    text) of a ``multipart/form-data`` body as it streams (in memory only); a body with none, or with more than
+    one such field, is refused at :meth:`finish`."""
 
     def __init__(self, boundary: bytes, names: tuple[str, ...] = ("file",)) -> None:
         self.data: list[bytes] = []
@@ -411,10 +412,10 @@ def _upload_file_name(disposition: bytes, params: Mapping[bytes, bytes]) -> str 
     if extended:
         charset, _, rest = extended.group(1).decode("latin-1").strip('"').partition("'")
         value = rest.partition("'")[2]
-        try:
-            return urllib.parse.unquote(value, encoding=charset or "utf-8", errors="replace")
-        except LookupError:  # an unknown charset
-            return urllib.parse.unquote(value, errors="replace")
+        # RFC 5987 allows UTF-8 and ISO-8859-1 only; any other charset a client names is read as UTF-8 (a
+        # codec such as idna or punycode would raise on the client's bytes)
+        latin = charset.strip().lower() in ("iso-8859-1", "latin-1", "latin1")
+        return urllib.parse.unquote(value, encoding="latin-1" if latin else "utf-8", errors="replace")
     if b"filename" not in params:
         return None
     return _FORM_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), params[b"filename"].decode("utf-8", "replace"))

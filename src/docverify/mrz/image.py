@@ -358,6 +358,36 @@ def _read_location(  # noqa: PLR0917 - an internal step of scan_image
     return best, False
 
 
+def reads_mirrored(
+    reading: ImageReading, ocr: OCRBackend, reference_date: dt.date | None, config: RepairConfig | None
+) -> bool:
+    """Whether the line crops of ``reading`` read as a valid MRZ once mirrored left to right (each crop flipped
+    and read again; and flipped top to bottom, lines in reverse order, for a reading taken the other way round):
+    a cheap test, a few line reads, of an image that shows the MRZ mirrored, before the whole image is searched
+    again mirrored."""
+    engine = engines_of(ocr)[0]
+    across = [
+        LineCrop(
+            np.ascontiguousarray(c.image[:, ::-1]),
+            c.image.shape[1] - c.text_end,
+            c.image.shape[1] - c.text_start,
+            c.to_original,
+        )
+        for c in reading.crops
+    ]
+    upside = [
+        LineCrop(np.ascontiguousarray(c.image[::-1, :]), c.text_start, c.text_end, c.to_original)
+        for c in reversed(reading.crops)
+    ]
+    for crops in (across, upside):
+        free_glyphs = None if engine.cell_aligned else engine.read_lines(crops)
+        for count in _line_counts(len(crops)):
+            scored = _read_count(engine, crops, free_glyphs, count, reference_date, config)
+            if scored is not None and scored[2].valid:
+                return True
+    return False
+
+
 def _prefer(first: _Scored | None, later: _Scored | None) -> _Scored | None:
     """An earlier engine's reading, unless there is none or a later engine's reading is valid."""
     if first is None or (later is not None and later[1].result.valid and not first[1].result.valid):

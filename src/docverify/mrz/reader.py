@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from docverify.config import reference_day
@@ -258,7 +258,7 @@ def _shift(c: Correction, fix: _LengthFix) -> Correction:
 
 
 def read_mrz(
-    text: str | Sequence[str],
+    text: str | Iterable[str],
     *,
     reference_date: dt.date | None = None,
     repair_text: bool = True,
@@ -267,8 +267,8 @@ def read_mrz(
 ) -> MRZResult:
     """Read, repair and validate MRZ text.
 
-    ``text``: the MRZ as one string with newlines, or as a sequence of lines. ``reference_date``
-    (default: today) resolves centuries and decides expiry. ``repair_text`` enables case and
+    ``text``: the MRZ as one string with newlines, or as lines (any iterable of str: a list, a file object).
+    ``reference_date`` (default: today) resolves centuries and decides expiry. ``repair_text`` enables case and
     look-alike normalisation, length repair and the check-digit-guided repair; ``alternatives``
     (per line, per column: ``(char, probability)``) feed that repair from a recognizer.
 
@@ -282,16 +282,19 @@ def read_mrz(
     if config is not None and not isinstance(config, RepairConfig):
         raise TypeError(f"config must be a RepairConfig, not {type(config).__name__}")
     given: object = text  # what a caller passed, whatever the annotation says
-    if not isinstance(given, str) and (
-        isinstance(given, bytes | bytearray)
-        or not isinstance(given, Sequence)
-        or not all(isinstance(t, str) for t in given)
-    ):
-        raise TypeError("text must be a str or a sequence of str (decode bytes first)")
+    source: str | list[str]
+    if isinstance(given, str):
+        source = given
+    else:
+        if isinstance(given, bytes | bytearray | memoryview) or not isinstance(given, Iterable):
+            raise TypeError("text must be a str or lines of str (decode bytes first)")
+        source = list(given)  # a file object or a generator of lines too, read once
+        if not all(isinstance(t, str) for t in source):
+            raise TypeError("text must be a str or lines of str (decode bytes first)")
     if alternatives is not None:
         check_alternative_values(alternatives)
     cfg = config or RepairConfig()
-    prepared = _prepare(text, do_repair=repair_text, reference=reference, config=cfg)
+    prepared = _prepare(source, do_repair=repair_text, reference=reference, config=cfg)
     lines = prepared.lines
     fmt = prepared.format
     layout = LAYOUTS[fmt]

@@ -478,7 +478,7 @@ def render_html(
         if show_personal_data
         else "Names, numbers and dates are masked in the text; the images show the documents as captured."
     )
-    checks = {str(c) for r in rows for c in (r.get("engine") or {}).get("checks") or () if "error" not in r}
+    checks = {str(c) for r in rows for c in _list(_dict(r.get("engine")).get("checks")) if "error" not in r}
     listed = (*NOT_CHECKED, other_cues(checks or {"mrz", "print", "regions"}))
     not_checked = "".join(f"<li><strong>{_e(name)}</strong>: {_e(text)}</li>" for name, text in listed)
     script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")

@@ -19,6 +19,7 @@ from docverify.results import (
     Verdict,
     mask,
     mask_message,
+    mask_name,
     personal_strings,
 )
 
@@ -153,10 +154,13 @@ def print_report(report: Report, console: Console, *, mask_personal_data: bool =
     if advisory_score(report.verdict, report.score):
         score += ", from advisory cues only"
     on_page = f", page {report.page + 1} of {report.pages_total}" if report.pages_total > 1 else ""
+    source = report.source
+    if mask_personal_data and report.mrz is not None:
+        source = mask_name(source, personal_strings(report.mrz))
     console.print(
         Text.assemble(
             (report.verdict.value.upper(), _VERDICT_STYLE[report.verdict.value]),
-            f"  {report.source}{on_page}  ({score}, {ms:.0f} ms)",
+            f"  {source}{on_page}  ({score}, {ms:.0f} ms)",
         )
     )
     codes = {f.code for f in report.findings}

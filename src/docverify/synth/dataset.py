@@ -225,9 +225,10 @@ def generate(
     Image ``i`` has format ``formats[i % len(formats)]`` and condition
     ``conditions[(i // len(formats)) % len(conditions)]`` (so every pair occurs), seed
     ``item_seed(seed, i)``, and is named like ``00004_td3_phone.jpg``. Files are JPEG at the quality the
-    condition drew, PNG for ``none``. An existing ground-truth file in ``out_dir`` is replaced before the first
-    image is written, and each image's line is written as soon as the image is (an interrupted run leaves the
-    images written so far and their lines).
+    condition drew, PNG for ``none``. An existing ground-truth file in ``out_dir`` is removed before the first
+    image is written, and each image's line is written as soon as the image is, to ``ground_truth.jsonl.partial``,
+    renamed to the ground truth when the set is complete (an interrupted run leaves the images written so far
+    and the partial file with their lines).
 
     Every image gets all ``forgeries`` in order; with ``mixed``, one of them (of every registered kind
     when none is given) drawn per image. A share ``genuine_share`` of the images (default 0.3 when
@@ -256,9 +257,12 @@ def generate(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    # the old answer key goes first and each image's line follows it at once: an interrupted run never
-    # leaves new images under an old ground truth
-    with (out / GROUND_TRUTH_FILE).open("w", encoding="utf-8") as truth_file:
+    # the old answer key goes first, and each image's line is written with the image into a partial file that
+    # becomes the ground truth when the set is complete: an interrupted run leaves neither new images under an
+    # old ground truth nor a partial set that looks complete (is_current), only GROUND_TRUTH_FILE.partial
+    final, partial = out / GROUND_TRUTH_FILE, out / f"{GROUND_TRUTH_FILE}.partial"
+    final.unlink(missing_ok=True)
+    with partial.open("w", encoding="utf-8") as truth_file:
         for i in range(count):
             fmt = formats[i % len(formats)]
             cond = conditions[(i // len(formats)) % len(conditions)]
@@ -269,6 +273,7 @@ def generate(
             truth_file.write(json.dumps(truth.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
             truth_file.flush()
             paths.append(path)
+    partial.replace(final)
     return paths
 
 
