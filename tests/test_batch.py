@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from docverify.batch import (
@@ -24,6 +25,7 @@ from docverify.batch import (
     find_inputs,
     rows_for_inputs,
     run_local,
+    unmatched_masked,
 )
 from docverify.cli import main
 from docverify.exitcodes import ExitCode
@@ -139,20 +141,32 @@ def test_resume_skips_done_inputs_and_repairs_a_cut_line(tmp_path: Path) -> None
 def test_masked_rows_are_matched_to_their_inputs_by_key(tmp_path: Path) -> None:
     """A row written with --mask-personal-data names its input with names and numbers masked: it is matched to
     its input through the keys file (a salted HMAC of the name per row, never the name), not by the masked
-    name's shape — a new file of the same pattern is not taken for a checked one."""
+    name's shape; the file stays its owner's, and a line cut short by an interrupted run is dropped."""
     items = [BatchInput(p, p) for p in ("a/J49938680.jpg", "a/U18317988.jpg", "a/x.jpg")]
-    keys = InputKeys(tmp_path / "out.jsonl.keys", fresh=True)
+    path = tmp_path / "out.jsonl.keys"
+    keys = InputKeys.create(path)
     first = {"source": "a/*********.jpg", "verdict": "pass", "n": 1}
     keys.add(first, "a/J49938680.jpg")
     rows = [first, {"source": "a/x.jpg", "verdict": "fail", "n": 2}, {"source": "b/x.jpg", "verdict": "pass", "n": 3}]
-    found = rows_for_inputs(rows, items, InputKeys(tmp_path / "out.jsonl.keys", fresh=False))
+    with path.open("a") as fh:
+        fh.write("0123abc")  # a key cut short
+    path.chmod(0o644)
+    loaded = InputKeys.load(path)
+    assert loaded is not None and path.read_text().endswith("\n") and path.stat().st_mode & 0o077 == 0
+    found = rows_for_inputs(rows, items, loaded)
     assert {k: v["n"] for k, v in found.items()} == {"a/J49938680.jpg": 1, "a/x.jpg": 2}
     assert rows_for_inputs(rows, items) == {"a/x.jpg": rows[1]}  # without the keys: the exact names only
-    text = (tmp_path / "out.jsonl.keys").read_text()
-    assert "J49938680" not in text and len(text.splitlines()) == 2
-    assert (tmp_path / "out.jsonl.keys").stat().st_mode & 0o077 == 0  # its owner's only
+    assert unmatched_masked(rows, None) == 1 and unmatched_masked(rows, loaded) == 0
+    assert "J49938680" not in path.read_text() and len(path.read_text().splitlines()) == 2
     again = [{"source": "a/x.jpg", "n": 6}, {"source": "a/x.jpg", "n": 7}]
     assert rows_for_inputs(again, items)["a/x.jpg"]["n"] == 7  # the last row of an input checked twice
+    (tmp_path / "bad.keys").write_text("not keys\n")
+    with pytest.raises(ValueError, match=r"bad\.keys is not a docverify keys file"):
+        InputKeys.load(tmp_path / "bad.keys")
+    named = tmp_path / "NEANWIN.jpg"  # the holder's surname
+    shutil.copy(SAMPLES / GOOD[0], named)
+    row, _ = check_one(BatchInput(str(named), str(named)), BatchOptions(reference_date=REF, mask_personal_data=True))
+    assert "_input" not in row and row["source"] == str(tmp_path / "*******.jpg")  # no real name in a caller's rows
 
 
 def test_masked_batch_hides_names_in_file_names_and_still_resumes(tmp_path: Path) -> None:
@@ -196,6 +210,12 @@ def test_masked_batch_hides_names_in_file_names_and_still_resumes(tmp_path: Path
     (folder / "X00000000.jpg").write_bytes(b"not an image")
     inbox = CliRunner().invoke(main, [*args, "--resume"])
     assert "1 checked" in inbox.stdout and inbox.exit_code == ExitCode.UNREADABLE, inbox.output
+    unmasked = [a for a in args if a != "--mask-personal-data"]
+    refused = CliRunner().invoke(main, [*unmasked, "--resume"])  # would add real names to a masked file
+    assert refused.exit_code == ExitCode.USAGE and "resume with --mask-personal-data" in refused.output
+    Path(f"{out}.keys").unlink()
+    lost = CliRunner().invoke(main, [*args, "--resume"])  # the masked rows' inputs can no longer be known
+    assert lost.exit_code == ExitCode.USAGE and "no key" in lost.output
     both = CliRunner().invoke(main, [*args, "--show-personal-data"])
     assert both.exit_code == 2 and "contradict" in both.output
 

@@ -25,13 +25,14 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from docverify.config import Limits
 from docverify.errors import DocverifyError
@@ -77,6 +78,10 @@ class BatchOptions:
     """Let the region models' cues drive the verdict (see ``VerifierConfig.region_warnings``)."""
     mrz_only: bool = False
     """Read and validate the MRZ only, no forgery cues (see ``VerifierConfig.mrz_only``)."""
+    record_input: bool = False
+    """With ``mask_personal_data``: each row also carries its input's name under ``_input`` for
+    :func:`write_rows`, which removes it before writing (the CLI's ``--resume`` needs it; off for callers who
+    keep the rows themselves)."""
 
 
 Evidence = tuple[bytes, bytes]
@@ -175,7 +180,7 @@ def check_one(item: BatchInput, options: BatchOptions) -> tuple[dict[str, Any], 
         log.debug("internal error on one input", exc_info=True)
         return error_row(item.source, f"internal error ({type(exc).__name__}); please report it", "internal"), None
     row = report.to_dict(mask_personal_data=options.mask_personal_data)  # its source masked too, as check's
-    if options.mask_personal_data:
+    if options.mask_personal_data and options.record_input:
         row[ROW_INPUT] = item.source  # for the writer's InputKeys; popped before the row is written
     evidence = None
     if options.evidence:
@@ -407,31 +412,56 @@ def row_hash(row: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8", "backslashreplace")).hexdigest()[:32]
 
 
+_KEY_LINE: Final = re.compile(r"[0-9a-f]{32} [0-9a-f]{32}")
+
+
 class InputKeys:
     """Which input each masked row belongs to (``--mask-personal-data`` masks the names and numbers in a row's
     ``source``, so the name no longer says): ``OUT.jsonl.keys``, readable by its owner only, holds a random salt
-    and, per such row, the row's hash and a salted HMAC of its input's name — never the name itself."""
+    and, per such row, the row's hash and a salted HMAC of its input's name — never the name itself. A key is
+    written before its row, so a row never lacks its key; a line cut short by an interrupted run is dropped."""
 
-    def __init__(self, path: Path, *, fresh: bool) -> None:
+    def __init__(self, path: Path, salt: bytes, by_row: dict[str, str]) -> None:
+        self.path = path
+        self.salt = salt
+        self.by_row = by_row
+
+    @classmethod
+    def create(cls, path: Path) -> InputKeys:
+        """A new keys file with a new salt (replacing any at ``path``)."""
         import secrets  # noqa: PLC0415
 
-        self.path = path
-        self.by_row: dict[str, str] = {}
-        if not fresh and path.exists():
-            lines = path.read_text(encoding="ascii", errors="replace").splitlines()
-            self.salt = bytes.fromhex(lines[0].removeprefix("salt ")) if lines else secrets.token_bytes(16)
-            for line in lines[1:]:
-                row, _, key = line.partition(" ")
-                if key:
-                    self.by_row[row] = key
-            if lines:
-                return
-        else:
-            self.salt = secrets.token_bytes(16)
+        keys = cls(path, secrets.token_bytes(16), {})
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(f"salt {self.salt.hex()}\n")
+        with keys._open(os.O_TRUNC) as fh:
+            fh.write(f"salt {keys.salt.hex()}\n")
+        return keys
+
+    @classmethod
+    def load(cls, path: Path) -> InputKeys | None:
+        """The keys file at ``path`` (``None`` when there is none); a last line cut short is dropped from it.
+        Raises :class:`ValueError` when it is not a keys file."""
+        if not path.exists():
+            return None
+        data = path.read_bytes()
+        lines = data.decode("ascii", errors="replace").split("\n")
+        head = lines[0].removeprefix("salt ")
+        if not (lines[0].startswith("salt ") and re.fullmatch("[0-9a-f]{32}", head)):
+            raise ValueError(f"{display_name(str(path))} is not a docverify keys file; remove it or write elsewhere")
+        by_row = {}
+        for line in lines[1:-1]:  # whole lines only: the last is empty, or cut short
+            if _KEY_LINE.fullmatch(line):
+                by_row[line[:32]] = line[33:]
+        if not data.endswith(b"\n"):
+            with path.open("r+b") as fh:
+                fh.truncate(data.rfind(b"\n") + 1)
+        path.chmod(0o600)
+        return cls(path, bytes.fromhex(head), by_row)
+
+    def _open(self, flag: int) -> Any:
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | flag, 0o600)
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "w", encoding="ascii")
 
     def key(self, source: str) -> str:
         import hashlib  # noqa: PLC0415
@@ -442,7 +472,7 @@ class InputKeys:
     def add(self, row: dict[str, Any], source: str) -> None:
         digest, key = row_hash(row), self.key(source)
         self.by_row[digest] = key
-        with self.path.open("a", encoding="ascii") as fh:
+        with self._open(os.O_APPEND) as fh:
             fh.write(f"{digest} {key}\n")
 
 
@@ -450,20 +480,27 @@ def rows_for_inputs(
     rows: Iterable[dict[str, Any]], items: Sequence[BatchInput], keys: InputKeys | None = None
 ) -> dict[str, dict[str, Any]]:
     """The row of each input that has one, by the input's ``source`` (the last row where there are several): a
-    row names its input by its source or, when that is masked, through ``keys``. Rows of inputs not among
-    ``items`` (an earlier run's) are left out."""
+    row with a key in ``keys`` belongs to the input of that key, any other to the input its source names. Rows
+    of inputs not among ``items`` (an earlier run's) are left out."""
     sources = {item.source for item in items}
     by_key = {keys.key(item.source): item.source for item in items} if keys is not None else {}
     found: dict[str, dict[str, Any]] = {}
     for row in rows:
         source = row.get("source")
-        if not isinstance(source, str):
-            continue
-        if source in sources:
+        key = keys.by_row.get(row_hash(row)) if keys is not None else None
+        if key is not None:
+            if key in by_key:
+                found[by_key[key]] = row
+        elif isinstance(source, str) and source in sources:
             found[source] = row
-        elif keys is not None and (key := keys.by_row.get(row_hash(row))) in by_key:
-            found[by_key[key]] = row
     return found
+
+
+def unmatched_masked(rows: Iterable[dict[str, Any]], keys: InputKeys | None) -> int:
+    """How many rows written with masked names have no key in ``keys``: their inputs cannot be known."""
+    return sum(
+        1 for row in rows if "*" in str(row.get("source", "")) and (keys is None or row_hash(row) not in keys.by_row)
+    )
 
 
 def read_rows(jsonl: Path) -> list[dict[str, Any]]:
@@ -503,7 +540,8 @@ class EvidenceStore:
 
         source = str(row.get("source", ""))
         older = hashlib.sha256(source.encode("utf-8", "backslashreplace")).hexdigest()[:32]
-        for stem in (self._stem(row), self.folder / older):
+        stems = [self._stem(row)] + [self.folder / older] * ("*" not in source)  # masked names need not be unique
+        for stem in stems:
             try:
                 return Path(f"{stem}.thumb.jpg").read_bytes(), Path(f"{stem}.annotated.jpg").read_bytes()
             except OSError:
@@ -523,10 +561,10 @@ def write_rows(
     goes to ``keys`` (its name itself is dropped, never written)."""
     for row, evidence in results:
         source = row.pop(ROW_INPUT, None)
+        if keys is not None and isinstance(source, str) and source != row.get("source"):
+            keys.add(row, source)  # first: a row must never lack its key
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
         out.flush()
-        if keys is not None and isinstance(source, str) and source != row.get("source"):
-            keys.add(row, source)
         if store is not None and evidence is not None:
             store.put(row, evidence)
         if on_row is not None:
@@ -548,5 +586,6 @@ __all__ = [
     "rows_for_inputs",
     "run_dask",
     "run_local",
+    "unmatched_masked",
     "write_rows",
 ]

@@ -554,23 +554,39 @@ def batch_command(
             raise click.UsageError(f"{option} {target} is one of the inputs; write the output somewhere else")
     if mask and show_personal_data:
         raise click.UsageError("--mask-personal-data and --show-personal-data contradict each other")
-    try:
-        keys = batch.InputKeys(Path(f"{out_path}.keys"), fresh=not resume) if mask else None
-        done = set(batch.rows_for_inputs(batch.completed_rows(out_path), items, keys)) if resume else set()
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    except OSError as exc:
-        _fail(f"{jsonl}: cannot read ({exc.strerror or exc})", ExitCode.ERROR, as_json=False)
+    keys_path = Path(f"{out_path}.keys")
+    keys: batch.InputKeys | None = None
+    done: set[str] = set()
+    if resume:
+        try:
+            keys = batch.InputKeys.load(keys_path)
+            earlier = batch.completed_rows(out_path)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        except OSError as exc:
+            _fail(f"{exc.filename or jsonl}: cannot read ({exc.strerror or exc})", ExitCode.ERROR, as_json=False)
+        lost = batch.unmatched_masked(earlier, keys)
+        if lost:
+            raise click.UsageError(
+                f"{lost} rows of {jsonl} have masked names but no key in {keys_path.name} (missing, or written "
+                "by an older docverify), so their inputs are unknown; write to a new file"
+            )
+        if not mask and any("*" in str(r.get("source", "")) for r in earlier):
+            raise click.UsageError(f"the rows of {jsonl} are masked: resume with --mask-personal-data")
+        done = set(batch.rows_for_inputs(earlier, items, keys))
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out = out_path.open("a" if resume else "w", encoding="utf-8")
+        if mask and keys is None:
+            keys = batch.InputKeys.create(keys_path)
     except OSError as exc:
-        _fail(f"{jsonl}: cannot write ({exc.strerror or exc})", ExitCode.ERROR, as_json=False)
+        _fail(f"{exc.filename or jsonl}: cannot write ({exc.strerror or exc})", ExitCode.ERROR, as_json=False)
     todo = [item for item in items if item.source not in done]
     options = batch.BatchOptions(
         reference_date=reference_date.isoformat() if reference_date else None,
         ocr=ocr,
         mask_personal_data=mask,
+        record_input=mask,
         evidence=report_to is not None,
         viz=viz,
         region_warnings=region_warnings,

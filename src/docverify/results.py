@@ -493,10 +493,11 @@ _NOT_PERSONAL = frozenset({"schema_version", "verdict", "code", "severity", "cat
 
 
 def mask_name(name: str, secrets: list[str]) -> str:
-    """A file name with each string of ``secrets`` replaced by as many ``*``, whatever its case (an MRZ's data are
-    upper case, a file name named after them need not be)."""
+    """A file name with each string of ``secrets`` replaced by as many ``*``, whatever its case when it has three
+    characters or more (an MRZ's data are upper case, a file name named after them need not be; a two-letter
+    name word would also hit ordinary words, ``data``)."""
     for s in secrets:
-        name = re.sub(re.escape(s), "*" * len(s), name, flags=re.IGNORECASE)
+        name = re.sub(re.escape(s), "*" * len(s), name, flags=re.IGNORECASE if len(s) >= 3 else 0)
     return name
 
 

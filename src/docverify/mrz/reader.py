@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from docverify.config import reference_day
@@ -286,8 +286,8 @@ def read_mrz(
     if isinstance(given, str):
         source = given
     else:
-        if isinstance(given, bytes | bytearray | memoryview) or not isinstance(given, Iterable):
-            raise TypeError("text must be a str or lines of str (decode bytes first)")
+        if isinstance(given, bytes | bytearray | memoryview) or not isinstance(given, Sequence | Iterator):
+            raise TypeError("text must be a str or lines of str in order (decode bytes first; not a set)")
         source = list(given)  # a file object or a generator of lines too, read once
         if not all(isinstance(t, str) for t in source):
             raise TypeError("text must be a str or lines of str (decode bytes first)")
