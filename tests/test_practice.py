@@ -48,6 +48,7 @@ def test_the_answer_key_says_where_and_what_and_the_check_can_find_it(tmp_path: 
         assert f"{params['old']} → {params['new']}" in html
     assert "viz.mismatch" in html
     assert "agrees with the answer key on 3 of 3" in result.output
+    assert html.count('class="answer-image"') == 3  # the forged field outlined on each document
 
 
 def test_a_new_set_never_sits_under_an_old_answer_key(tmp_path: Path) -> None:

@@ -194,19 +194,36 @@ def _expected_short(answer: Mapping[str, Any] | None) -> str:
     return text.replace("forged ", "forged: ", 1) if text.startswith("forged ") else (text or "—")
 
 
+def answer_picture(image: npt.NDArray[np.uint8], regions: Sequence[Sequence[tuple[float, float]]]) -> bytes:
+    """The answer key's picture: ``image`` (H×W×3 RGB uint8) with each region (a polygon in its pixels) outlined
+    in magenta, JPEG at most :data:`ANNOTATED_WIDTH` wide (the ``image`` of an answer in :func:`render_html`)."""
+    canvas = np.ascontiguousarray(image.copy())
+    thick = max(2, round(max(canvas.shape[:2]) / 400))
+    for quad in regions:
+        pts = np.array(quad, np.float64).round().astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(canvas, [pts], True, (230, 0, 200), thick)
+    return _jpeg(canvas, ANNOTATED_WIDTH, 1 << 30)
+
+
 def _answer_block(answer: Mapping[str, Any] | None, category: str, agree: str) -> str:
     if answer is None:
         return '<section class="answer"><h3>Expected answer</h3><p>Not in the answer key.</p></section>'
     labels = {"genuine": "Genuine", "forgery": "Forgery", "region": "Where", "change": "What changed", "notes": "Notes"}
-    keys = [k for k in labels if k in answer] + [k for k in answer if k not in labels]
+    keys = [k for k in labels if k in answer] + [k for k in answer if k not in labels and k != "image"]
     items = []
     for key in keys:
         value = answer[key]
         text = ("yes" if value else "no") if isinstance(value, bool) else ("—" if value is None else value)
         items.append(f'<dt>{_e(labels.get(key, key))}</dt><dd class="answer-{_e(key)}">{_e(text)}</dd>')
+    picture = answer.get("image")
+    shown = (
+        f'<img class="answer-image" src="{_data_uri(picture)}" alt="Where the answer key puts the forgery">'
+        if isinstance(picture, bytes)
+        else ""
+    )
     return (
         f'<section class="answer" data-agree="{_e(agree)}"><h3>Expected answer</h3>'
-        f'<dl class="kv">{"".join(items)}</dl>'
+        f'<dl class="kv">{"".join(items)}</dl>{shown}'
         f'<p>docverify said <span class="badge verdict-{_e(category)}">{_e(category)}</span>; '
         f'agrees with the key: <span class="agree agree-{_e(agree)}">{_e(agree)}</span></p></section>'
     )
@@ -440,7 +457,8 @@ def render_html(
     without an entry, show no image: a list suits rows whose masked sources need not be unique). Names,
     numbers and dates are masked in the text unless ``show_personal_data``; the images always show the
     document as captured, so leave ``evidence`` empty for a report without personal data. ``answer_key``
-    maps a source to its expected answer (``genuine``, ``forgery``, ``region``, ``notes``, …), shown
+    maps a source to its expected answer (``genuine``, ``forgery``, ``region``, ``change``, ``notes``, …, and
+    ``image``: JPEG bytes such as :func:`answer_picture` gives, shown as a picture), shown
     beside docverify's result. ``generated`` is the time printed in the header (default: now, UTC).
 
     In the page, the summary counts filter the table by verdict, a search box filters by text, and a
@@ -579,6 +597,7 @@ table.checks{border-collapse:collapse;margin:6px 0}table.checks td,table.checks 
 border-bottom:1px solid #e3e6ea;text-align:left}table.checks tr.bad td{color:var(--fail);font-weight:600}
 section.answer{background:#fff8e1;border:1px solid #f0d68a;padding:6px 12px;margin:6px 0;border-radius:6px}
 section.answer h3{margin:2px 0}
+img.answer-image{max-width:100%;height:auto;display:block;margin:6px 0;border:1px solid #d6c}
 .agree{font-weight:700}.agree-yes{color:var(--pass)}.agree-no{color:var(--fail)}.agree-unknown{color:#5f6670}
 #not-checked{margin-top:22px;background:#fff;border:1px solid #e3e6ea;padding:8px 16px;border-radius:6px}
 @media print{#toolbar,#summary button:not(.active){display:none}header{background:#fff;color:#000}}
