@@ -2,17 +2,18 @@
 # Set up docverify on a fresh Debian/Ubuntu machine: system packages, a virtual environment in .venv,
 # and the package itself (editable). Idempotent: run it as often as you like.
 #
-#   bash scripts/setup.sh          # runtime only
+#   bash scripts/setup.sh          # runtime, with the HTTP service (docverify serve)
 #   bash scripts/setup.sh --dev    # + test and lint tools, and a headless Chromium (HTML report test)
 #
 # Environment: PYTHON (default python3), VENV (default .venv), DOCVERIFY_SKIP_APT=1 to skip apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-extras=""
+extras="serve"
+dev=0
 for arg in "$@"; do
   case "$arg" in
-    --dev) extras="dev" ;;
+    --dev) extras="dev"; dev=1 ;;
     *) echo "setup.sh: unknown option '$arg' (use --dev)" >&2; exit 2 ;;
   esac
 done
@@ -27,7 +28,7 @@ if [ "${DOCVERIFY_SKIP_APT:-0}" != "1" ]; then
   command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
   dpkg -s fonts-ocr-b >/dev/null 2>&1 || missing+=(fonts-ocr-b)
   chromium=""
-  if [ -n "$extras" ]; then
+  if [ "$dev" = 1 ]; then
     command -v curl >/dev/null 2>&1 || missing+=(curl)  # the README's service example (run by the tests)
     for name in chromium-headless-shell chromium chromium-browser headless_shell; do
       command -v "$name" >/dev/null 2>&1 && chromium="$name" && break

@@ -840,6 +840,7 @@ def _cannot_write(reason: str) -> NoReturn:
     type=click.IntRange(1),
     default=1000,
     show_default=True,
+    envvar="DOCVERIFY_MAX_CONNECTIONS",
     help="Open connections per process; beyond it new requests are answered 503.",
 )
 @click.option(

@@ -112,7 +112,7 @@ CATALOGUE: tuple[Explanation, ...] = (
     Explanation(
         "mrz.validity.*",
         "The document is expired, not yet valid, or its dates are implausible",
-        "Judged against the reference date (today unless given): expiry, issue, ages over 130, a birth in "
+        "Judged against the reference date (today unless given): expiry, issue, ages over 125, a birth in "
         "the future, an expiry before the birth.",
         "Check the dates printed in the visual zone and the reference date used.",
         "Expiry is validity, not authenticity: an expired document may be perfectly genuine.",

@@ -69,7 +69,7 @@ class VerifierConfig:
     """Score the portrait zone and the visual zone's print with the region models (about 10 ms)."""
     region_warnings: bool = False
     """Report a region model's score above its threshold as a warning (it then drives the verdict). Off by
-    default: the models are trained on synthetic documents only and flag 11 of 43 real specimens at the
+    default: the models are trained on synthetic documents only and flag 6 of 43 real specimens at the
     threshold calibrated on generated captures (benchmarks/RESULTS.md), so their cues are info findings
     that count only in ``score``."""
     mrz_only: bool = False

@@ -886,7 +886,7 @@ def create_app(settings: ServiceSettings | None = None, *, engines: Mapping[str,
             bool, Query(description="Replace names, numbers, dates and MRZ lines by '*'.")
         ] = False,
         viz: Annotated[
-            bool, Query(description="Also compare the MRZ with the printed visual zone (about 40 ms; see the README).")
+            bool, Query(description="Also compare the MRZ with the printed visual zone (about 25 ms; see the README).")
         ] = False,
         region_warnings: Annotated[
             bool,
