@@ -420,6 +420,8 @@ def test_unusable_input_is_422(server: Subprocess, body: bytes, words: str) -> N
 
 def test_bad_queries_and_forms_are_422(server: Subprocess) -> None:
     data = TD3.read_bytes()
+    out_of_range = call(server.port, "POST", "/v1/check?reference_date=9999-12-31", data, AUTH)
+    assert out_of_range.status == 422 and "1900" in out_of_range.json()["error"]["message"]
     for query in ("reference_date=2026-02-31", "reference_date=1700000000", "ocr=paddle", "mask_personal_data=maybe"):
         answer = call(server.port, "POST", f"/v1/check?{query}", data, AUTH)
         assert answer.status == 422, query

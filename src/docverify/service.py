@@ -468,10 +468,13 @@ def _parse_reference_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return reference_day(dt.date.fromisoformat(value))
-    except ValueError as exc:
-        message = str(exc) if "years" in str(exc) else "reference_date must be a calendar date in the form YYYY-MM-DD"
-        raise ServiceError(422, "input", message) from None
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ServiceError(422, "input", "reference_date must be a calendar date in the form YYYY-MM-DD") from None
+    try:
+        return reference_day(day)
+    except ValueError as exc:  # outside the years a reference date may lie in
+        raise ServiceError(422, "input", str(exc)) from None
 
 
 def _mrz_text(raw: bytes, content_type: str) -> str | list[str]:

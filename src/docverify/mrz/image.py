@@ -366,6 +366,7 @@ def reads_mirrored(
     a cheap test, a few line reads, of an image that shows the MRZ mirrored, before the whole image is searched
     again mirrored."""
     engine = engines_of(ocr)[0]
+    # the crops' to_original is left as it was: these crops are only read here, never placed on the image
     across = [
         LineCrop(
             np.ascontiguousarray(c.image[:, ::-1]),

@@ -268,19 +268,12 @@ def what_changed(record: ForgeryRecord) -> str:
     return ""
 
 
-def _rgb(path: Path) -> Any:
-    """The image at ``path`` as an H×W×3 RGB uint8 array."""
-    import cv2  # noqa: PLC0415
-
-    return cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-
 def write_practice_report(out: Path, paths: list[Path], report: Path) -> tuple[int, int]:
     """Check ``paths`` (a set just written to ``out``) and write ``report`` with the answer key from the
     ground truth. Returns how many judged documents docverify's verdict agrees with, and how many were
     judged."""
     from docverify.batch import BatchInput, BatchOptions, run_local  # noqa: PLC0415
-    from docverify.io import display_name  # noqa: PLC0415
+    from docverify.io import display_name, load_page  # noqa: PLC0415
     from docverify.render.html import Evidence, answer_picture, render_html  # noqa: PLC0415
     from docverify.synth.dataset import load_ground_truth  # noqa: PLC0415
 
@@ -308,7 +301,7 @@ def write_practice_report(out: Path, paths: list[Path], report: Path) -> tuple[i
         }
         regions = [q for f in truth.forgeries for q in f.regions]
         if regions:  # the forgery outlined on the image, beside docverify's boxes
-            key[item.source]["image"] = answer_picture(_rgb(path), regions)
+            key[item.source]["image"] = answer_picture(load_page(str(path)).image, regions)
         verdict = rows[item.source].get("verdict")
         if verdict in ("pass", "review", "fail"):
             judged += 1

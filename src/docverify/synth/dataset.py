@@ -200,9 +200,14 @@ def _write(out_dir: Path, name: str, shot: Captured) -> tuple[Path, GroundTruth]
     return path, dataclasses.replace(shot.truth, file=path.name)
 
 
+def _truth_line(truth: GroundTruth) -> str:
+    """One image's line of :data:`GROUND_TRUTH_FILE`."""
+    return json.dumps(truth.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def _write_truth(out_dir: Path, truths: Iterable[GroundTruth]) -> Path:
     path = out_dir / GROUND_TRUTH_FILE
-    text = "".join(json.dumps(t.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n" for t in truths)
+    text = "".join(_truth_line(t) for t in truths)
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -270,7 +275,7 @@ def generate(
             kinds = forgery_choice(item, forgeries, share, mixed=mixed)
             shot = synthesize(item, fmt, cond, dpi=dpi, forgeries=kinds)
             path, truth = _write(out, f"{i:05d}_{SLUGS[fmt]}_{cond}", shot)
-            truth_file.write(json.dumps(truth.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n")
+            truth_file.write(_truth_line(truth))
             truth_file.flush()
             paths.append(path)
     partial.replace(final)
